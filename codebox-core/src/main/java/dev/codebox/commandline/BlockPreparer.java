@@ -1,0 +1,142 @@
+package dev.codebox.commandline;
+
+import dev.codebox.CodeBlock;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a code block into a file to run, following AutoGen's conventions:
+ * <ul>
+ *   <li>the language tag is resolved with {@link Language#fromTag}; an unknown one is refused with
+ *       {@code unknown language X};
+ *   <li>{@code pip install} lines (in Python blocks {@code !pip install} and {@code pip install}) get
+ *       {@code -qqq} appended unless they already have it;
+ *   <li>a first line {@code # filename: NAME} (after an optional {@code #!} line) saves the block under
+ *       NAME inside the work dir; a NAME that resolves outside it is refused with
+ *       {@code Filename is not in the workspace};
+ *   <li>otherwise the file is {@code tmp_code_<sha256 of the code>.<extension>}.
+ * </ul>
+ */
+public final class BlockPreparer {
+
+    /** The message for a block whose {@code # filename:} leaves the work dir. */
+    public static final String OUTSIDE_WORKSPACE = "Filename is not in the workspace";
+
+    private static final Pattern FILENAME = Pattern.compile(
+            "^\\s*#\\s*filename:\\s*(\\S.*?)\\s*$", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SHELL_PIP = Pattern.compile("^(\\s*pip3? install\\b.*?)\\s*$", Pattern.MULTILINE);
+    private static final Pattern PYTHON_PIP = Pattern.compile("^(\\s*!?\\s*pip3? install\\b.*?)\\s*$", Pattern.MULTILINE);
+    private static final Pattern QUIET = Pattern.compile("(^|\\s)-qqq(\\s|$)");
+
+    private BlockPreparer() {
+    }
+
+    /** The outcome of preparing: a block to run, or the reason it cannot run. */
+    public record Preparation(PreparedBlock block, String refusal) {
+        static Preparation ok(PreparedBlock block) {
+            return new Preparation(block, null);
+        }
+
+        static Preparation refused(String reason) {
+            return new Preparation(null, reason);
+        }
+
+        public boolean isRefused() {
+            return refusal != null;
+        }
+    }
+
+    /**
+     * Prepares {@code block} for the work dir {@code workDir} (an absolute, existing directory).
+     * Does not write anything.
+     */
+    public static Preparation prepare(CodeBlock block, Path workDir) {
+        Optional<Language> language = Language.fromTag(block.language());
+        if (language.isEmpty()) {
+            return Preparation.refused("unknown language " + block.language());
+        }
+        String code = silencePip(block.code(), language.get());
+        Optional<String> requested = requestedFileName(code);
+        String relativeName;
+        if (requested.isPresent()) {
+            Optional<String> inside = insideWorkDir(workDir, requested.get());
+            if (inside.isEmpty()) {
+                return Preparation.refused(OUTSIDE_WORKSPACE);
+            }
+            relativeName = inside.get();
+        } else {
+            relativeName = "tmp_code_" + sha256(code) + "." + language.get().fileExtension();
+        }
+        return Preparation.ok(new PreparedBlock(language.get(), code, workDir.resolve(relativeName), relativeName));
+    }
+
+    /** Appends {@code -qqq} to {@code pip install} lines that do not have it. */
+    static String silencePip(String code, Language language) {
+        Pattern pattern = language == Language.PYTHON ? PYTHON_PIP : SHELL_PIP;
+        Matcher matcher = pattern.matcher(code);
+        StringBuilder result = new StringBuilder();
+        while (matcher.find()) {
+            String line = matcher.group(1);
+            String replacement = QUIET.matcher(line).find() ? matcher.group() : line + " -qqq";
+            matcher.appendReplacement(result, Matcher.quoteReplacement(replacement));
+        }
+        matcher.appendTail(result);
+        return result.toString();
+    }
+
+    /** The NAME of a first line {@code # filename: NAME}, looked for on the line after a shebang too. */
+    static Optional<String> requestedFileName(String code) {
+        String[] lines = code.split("\\R", 3);
+        int index = lines.length > 1 && lines[0].startsWith("#!") ? 1 : 0;
+        Matcher matcher = FILENAME.matcher(lines[index]);
+        return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
+    }
+
+    /** {@code name} relative to {@code workDir} when it stays inside it, also through symbolic links. */
+    private static Optional<String> insideWorkDir(Path workDir, String name) {
+        Path relative;
+        try {
+            relative = Path.of(name);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        if (relative.isAbsolute()) {
+            return Optional.empty();
+        }
+        Path target = workDir.resolve(relative).normalize();
+        if (!target.startsWith(workDir) || target.equals(workDir)) {
+            return Optional.empty();
+        }
+        try {
+            Path realRoot = workDir.toRealPath();
+            for (Path p = target; p != null && p.startsWith(workDir); p = p.getParent()) {
+                if (Files.exists(p)) {
+                    if (!p.toRealPath().startsWith(realRoot)) {
+                        return Optional.empty();
+                    }
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.of(workDir.relativize(target).toString().replace('\\', '/'));
+    }
+
+    private static String sha256(String code) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(code.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

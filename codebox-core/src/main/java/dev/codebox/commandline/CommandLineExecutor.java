@@ -1,0 +1,250 @@
+package dev.codebox.commandline;
+
+import dev.codebox.CancellationToken;
+import dev.codebox.CodeBlock;
+import dev.codebox.CodeExecutor;
+import dev.codebox.CodeResult;
+import dev.codebox.OutputListener;
+import dev.codebox.output.OutputSink;
+import dev.codebox.support.StopOnExit;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pipeline every command-line executor shares: prepare each block ({@link BlockPreparer}),
+ * write it into the work dir, have the backend's {@link Runner} run it, collect output in one
+ * {@link OutputSink}, and build the {@link CodeResult}. Backends only supply the runner.
+ *
+ * <p>Behaviour common to all command-line executors:
+ * <ul>
+ *   <li>the timeout applies to each block; a block that exceeds it is killed with its whole process
+ *       tree, exit code {@value CodeResult#EXIT_TIMEOUT} and a line {@code Timeout} after the output
+ *       it produced;
+ *   <li>a cancelled run ends with exit code {@value CodeResult#EXIT_CANCELLED} and a line
+ *       {@code Cancelled};
+ *   <li>a block that cannot run (unknown language, file name outside the work dir, language not
+ *       installed) ends the run with exit code 1 and a line saying why;
+ *   <li>concurrent {@code execute} calls run in parallel and share the work dir; a code file that
+ *       two running calls wrote is deleted when the last of them ends.
+ * </ul>
+ */
+public abstract class CommandLineExecutor implements CodeExecutor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommandLineExecutor.class);
+
+    private final Duration timeout;
+    private final int maxOutputBytes;
+    private final boolean deleteCodeFiles;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final Set<CancellationToken> running = ConcurrentHashMap.newKeySet();
+    private final Map<Path, Integer> codeFilesInUse = new HashMap<>();
+    private Runner runner;
+
+    /**
+     * @param timeout the time each block may run, at least one second
+     * @param maxOutputBytes how many bytes of output one execution keeps
+     * @param deleteCodeFiles whether code files are deleted after each execution
+     */
+    protected CommandLineExecutor(Duration timeout, int maxOutputBytes, boolean deleteCodeFiles) {
+        this.timeout = Settings.requireTimeout(timeout);
+        this.maxOutputBytes = Settings.requireMaxOutputBytes(maxOutputBytes);
+        this.deleteCodeFiles = deleteCodeFiles;
+    }
+
+    /**
+     * Acquires what the backend needs and returns its runner. Called by {@link #start()} with the
+     * executor locked.
+     *
+     * @throws dev.codebox.CodeExecutorException when the backend cannot be started
+     */
+    protected abstract Runner openRunner();
+
+    @Override
+    public final void start() {
+        lifecycle.writeLock().lock();
+        try {
+            if (runner == null) {
+                runner = openRunner();
+                StopOnExit.register(this);
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public final void stop() {
+        running.forEach(CancellationToken::cancel);
+        lifecycle.writeLock().lock();
+        try {
+            if (runner != null) {
+                try {
+                    runner.close();
+                } finally {
+                    runner = null;
+                    StopOnExit.unregister(this);
+                }
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    /** Whether the executor is started. */
+    public final boolean isStarted() {
+        lifecycle.readLock().lock();
+        try {
+            return runner != null;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** The work dir of the started executor. */
+    protected final Path startedWorkDir() {
+        lifecycle.readLock().lock();
+        try {
+            if (runner == null) {
+                throw new IllegalStateException("executor is not started");
+            }
+            return runner.workDir();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public final CodeResult execute(List<CodeBlock> blocks, CancellationToken token, OutputListener listener) {
+        Objects.requireNonNull(blocks, "blocks");
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(listener, "listener");
+        blocks.forEach(block -> Objects.requireNonNull(block, "a block is null"));
+        while (true) {
+            lifecycle.readLock().lock();
+            try {
+                if (runner != null) {
+                    return run(runner, List.copyOf(blocks), token, listener);
+                }
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+            start();
+        }
+    }
+
+    private CodeResult run(Runner runner, List<CodeBlock> blocks, CancellationToken token, OutputListener listener) {
+        long started = System.nanoTime();
+        Path workDir = runner.workDir();
+        CancellationToken runToken = new CancellationToken();
+        running.add(runToken);
+        OutputSink sink = new OutputSink(maxOutputBytes, listener);
+        WorkDirSnapshot before = WorkDirSnapshot.take(workDir);
+        List<Path> codeFiles = new ArrayList<>();
+        int exitCode = 0;
+        boolean timedOut = false;
+        boolean cancelled = false;
+        try (CancellationToken.Registration link = token.onCancel(runToken::cancel)) {
+            for (int i = 0; i < blocks.size() && exitCode == 0; i++) {
+                CodeBlock block = blocks.get(i);
+                if (runToken.isCancelled()) {
+                    sink.writeLine("Cancelled");
+                    exitCode = CodeResult.EXIT_CANCELLED;
+                    cancelled = true;
+                    break;
+                }
+                if (blocks.size() > 1) {
+                    sink.writeLine("--- block " + (i + 1) + " (" + Language.canonicalName(block.language()) + ") ---");
+                }
+                BlockPreparer.Preparation preparation = BlockPreparer.prepare(block, workDir);
+                if (preparation.isRefused()) {
+                    sink.writeLine(preparation.refusal());
+                    exitCode = 1;
+                    break;
+                }
+                PreparedBlock prepared = preparation.block();
+                Launch launch = runner.launch(prepared.language(), prepared.relativeName());
+                if (launch.isRefused()) {
+                    sink.writeLine(launch.refusal());
+                    exitCode = 1;
+                    break;
+                }
+                try {
+                    writeCodeFile(prepared);
+                } catch (IOException e) {
+                    sink.writeLine("could not write the code file " + prepared.file() + ": " + e);
+                    exitCode = 1;
+                    break;
+                }
+                codeFiles.add(prepared.file());
+                RunOutcome outcome = runner.run(launch.command(), sink, timeout, runToken);
+                exitCode = outcome.exitCode();
+                if (outcome.ending() == RunOutcome.Ending.TIMED_OUT) {
+                    sink.writeLine("Timeout");
+                    timedOut = true;
+                } else if (outcome.ending() == RunOutcome.Ending.CANCELLED) {
+                    sink.writeLine("Cancelled");
+                    cancelled = true;
+                }
+            }
+        } finally {
+            running.remove(runToken);
+            releaseCodeFiles(codeFiles);
+        }
+        sink.seal();
+        List<Path> outputFiles = new ArrayList<>(before.changedIn(WorkDirSnapshot.take(workDir)));
+        outputFiles.removeAll(codeFiles);
+        return new CodeResult(exitCode, sink.text(), codeFiles, outputFiles, timedOut, cancelled,
+                Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /** Writes atomically, so that a concurrent run of the same file never reads it half written. */
+    private void writeCodeFile(PreparedBlock block) throws IOException {
+        Path file = block.file();
+        Files.createDirectories(file.getParent());
+        synchronized (codeFilesInUse) {
+            codeFilesInUse.merge(file, 1, Integer::sum);
+        }
+        Path temp = Files.createTempFile(file.getParent(), ".codebox-", ".tmp");
+        try {
+            Files.writeString(temp, block.code(), StandardCharsets.UTF_8);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(temp);
+            releaseCodeFiles(List.of(file));
+            throw e;
+        }
+    }
+
+    private void releaseCodeFiles(List<Path> files) {
+        for (Path file : files) {
+            boolean last;
+            synchronized (codeFilesInUse) {
+                last = codeFilesInUse.merge(file, -1, Integer::sum) <= 0;
+                if (last) {
+                    codeFilesInUse.remove(file);
+                }
+            }
+            if (last && deleteCodeFiles) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    LOG.warn("could not delete code file {}", file, e);
+                }
+            }
+        }
+    }
+}

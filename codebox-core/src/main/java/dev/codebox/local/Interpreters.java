@@ -1,0 +1,71 @@
+package dev.codebox.local;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Finds the programs the local executor starts, once, on the PATH the code will see (not the JVM's:
+ * a virtual environment's bin dir comes first), so each block starts an absolute path.
+ */
+final class Interpreters {
+
+    /** Environment variable naming the Python interpreter when the configuration names none. */
+    static final String PYTHON_VARIABLE = "CODEBOX_PYTHON";
+
+    private final String path;
+    private final String python;
+    private final Map<String, Optional<String>> found = new ConcurrentHashMap<>();
+
+    /**
+     * @param path the PATH of the code's environment
+     * @param configuredPython the interpreter from the configuration or the virtual environment, or null
+     * @param pythonVariable the value of {@value #PYTHON_VARIABLE}, or null
+     */
+    Interpreters(String path, Path configuredPython, String pythonVariable) {
+        this.path = path == null ? "" : path;
+        if (configuredPython != null) {
+            python = configuredPython.toString();
+        } else if (pythonVariable != null && !pythonVariable.isBlank()) {
+            python = pythonVariable;
+        } else {
+            python = find("python3").or(() -> find("python")).orElse("python3");
+        }
+    }
+
+    /** The Python interpreter for python blocks. */
+    String python() {
+        return python;
+    }
+
+    /** {@code pwsh}, else {@code powershell}, when installed. */
+    Optional<String> powerShell() {
+        return find("pwsh").or(() -> find("powershell"));
+    }
+
+    /** {@code setsid} from util-linux, which makes each block the leader of its own session. */
+    Optional<String> setsid() {
+        return find("setsid");
+    }
+
+    /** The absolute path of {@code program} on the code's PATH. */
+    Optional<String> find(String program) {
+        return found.computeIfAbsent(program, this::search);
+    }
+
+    private Optional<String> search(String program) {
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir, program);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return Optional.of(candidate.toString());
+            }
+        }
+        return Optional.empty();
+    }
+}

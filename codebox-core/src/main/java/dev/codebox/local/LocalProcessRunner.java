@@ -1,0 +1,201 @@
+package dev.codebox.local;
+
+import dev.codebox.CancellationToken;
+import dev.codebox.commandline.Language;
+import dev.codebox.commandline.Launch;
+import dev.codebox.commandline.RunOutcome;
+import dev.codebox.commandline.Runner;
+import dev.codebox.output.OutputSink;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs commands as local processes, each the leader of a new session ({@code setsid}) so that its
+ * whole tree can be killed on timeout, cancellation and close. Standard output and standard error
+ * share one pipe, so their lines stay in the order the code wrote them; standard input is empty.
+ */
+final class LocalProcessRunner implements Runner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalProcessRunner.class);
+    private static final File DEV_NULL = new File("/dev/null");
+    /** How long output may keep coming after the main process exited before its session is killed. */
+    private static final long LINGER_MILLIS = 100;
+    /** How long to wait for the end of output once the session was killed. */
+    private static final long DRAIN_MILLIS = 1000;
+    private static final int PRUNE_THRESHOLD = 256;
+    private static final ExecutorService PUMPS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "codebox-output-pump");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private final Path workDir;
+    private final boolean ownsWorkDir;
+    private final Map<String, String> environment;
+    private final Interpreters interpreters;
+    private final Set<Long> sessions = ConcurrentHashMap.newKeySet();
+
+    LocalProcessRunner(Path workDir, boolean ownsWorkDir, Map<String, String> environment, Interpreters interpreters) {
+        this.workDir = workDir;
+        this.ownsWorkDir = ownsWorkDir;
+        this.environment = Map.copyOf(environment);
+        this.interpreters = interpreters;
+    }
+
+    @Override
+    public Path workDir() {
+        return workDir;
+    }
+
+    @Override
+    public Launch launch(Language language, String relativeFile) {
+        switch (language) {
+            case PYTHON:
+                return Launch.of(List.of(interpreters.python(), relativeFile));
+            case BASH:
+                return interpreters.find("bash").map(bash -> Launch.of(List.of(bash, relativeFile)))
+                        .orElse(Launch.refused("bash is not installed: no bash on PATH"));
+            case SH:
+                return interpreters.find("sh").map(sh -> Launch.of(List.of(sh, relativeFile)))
+                        .orElse(Launch.refused("sh is not installed: no sh on PATH"));
+            case PWSH:
+                return interpreters.powerShell()
+                        .map(pwsh -> Launch.of(List.of(pwsh, "-NoLogo", "-NonInteractive", "-NoProfile", "-File", relativeFile)))
+                        .orElse(Launch.refused("PowerShell is not installed: neither pwsh nor powershell is on PATH"));
+            default:
+                throw new IllegalArgumentException("unhandled language " + language);
+        }
+    }
+
+    @Override
+    public RunOutcome run(List<String> command, OutputSink sink, Duration timeout, CancellationToken token) {
+        if (token.isCancelled()) {
+            return RunOutcome.cancelled();
+        }
+        List<String> argv = new ArrayList<>(command.size() + 2);
+        interpreters.setsid().ifPresent(setsid -> {
+            argv.add(setsid);
+            argv.add("--wait");
+        });
+        argv.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(argv)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            sink.writeLine("could not start " + command.get(0) + ": " + e.getMessage());
+            return RunOutcome.exited(127);
+        }
+        long session = process.pid();
+        sessions.add(session);
+        Future<?> pump = PUMPS.submit(() -> copy(process.getInputStream(), sink));
+        try (CancellationToken.Registration onCancel = token.onCancel(() -> killTree(process))) {
+            boolean exited = waitFor(process, timeout);
+            if (!exited) {
+                killTree(process);
+            }
+            if (!awaitOutput(pump, LINGER_MILLIS)) {
+                // A descendant holds the output open after the block ended: it dies with the block.
+                killTree(process);
+                if (!awaitOutput(pump, DRAIN_MILLIS)) {
+                    LOG.warn("output of {} is still open after its session was killed: a process left the session", command);
+                }
+            }
+            waitFor(process, Duration.ofMillis(DRAIN_MILLIS));
+            if (token.isCancelled()) {
+                return RunOutcome.cancelled();
+            }
+            if (!exited) {
+                return RunOutcome.timedOut();
+            }
+            return RunOutcome.exited(process.exitValue());
+        } finally {
+            pruneSessions();
+        }
+    }
+
+    private static boolean waitFor(Process process, Duration timeout) {
+        try {
+            return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            return false;
+        }
+    }
+
+    private static boolean awaitOutput(Future<?> pump, long millis) {
+        try {
+            pump.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            LOG.warn("reading output failed", e.getCause());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    private static void copy(InputStream in, OutputSink sink) {
+        byte[] buffer = new byte[16 * 1024];
+        try (in) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                sink.write(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            LOG.debug("output stream closed", e);
+        }
+    }
+
+    private void killTree(Process process) {
+        if (ProcessSessions.supported() && interpreters.setsid().isPresent()) {
+            ProcessSessions.kill(List.of(process.pid()));
+        } else {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    /** Forgets sessions whose processes are all gone, so the set stays small. */
+    private void pruneSessions() {
+        if (sessions.size() > PRUNE_THRESHOLD && ProcessSessions.supported()) {
+            sessions.retainAll(ProcessSessions.live(sessions));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ProcessSessions.supported()) {
+            ProcessSessions.kill(sessions);
+        }
+        sessions.clear();
+        if (ownsWorkDir) {
+            TempDirs.deleteRecursively(workDir);
+        }
+    }
+}

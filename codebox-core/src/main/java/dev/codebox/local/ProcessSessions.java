@@ -1,0 +1,106 @@
+package dev.codebox.local;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Finds and kills every process of a Linux session, by reading {@code /proc}. Each block runs as the
+ * leader of a session of its own (through {@code setsid}), so its session holds all its descendants,
+ * also those re-parented to init after their parent died, which {@link ProcessHandle#descendants()}
+ * misses. Only a process that starts a session of its own escapes.
+ */
+final class ProcessSessions {
+
+    private static final Path PROC = Path.of("/proc");
+    private static final int MAX_ROUNDS = 100;
+
+    private ProcessSessions() {
+    }
+
+    /** Whether {@code /proc} can be read here (Linux). */
+    static boolean supported() {
+        return Files.isReadable(PROC.resolve("self/stat"));
+    }
+
+    /**
+     * SIGKILLs every live process whose session is one of {@code sessionIds}, again and again until
+     * none is left (a process may fork while the previous round runs).
+     */
+    static void kill(Collection<Long> sessionIds) {
+        if (sessionIds.isEmpty()) {
+            return;
+        }
+        Set<Long> sessions = new HashSet<>(sessionIds);
+        for (int round = 0; round < MAX_ROUNDS; round++) {
+            List<Long> members = members(sessions);
+            if (members.isEmpty()) {
+                return;
+            }
+            for (long pid : members) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** The sessions among {@code sessionIds} that still have a live process. */
+    static Set<Long> live(Collection<Long> sessionIds) {
+        Set<Long> live = new HashSet<>();
+        Set<Long> wanted = new HashSet<>(sessionIds);
+        scan(wanted, (pid, session) -> live.add(session));
+        return live;
+    }
+
+    private static List<Long> members(Set<Long> sessions) {
+        List<Long> members = new ArrayList<>();
+        scan(sessions, (pid, session) -> members.add(pid));
+        return members;
+    }
+
+    private interface Visitor {
+        void visit(long pid, long session);
+    }
+
+    private static void scan(Set<Long> sessions, Visitor visitor) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
+                    continue;
+                }
+                String stat;
+                try {
+                    stat = new String(Files.readAllBytes(entry.resolve("stat")), StandardCharsets.US_ASCII);
+                } catch (NoSuchFileException e) {
+                    continue;
+                } catch (IOException e) {
+                    continue;
+                }
+                // "pid (comm) state ppid pgrp session ..." where comm may hold spaces and parentheses.
+                int end = stat.lastIndexOf(')');
+                if (end < 0) {
+                    continue;
+                }
+                String[] fields = stat.substring(end + 2).split(" ", 5);
+                if (fields.length < 4 || fields[0].equals("Z") || fields[0].equals("X")) {
+                    continue;
+                }
+                long session = Long.parseLong(fields[3]);
+                if (sessions.contains(session)) {
+                    visitor.visit(Long.parseLong(name), session);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc to find the processes of a block", e);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.codebox.output;
+
+import dev.codebox.OutputListener;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * Collects the output of one execution in bounded memory: it keeps the first and the last bytes up
+ * to a limit and counts what it drops in between, so code that prints gigabytes costs at most
+ * {@code maxBytes} of memory. Every backend writes into one of these, so that the cap, the
+ * truncation marker and the decoding rules are the same everywhere.
+ *
+ * <p>{@link #text()} decodes what was kept as UTF-8, turning invalid bytes into U+FFFD; when bytes
+ * were dropped, a marker line {@code [... N bytes of output dropped ...]} stands between head and
+ * tail. Every write is also passed, uncapped, to the {@link OutputListener}.
+ *
+ * <p>Thread-safe. After {@link #seal()} further writes are ignored (used when a process that escaped
+ * the executor keeps writing after the result was taken).
+ */
+public final class OutputSink {
+
+    /** Default cap for the output of one execution: 1 MiB (512 KiB head, 512 KiB tail). */
+    public static final int DEFAULT_MAX_BYTES = 1 << 20;
+
+    /** Smallest accepted cap. */
+    public static final int MIN_MAX_BYTES = 256;
+
+    private final byte[] head;
+    private final byte[] tail;
+    private final OutputListener listener;
+    private int headLength;
+    private long tailWritten;
+    private long total;
+    private int lastByte = -1;
+    private boolean sealed;
+
+    /**
+     * @param maxBytes how many bytes of output to keep at most, at least {@value #MIN_MAX_BYTES}
+     * @param listener receives every write as it happens
+     * @throws IllegalArgumentException when {@code maxBytes} is below {@value #MIN_MAX_BYTES}
+     */
+    public OutputSink(int maxBytes, OutputListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        if (maxBytes < MIN_MAX_BYTES) {
+            throw new IllegalArgumentException(
+                    "maxOutputBytes must be at least " + MIN_MAX_BYTES + ", was " + maxBytes);
+        }
+        head = new byte[maxBytes / 2];
+        tail = new byte[maxBytes - head.length];
+    }
+
+    /** Appends output bytes. */
+    public synchronized void write(byte[] bytes, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        if (sealed || length == 0) {
+            return;
+        }
+        listener.onOutput(bytes, offset, length);
+        total += length;
+        lastByte = bytes[offset + length - 1] & 0xff;
+        int toHead = Math.min(length, head.length - headLength);
+        System.arraycopy(bytes, offset, head, headLength, toHead);
+        headLength += toHead;
+        offset += toHead;
+        length -= toHead;
+        if (length > tail.length) {
+            offset += length - tail.length;
+            tailWritten += length - tail.length;
+            length = tail.length;
+        }
+        while (length > 0) {
+            int position = (int) (tailWritten % tail.length);
+            int chunk = Math.min(length, tail.length - position);
+            System.arraycopy(bytes, offset, tail, position, chunk);
+            tailWritten += chunk;
+            offset += chunk;
+            length -= chunk;
+        }
+    }
+
+    /** Appends text encoded as UTF-8. */
+    public void write(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        write(bytes, 0, bytes.length);
+    }
+
+    /** Appends {@code line} on a line of its own: a line break is added before it when needed. */
+    public synchronized void writeLine(String line) {
+        if (lastByte >= 0 && lastByte != '\n') {
+            write("\n");
+        }
+        write(line + "\n");
+    }
+
+    /** Ignores all later writes. */
+    public synchronized void seal() {
+        sealed = true;
+    }
+
+    /** How many bytes were written in all, kept or not. */
+    public synchronized long totalBytes() {
+        return total;
+    }
+
+    /** How many bytes were dropped between head and tail. */
+    public synchronized long droppedBytes() {
+        return Math.max(0, total - head.length - tail.length);
+    }
+
+    /** The kept output decoded as UTF-8 (invalid bytes become U+FFFD), with a marker where bytes were dropped. */
+    public synchronized String text() {
+        int tailLength = (int) Math.min(tailWritten, tail.length);
+        byte[] tailBytes = new byte[tailLength];
+        int start = (int) ((tailWritten - tailLength) % tail.length);
+        int firstChunk = Math.min(tailLength, tail.length - start);
+        System.arraycopy(tail, start, tailBytes, 0, firstChunk);
+        System.arraycopy(tail, 0, tailBytes, firstChunk, tailLength - firstChunk);
+        long dropped = droppedBytes();
+        if (dropped == 0) {
+            byte[] all = new byte[headLength + tailLength];
+            System.arraycopy(head, 0, all, 0, headLength);
+            System.arraycopy(tailBytes, 0, all, headLength, tailLength);
+            return new String(all, StandardCharsets.UTF_8);
+        }
+        // Cut on character boundaries so that truncation itself does not create U+FFFD.
+        int headEnd = Utf8.completePrefixLength(head, headLength);
+        int tailStart = Utf8.continuationPrefixLength(tailBytes);
+        long marked = dropped + (headLength - headEnd) + tailStart;
+        return new String(head, 0, headEnd, StandardCharsets.UTF_8)
+                + "\n[... " + marked + " bytes of output dropped ...]\n"
+                + new String(tailBytes, tailStart, tailLength - tailStart, StandardCharsets.UTF_8);
+    }
+}
