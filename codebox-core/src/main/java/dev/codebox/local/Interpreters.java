@@ -17,7 +17,8 @@ final class Interpreters {
     static final String PYTHON_VARIABLE = "CODEBOX_PYTHON";
 
     private final String path;
-    private final String python;
+    private final String pythonName;
+    private final Optional<String> python;
     private final Map<String, Optional<String>> found = new ConcurrentHashMap<>();
 
     /**
@@ -28,17 +29,32 @@ final class Interpreters {
     Interpreters(String path, Path configuredPython, String pythonVariable) {
         this.path = path == null ? "" : path;
         if (configuredPython != null) {
-            python = configuredPython.toString();
+            pythonName = configuredPython.toString();
         } else if (pythonVariable != null && !pythonVariable.isBlank()) {
-            python = pythonVariable;
+            pythonName = pythonVariable;
         } else {
-            python = find("python3").or(() -> find("python")).orElse("python3");
+            pythonName = find("python3").or(() -> find("python")).orElse("python3");
         }
+        python = resolve(pythonName);
     }
 
-    /** The Python interpreter for python blocks. */
-    String python() {
+    /** The Python interpreter for python blocks, as an absolute path, when it exists. */
+    Optional<String> python() {
         return python;
+    }
+
+    /** The Python interpreter as configured, for messages. */
+    String pythonName() {
+        return pythonName;
+    }
+
+    /** {@code program} itself when it is a path to an executable, else its location on PATH. */
+    private Optional<String> resolve(String program) {
+        if (program.contains(File.separator)) {
+            Path file = Path.of(program).toAbsolutePath();
+            return Files.isExecutable(file) && !Files.isDirectory(file) ? Optional.of(file.toString()) : Optional.empty();
+        }
+        return find(program);
     }
 
     /** {@code pwsh}, else {@code powershell}, when installed. */

@@ -67,7 +67,8 @@ final class LocalProcessRunner implements Runner {
     public Launch launch(Language language, String relativeFile) {
         switch (language) {
             case PYTHON:
-                return Launch.of(List.of(interpreters.python(), relativeFile));
+                return interpreters.python().map(python -> Launch.of(List.of(python, relativeFile)))
+                        .orElse(Launch.refused("Python interpreter not found: " + interpreters.pythonName()));
             case BASH:
                 return interpreters.find("bash").map(bash -> Launch.of(List.of(bash, relativeFile)))
                         .orElse(Launch.refused("bash is not installed: no bash on PATH"));

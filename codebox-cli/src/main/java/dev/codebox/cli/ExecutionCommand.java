@@ -1,0 +1,124 @@
+package dev.codebox.cli;
+
+import dev.codebox.CancellationToken;
+import dev.codebox.CodeBlock;
+import dev.codebox.CodeExecutor;
+import dev.codebox.CodeResult;
+import dev.codebox.local.LocalCommandLineExecutor;
+import dev.codebox.local.LocalExecutorConfig;
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Mixin;
+
+/**
+ * What {@code exec} and {@code run} share: the options, creating the executor, running the blocks,
+ * printing the output (as it comes, or one JSON object) and turning SIGINT/SIGTERM into a
+ * cancellation that kills the code's process tree before codebox exits.
+ */
+abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer> {
+
+    /** How long a signal waits for the run to be cancelled and cleaned up before codebox exits anyway. */
+    private static final long SIGNAL_GRACE_SECONDS = 15;
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    DockerOptions docker;
+
+    @Mixin
+    JupyterOptions jupyter;
+
+    /** The blocks to run; throws {@link UsageException} for unreadable input. */
+    abstract List<CodeBlock> blocks();
+
+    @Override
+    public final Integer call() {
+        List<CodeBlock> blocks = blocks();
+        CodeExecutor executor = createExecutor();
+        CancellationToken token = new CancellationToken();
+        CountDownLatch finished = new CountDownLatch(1);
+        AtomicInteger status = new AtomicInteger(CodeResult.EXIT_CANCELLED);
+        Thread onSignal = new Thread(() -> {
+            if (finished.getCount() == 0) {
+                return;
+            }
+            token.cancel();
+            try {
+                finished.await(SIGNAL_GRACE_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            executor.stop();
+            System.out.flush();
+            Runtime.getRuntime().halt(status.get());
+        }, "codebox-signal");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        try {
+            OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+            CodeResult result = executor.execute(blocks, token, common.json() ? dev.codebox.OutputListener.NONE
+                    : (bytes, offset, length) -> {
+                        try {
+                            stdout.write(bytes, offset, length);
+                            stdout.flush();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+            if (common.json()) {
+                System.out.println(JsonResult.toJson(result));
+                System.out.flush();
+            }
+            status.set(result.exitCode());
+            return result.exitCode();
+        } finally {
+            executor.close();
+            finished.countDown();
+        }
+    }
+
+    private CodeExecutor createExecutor() {
+        switch (common.executor()) {
+            case "local":
+                LocalExecutorConfig.Builder config = LocalExecutorConfig.builder()
+                        .timeout(common.timeout())
+                        .maxOutputBytes(common.maxOutputBytes());
+                common.workDir().ifPresent(config::workDir);
+                common.python().ifPresent(config::python);
+                return new LocalCommandLineExecutor(config.build());
+            case "docker":
+                return docker.create(common);
+            case "jupyter":
+            case "docker-jupyter":
+                return jupyter.create(common);
+            default:
+                throw new UsageException("unknown executor '" + common.executor()
+                        + "': expected local, docker, jupyter or docker-jupyter");
+        }
+    }
+
+    /** The text of {@code source}: a file, or standard input for {@code -}. */
+    static String read(String source) {
+        try {
+            if ("-".equals(source)) {
+                return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            return Files.readString(Path.of(source), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("cannot read " + source + ": no such file");
+        } catch (IOException | UncheckedIOException e) {
+            throw new UsageException("cannot read " + source + ": " + e.getMessage());
+        }
+    }
+}

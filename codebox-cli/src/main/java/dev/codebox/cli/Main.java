@@ -1,0 +1,83 @@
+package dev.codebox.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code codebox} command. Exit status: the code's exit code (124 timeout, 125 cancelled);
+ * 2 for a usage error; 3 when the executor cannot run at all (no Docker engine, no kernel);
+ * 70 for an internal error. Errors are one line on stderr, never a stack trace.
+ */
+@Command(name = "codebox",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Runs code written by language models: locally, in Docker or in a Jupyter kernel.",
+        subcommands = {ExecCommand.class, RunCommand.class, DockerCommand.class})
+public final class Main implements Runnable {
+
+    /** Exit status of a usage error. */
+    static final int USAGE = 2;
+    /** Exit status when the executor cannot run anything. */
+    static final int EXECUTOR_FAILED = 3;
+    /** Exit status of an unexpected failure. */
+    static final int INTERNAL_ERROR = 70;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: exec or run");
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; exposed for tests. */
+    static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setParameterExceptionHandler((e, arguments) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println(e.getCommandLine().getCommandSpec().qualifiedName() + ": " + e.getMessage()
+                    + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            err.flush();
+            return USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((e, command, parseResult) -> {
+            PrintWriter err = command.getErr();
+            int status;
+            if (e instanceof UsageException || e instanceof IllegalArgumentException) {
+                err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+                status = USAGE;
+            } else if (e instanceof dev.codebox.CodeExecutorException) {
+                err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+                status = EXECUTOR_FAILED;
+            } else {
+                err.println(command.getCommandSpec().qualifiedName() + ": internal error: " + e);
+                status = INTERNAL_ERROR;
+            }
+            err.flush();
+            return status;
+        });
+        return commandLine;
+    }
+
+    /** Reads the version Maven wrote into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("/codebox-version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"codebox " + properties.getProperty("version", "unknown")};
+        }
+    }
+}
