@@ -1,0 +1,150 @@
+package dev.codebox.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebox.testing.Processes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CliTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void execRunsAFileByItsExtension() throws Exception {
+        Files.writeString(dir.resolve("hello.py"), "print('hello from a file')");
+        CliProcess cli = CliProcess.run(dir, "", "exec", "hello.py");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertEquals("hello from a file\n", cli.stdout());
+        assertEquals("", cli.stderr());
+    }
+
+    @Test
+    void execReadsStandardInputWithALanguage() throws Exception {
+        CliProcess cli = CliProcess.run(dir, "echo from stdin; exit 7", "exec", "-l", "bash");
+        assertEquals(7, cli.exitCode());
+        assertEquals("from stdin\n", cli.stdout());
+    }
+
+    @Test
+    void jsonPrintsExactlyOneObject() throws Exception {
+        CliProcess cli = CliProcess.run(dir, "print('json')\nopen('out.txt', 'w').write('x')",
+                "exec", "--json", "-l", "python", "--work-dir", dir.toString(), "-");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        List<String> lines = cli.stdout().lines().toList();
+        assertEquals(1, lines.size(), cli.stdout());
+        JsonNode result = JSON.readTree(lines.get(0));
+        Set<String> fields = new TreeSet<>();
+        result.fieldNames().forEachRemaining(fields::add);
+        assertEquals(Set.of("exitCode", "output", "codeFiles", "outputFiles", "timedOut", "cancelled", "durationMs"), fields);
+        assertEquals(0, result.get("exitCode").asInt());
+        assertEquals("json\n", result.get("output").asText());
+        assertEquals(1, result.get("codeFiles").size());
+        assertEquals(dir.toRealPath().resolve("out.txt").toString(), result.get("outputFiles").get(0).asText());
+        assertFalse(result.get("timedOut").asBoolean());
+        assertTrue(result.get("durationMs").isNumber());
+    }
+
+    @Test
+    void timeoutExitsWith124() throws Exception {
+        CliProcess cli = CliProcess.run(dir, "import time\nprint('partial', flush=True)\ntime.sleep(30)",
+                "exec", "--json", "--timeout", "1", "-l", "python");
+        assertEquals(124, cli.exitCode());
+        JsonNode result = JSON.readTree(cli.stdout());
+        assertTrue(result.get("timedOut").asBoolean());
+        assertEquals("partial\nTimeout\n", result.get("output").asText());
+    }
+
+    @Test
+    void runExecutesTheBlocksOfAMessageInOneWorkDir() throws Exception {
+        Files.writeString(dir.resolve("reply.md"), "First:\n```python\nopen('shared.txt', 'w').write('from python')\nprint('wrote')\n```\n"
+                + "Then:\n```bash\ncat shared.txt; echo\n```\n");
+        CliProcess cli = CliProcess.run(dir, "", "run", "reply.md");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertEquals("--- block 1 (python) ---\nwrote\n--- block 2 (bash) ---\nfrom python\n", cli.stdout());
+    }
+
+    @Test
+    void runStopsAtTheFirstFailureAndReturnsItsExitCode() throws Exception {
+        CliProcess cli = CliProcess.run(dir, "```bash\nexit 4\n```\n```bash\necho never\n```\n", "run", "-");
+        assertEquals(4, cli.exitCode());
+        assertFalse(cli.stdout().contains("never"));
+    }
+
+    @Test
+    void usageErrorsAreOneLineAndExit2() throws Exception {
+        Files.writeString(dir.resolve("code.txt"), "x");
+        String[][] cases = {
+            {"exec", "--no-such-flag"},
+            {"exec", "missing.py"},
+            {"exec", "code.txt"},
+            {"exec", "-e", "nowhere", "-l", "python", "-"},
+            {"exec", "--timeout", "0", "-l", "python", "-"},
+            {"exec", "--timeout", "soon", "-l", "python", "-"},
+            {"run", "-"},
+            {"bogus"},
+            {},
+        };
+        for (String[] args : cases) {
+            CliProcess cli = CliProcess.run(dir, "", args);
+            assertEquals(2, cli.exitCode(), String.join(" ", args) + ": " + cli.stderr());
+            assertEquals(1, cli.stderr().lines().count(), String.join(" ", args) + ": " + cli.stderr());
+            assertFalse(cli.stderr().contains("Exception"), cli.stderr());
+            assertFalse(cli.stderr().contains("\tat "), cli.stderr());
+        }
+    }
+
+    @Test
+    void helpAndVersion() throws Exception {
+        CliProcess version = CliProcess.run(dir, "", "--version");
+        assertEquals(0, version.exitCode());
+        assertTrue(version.stdout().matches("codebox \\S+\n"), version.stdout());
+        for (String command : List.of("exec", "run")) {
+            CliProcess help = CliProcess.run(dir, "", command, "--help");
+            assertEquals(0, help.exitCode());
+            assertTrue(help.stdout().contains("--timeout"), help.stdout());
+            assertTrue(help.stdout().contains("--json"), help.stdout());
+        }
+    }
+
+    @Test
+    void sigtermCancelsTheRunAndKillsTheCodesTree() throws Exception {
+        assertSignalCancels("TERM");
+    }
+
+    @Test
+    void sigintCancelsTheRunAndKillsTheCodesTree() throws Exception {
+        assertSignalCancels("INT");
+    }
+
+    private void assertSignalCancels(String signal) throws Exception {
+        String marker = Processes.uniqueSleep();
+        CliProcess cli = CliProcess.start(dir, "sleep " + marker + " &\necho ready\nsleep " + marker, "exec", "-l", "bash");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!cli.stdout().contains("ready") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(2, Processes.withMarker(marker).size(), "the code should be running: " + cli.stderr());
+        new ProcessBuilder("kill", "-" + signal, Long.toString(cli.process.pid())).inheritIO().start().waitFor();
+        cli.await();
+        assertEquals(125, cli.exitCode(), cli.stderr());
+        assertEquals("ready\nCancelled\n", cli.stdout());
+        assertTrue(Processes.awaitGone(marker, Duration.ofSeconds(1)).isEmpty(), "the code outlived codebox");
+    }
+}
