@@ -1,15 +1,112 @@
 package dev.codebox.cli;
 
 import dev.codebox.CodeExecutor;
+import dev.codebox.docker.ByteSize;
+import dev.codebox.docker.DockerCommandLineExecutor;
+import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.docker.GpuRequest;
+import dev.codebox.docker.VolumeMount;
+import dev.codebox.functions.FunctionModule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Option;
 
-/** Options of the docker executor (a picocli mixin of exec and run). */
+/**
+ * Options of the docker executor (a picocli mixin of exec and run). One container per invocation,
+ * removed when codebox exits; {@code run} runs all its blocks in that container.
+ */
 public final class DockerOptions {
 
-    @picocli.CommandLine.Option(names = "--image", paramLabel = "IMG", description = "Image of the docker executor.")
+    @Option(names = "--image", paramLabel = "IMG", defaultValue = "${env:CODEBOX_DOCKER_IMAGE:-" + DockerExecutorConfig.DEFAULT_IMAGE + "}",
+            description = "Image of the docker executor, pulled when missing (default: $CODEBOX_DOCKER_IMAGE, else "
+                    + DockerExecutorConfig.DEFAULT_IMAGE + ").")
     String image;
 
-    /** The docker executor for these options. */
+    @Option(names = "--network", paramLabel = "NAME", defaultValue = DockerExecutorConfig.NETWORK_NONE,
+            description = "Network of the container: none, bridge, host or a network's name (default: ${DEFAULT-VALUE}).")
+    String network;
+
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "1g",
+            description = "Memory limit of the container, such as 512m or 2g; 0 for none (default: ${DEFAULT-VALUE}).")
+    String memory;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1",
+            description = "CPU limit of the container, such as 0.5 or 2; 0 for none (default: ${DEFAULT-VALUE}).")
+    double cpus;
+
+    @Option(names = "--pids", paramLabel = "N", defaultValue = "" + DockerExecutorConfig.DEFAULT_PIDS_LIMIT,
+            description = "Limit of processes and threads in the container; 0 for none (default: ${DEFAULT-VALUE}).")
+    long pids;
+
+    @Option(names = "--read-only", description = "Make the container's root file system read-only (/workspace and /tmp stay writable).")
+    boolean readOnly;
+
+    @Option(names = "--user", paramLabel = "U",
+            description = "User the code runs as in the container, user[:group] or numeric ids (default: the work dir's owner).")
+    String user;
+
+    @Option(names = "--volume", paramLabel = "HOST:CONTAINER[:ro]",
+            description = "Mount a host path into the container, read-write or :ro (repeatable).")
+    List<String> volumes = new ArrayList<>();
+
+    @Option(names = "--gpus", paramLabel = "all|N", description = "Give the container all GPUs or N of them (needs a GPU runtime).")
+    String gpus;
+
+    /** The image option's value. */
+    public String image() {
+        return image;
+    }
+
+    /** The network option's value. */
+    public String network() {
+        return network;
+    }
+
+    /** The memory limit in bytes, 0 for none; checked. */
+    public long memoryBytes() {
+        return memory.trim().equals("0") ? 0 : checked(() -> ByteSize.parse(memory), "--memory");
+    }
+
+    /** The volumes; checked. */
+    public List<VolumeMount> volumes() {
+        return volumes.stream().map(spec -> checked(() -> VolumeMount.parse(spec), "--volume")).toList();
+    }
+
+    /** The GPU request, if any; checked. */
+    public Optional<GpuRequest> gpus() {
+        return Optional.ofNullable(gpus).map(spec -> checked(() -> GpuRequest.parse(spec), "--gpus"));
+    }
+
+    /** The docker executor for these options and the common ones. */
     CodeExecutor create(CommonOptions common) {
-        throw new UsageException("the docker executor is not available yet");
+        return create(common, FunctionModule.none());
+    }
+
+    /** The docker executor for these options and the common ones, with a functions module set up at start. */
+    CodeExecutor create(CommonOptions common, FunctionModule functions) {
+        DockerExecutorConfig.Builder config = DockerExecutorConfig.builder()
+                .functions(functions)
+                .image(image)
+                .timeout(common.timeout())
+                .maxOutputBytes(common.maxOutputBytes())
+                .network(network)
+                .memoryBytes(memoryBytes())
+                .cpus(cpus)
+                .pidsLimit(pids)
+                .readOnlyRootFs(readOnly);
+        common.workDir().ifPresent(config::workDir);
+        Optional.ofNullable(user).ifPresent(config::user);
+        volumes().forEach(config::extraVolume);
+        gpus().ifPresent(config::gpus);
+        return new DockerCommandLineExecutor(checked(config::build, "docker option"));
+    }
+
+    private static <T> T checked(java.util.function.Supplier<T> parse, String option) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("invalid " + option + ": " + e.getMessage());
+        }
     }
 }

@@ -4,6 +4,7 @@ import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
 import dev.codebox.CodeResult;
+import dev.codebox.functions.FunctionModule;
 import dev.codebox.local.LocalCommandLineExecutor;
 import dev.codebox.local.LocalExecutorConfig;
 import java.io.FileOutputStream;
@@ -20,6 +21,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * What {@code exec} and {@code run} share: the options, creating the executor, running the blocks,
@@ -39,6 +42,12 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
 
     @Mixin
     JupyterOptions jupyter;
+
+    @Mixin
+    FunctionsOptions functions;
+
+    @Spec
+    CommandSpec spec;
 
     /** The blocks to run; throws {@link UsageException} for unreadable input. */
     abstract List<CodeBlock> blocks();
@@ -89,11 +98,16 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     }
 
     private CodeExecutor createExecutor() {
+        FunctionModule module = functions.module(spec.qualifiedName(), System.err);
+        if (!module.isEmpty() && !common.executor().equals("local")) {
+            throw new UsageException("--functions is not available with -e " + common.executor() + " yet; use -e local");
+        }
         switch (common.executor()) {
             case "local":
                 LocalExecutorConfig.Builder config = LocalExecutorConfig.builder()
                         .timeout(common.timeout())
-                        .maxOutputBytes(common.maxOutputBytes());
+                        .maxOutputBytes(common.maxOutputBytes())
+                        .functions(module);
                 common.workDir().ifPresent(config::workDir);
                 common.python().ifPresent(config::python);
                 return new LocalCommandLineExecutor(config.build());

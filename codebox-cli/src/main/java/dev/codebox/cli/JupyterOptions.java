@@ -1,16 +1,117 @@
 package dev.codebox.cli;
 
 import dev.codebox.CodeExecutor;
+import dev.codebox.jupyter.JupyterCodeExecutor;
+import dev.codebox.jupyter.docker.DockerJupyterConfig;
+import dev.codebox.jupyter.kernel.LocalJupyterConfig;
+import dev.codebox.jupyter.remote.RemoteJupyterConfig;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.UUID;
+import picocli.CommandLine.Option;
 
-/** Options of the jupyter and docker-jupyter executors (a picocli mixin of exec and run). */
+/**
+ * Options of the jupyter and docker-jupyter executors (a picocli mixin of exec and run). One kernel
+ * per invocation, so the blocks of {@code run} share their state; it is shut down when codebox exits.
+ */
 public final class JupyterOptions {
 
-    @picocli.CommandLine.Option(names = "--kernel", paramLabel = "NAME", defaultValue = "python3",
-            description = "Kernelspec of the jupyter executor (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kernel", paramLabel = "NAME", defaultValue = "python3",
+            description = "Jupyter kernel (kernelspec name) of the jupyter and docker-jupyter executors (default: ${DEFAULT-VALUE}).")
     String kernel;
+
+    @Option(names = "--output-dir", paramLabel = "DIR",
+            description = "Where the jupyter executors save images and HTML, created when missing and kept (default: a"
+                    + " new codebox-jupyter-* directory in the system temp dir, kept so that the listed files can be read)."
+                    + " The local kernel runs there unless --work-dir is given; docker-jupyter mounts it as /workspace.")
+    Path outputDir;
+
+    @Option(names = "--jupyter-image", paramLabel = "IMG", defaultValue = DockerJupyterConfig.DEFAULT_IMAGE,
+            description = "Image of the docker-jupyter executor's Jupyter server (default: ${DEFAULT-VALUE}).")
+    String image;
+
+    @Option(names = "--jupyter-url", paramLabel = "URL",
+            description = "Use a kernel of this running Jupyter Server or Kernel Gateway (-e jupyter), e.g. http://127.0.0.1:8888/.")
+    String url;
+
+    @Option(names = "--jupyter-token", paramLabel = "T", defaultValue = "${env:JUPYTER_TOKEN:-}",
+            description = "Token of the --jupyter-url server (default: $JUPYTER_TOKEN, else none).")
+    String token;
 
     /** The jupyter or docker-jupyter executor for these options ({@code common.executor()} says which). */
     CodeExecutor create(CommonOptions common) {
-        throw new UsageException("the " + common.executor() + " executor is not available yet");
+        if (common.python().isPresent()) {
+            throw new UsageException("--python is for the local executor; choose the kernel with --kernel");
+        }
+        try {
+            return switch (common.executor()) {
+                case "jupyter" -> url == null ? local(common) : remote(common);
+                case "docker-jupyter" -> docker(common);
+                default -> throw new UsageException("not a Jupyter executor: " + common.executor());
+            };
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private CodeExecutor local(CommonOptions common) {
+        if (!token.isEmpty() && System.getenv("JUPYTER_TOKEN") == null) {
+            throw new UsageException("--jupyter-token needs --jupyter-url");
+        }
+        LocalJupyterConfig.Builder config = LocalJupyterConfig.builder()
+                .kernelName(kernel)
+                .timeout(common.timeout())
+                .maxOutputBytes(common.maxOutputBytes())
+                .outputDir(outputDir());
+        common.workDir().ifPresent(config::workDir);
+        return JupyterCodeExecutor.local(config.build());
+    }
+
+    private CodeExecutor remote(CommonOptions common) {
+        if (common.workDir().isPresent()) {
+            throw new UsageException("--work-dir is not used with --jupyter-url: the kernel runs on the server");
+        }
+        return JupyterCodeExecutor.remote(RemoteJupyterConfig.builder(serverUrl())
+                .token(token)
+                .kernelName(kernel)
+                .timeout(common.timeout())
+                .maxOutputBytes(common.maxOutputBytes())
+                .outputDir(outputDir())
+                .build());
+    }
+
+    private CodeExecutor docker(CommonOptions common) {
+        if (url != null) {
+            throw new UsageException("--jupyter-url is for -e jupyter; -e docker-jupyter starts its own server");
+        }
+        if (common.workDir().isPresent()) {
+            throw new UsageException("-e docker-jupyter runs the kernel in --output-dir; --work-dir is not used");
+        }
+        return JupyterCodeExecutor.docker(DockerJupyterConfig.builder()
+                .image(image)
+                .kernelName(kernel)
+                .timeout(common.timeout())
+                .maxOutputBytes(common.maxOutputBytes())
+                .outputDir(outputDir())
+                .build());
+    }
+
+    // Not the executors' default (a temp dir deleted at stop): the CLI ends by stopping the executor,
+    // and the files it lists must still be there afterwards. The executor creates it at start, so a
+    // bad option leaves no directory behind.
+    private Path outputDir() {
+        if (outputDir != null) {
+            return outputDir;
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"), "codebox-jupyter-" + UUID.randomUUID());
+    }
+
+    private URI serverUrl() {
+        try {
+            return new URI(url);
+        } catch (URISyntaxException e) {
+            throw new UsageException("--jupyter-url is not a URL: " + url);
+        }
     }
 }

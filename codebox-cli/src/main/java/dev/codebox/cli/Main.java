@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs code written by language models: locally, in Docker or in a Jupyter kernel.",
-        subcommands = {ExecCommand.class, RunCommand.class, DockerCommand.class})
+        subcommands = {ExecCommand.class, RunCommand.class, FunctionsCommand.class, DockerCommand.class})
 public final class Main implements Runnable {
 
     /** Exit status of a usage error. */

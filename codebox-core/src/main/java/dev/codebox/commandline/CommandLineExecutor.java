@@ -5,6 +5,7 @@ import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
 import dev.codebox.CodeResult;
 import dev.codebox.OutputListener;
+import dev.codebox.functions.FunctionModule;
 import dev.codebox.output.OutputSink;
 import dev.codebox.support.StopOnExit;
 import java.io.IOException;
@@ -39,7 +40,12 @@ import org.slf4j.LoggerFactory;
  *   <li>a block that cannot run (unknown language, file name outside the work dir, language not
  *       installed) ends the run with exit code 1 and a line saying why;
  *   <li>concurrent {@code execute} calls run in parallel and share the work dir; a code file that
- *       two running calls wrote is deleted when the last of them ends.
+ *       two running calls wrote is deleted when the last of them ends;
+ *   <li>a non-empty {@link FunctionModule} is set up at each start, before any code runs: the module
+ *       is written into the work dir, its requirements are installed and the module is imported
+ *       once by the python interpreter of the runner; when that fails, start fails with a
+ *       {@link dev.codebox.CodeExecutorException} ({@code pip install failed: ...},
+ *       {@code functions failed to load: ...}) and the runner is closed again.
  * </ul>
  */
 public abstract class CommandLineExecutor implements CodeExecutor {
@@ -49,6 +55,7 @@ public abstract class CommandLineExecutor implements CodeExecutor {
     private final Duration timeout;
     private final int maxOutputBytes;
     private final boolean deleteCodeFiles;
+    private final FunctionModule functions;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final Set<CancellationToken> running = ConcurrentHashMap.newKeySet();
     private final Map<Path, Integer> codeFilesInUse = new HashMap<>();
@@ -60,9 +67,21 @@ public abstract class CommandLineExecutor implements CodeExecutor {
      * @param deleteCodeFiles whether code files are deleted after each execution
      */
     protected CommandLineExecutor(Duration timeout, int maxOutputBytes, boolean deleteCodeFiles) {
+        this(timeout, maxOutputBytes, deleteCodeFiles, FunctionModule.none());
+    }
+
+    /**
+     * @param timeout the time each block may run, at least one second
+     * @param maxOutputBytes how many bytes of output one execution keeps
+     * @param deleteCodeFiles whether code files are deleted after each execution
+     * @param functions the functions set up at each start; {@link FunctionModule#none()} for none
+     */
+    protected CommandLineExecutor(Duration timeout, int maxOutputBytes, boolean deleteCodeFiles,
+                                  FunctionModule functions) {
         this.timeout = Settings.requireTimeout(timeout);
         this.maxOutputBytes = Settings.requireMaxOutputBytes(maxOutputBytes);
         this.deleteCodeFiles = deleteCodeFiles;
+        this.functions = Objects.requireNonNull(functions, "functions");
     }
 
     /**
@@ -78,11 +97,35 @@ public abstract class CommandLineExecutor implements CodeExecutor {
         lifecycle.writeLock().lock();
         try {
             if (runner == null) {
-                runner = openRunner();
+                Runner opened = openRunner();
+                try {
+                    setUpFunctions(opened);
+                } catch (RuntimeException | Error e) {
+                    try {
+                        opened.close();
+                    } catch (RuntimeException closing) {
+                        e.addSuppressed(closing);
+                    }
+                    throw e;
+                }
+                runner = opened;
                 StopOnExit.register(this);
             }
         } finally {
             lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void setUpFunctions(Runner opened) {
+        if (functions.isEmpty()) {
+            return;
+        }
+        CancellationToken setupToken = new CancellationToken();
+        running.add(setupToken);
+        try {
+            FunctionsInstaller.install(opened, functions, maxOutputBytes, setupToken);
+        } finally {
+            running.remove(setupToken);
         }
     }
 
@@ -102,6 +145,11 @@ public abstract class CommandLineExecutor implements CodeExecutor {
         } finally {
             lifecycle.writeLock().unlock();
         }
+    }
+
+    /** The functions this executor sets up at start (see {@link dev.codebox.functions.FunctionsPrompt}). */
+    public final FunctionModule functions() {
+        return functions;
     }
 
     /** Whether the executor is started. */

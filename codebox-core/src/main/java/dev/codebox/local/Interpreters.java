@@ -62,6 +62,14 @@ final class Interpreters {
         return find("pwsh").or(() -> find("powershell"));
     }
 
+    /**
+     * The POSIX shell that waits, in a standby process, for the command a block runs:
+     * {@code /bin/sh}, else {@code sh} on PATH.
+     */
+    Optional<String> posixShell() {
+        return resolve("/bin/sh").or(() -> find("sh"));
+    }
+
     /** {@code setsid} from util-linux, which makes each block the leader of its own session. */
     Optional<String> setsid() {
         return find("setsid");

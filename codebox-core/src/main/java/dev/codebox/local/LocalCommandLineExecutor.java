@@ -39,7 +39,7 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
 
     /** An executor with the given configuration; nothing happens until it starts. */
     public LocalCommandLineExecutor(LocalExecutorConfig config) {
-        super(config.timeout(), config.maxOutputBytes(), config.deleteCodeFiles());
+        super(config.timeout(), config.maxOutputBytes(), config.deleteCodeFiles(), config.functions());
         this.config = Objects.requireNonNull(config, "config");
     }
 

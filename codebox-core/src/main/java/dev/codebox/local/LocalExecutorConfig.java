@@ -1,6 +1,8 @@
 package dev.codebox.local;
 
 import dev.codebox.commandline.Settings;
+import dev.codebox.functions.FunctionModule;
+import dev.codebox.functions.PythonFunction;
 import dev.codebox.output.OutputSink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +24,11 @@ import java.util.Optional;
  *   <li>{@code python}: none, so the interpreter is the virtual environment's, else the
  *       {@code CODEBOX_PYTHON} environment variable, else {@code python3} then {@code python} on PATH;
  *   <li>{@code environment}: none; these variables are added to (or replace) the JVM's environment;
- *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution.
+ *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution;
+ *   <li>{@code functions}: {@link FunctionModule#none()}; when not empty, the module is written into
+ *       the work dir at each start and its requirements are installed with
+ *       {@code <python> -m pip install} (so give a {@code virtualEnv}: Debian's system Python refuses
+ *       pip installs), then the module is imported once to check it.
  * </ul>
  */
 public record LocalExecutorConfig(
@@ -32,7 +38,8 @@ public record LocalExecutorConfig(
         Optional<Path> virtualEnv,
         Optional<Path> python,
         Map<String, String> environment,
-        int maxOutputBytes) {
+        int maxOutputBytes,
+        FunctionModule functions) {
 
     /**
      * @throws IllegalArgumentException when the timeout is under one second or maxOutputBytes is
@@ -45,6 +52,7 @@ public record LocalExecutorConfig(
         Objects.requireNonNull(python, "python");
         environment = Map.copyOf(environment);
         Settings.requireMaxOutputBytes(maxOutputBytes);
+        Objects.requireNonNull(functions, "functions");
     }
 
     /** The configuration with every default. */
@@ -63,7 +71,8 @@ public record LocalExecutorConfig(
                 .timeout(timeout)
                 .deleteCodeFiles(deleteCodeFiles)
                 .environment(environment)
-                .maxOutputBytes(maxOutputBytes);
+                .maxOutputBytes(maxOutputBytes)
+                .functions(functions);
         builder.workDir = workDir.orElse(null);
         builder.virtualEnv = virtualEnv.orElse(null);
         builder.python = python.orElse(null);
@@ -79,6 +88,7 @@ public record LocalExecutorConfig(
         private Path python;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
+        private FunctionModule functions = FunctionModule.none();
 
         private Builder() {
         }
@@ -131,12 +141,23 @@ public record LocalExecutorConfig(
             return this;
         }
 
+        /** The functions module set up at each start (default {@link FunctionModule#none()}). */
+        public Builder functions(FunctionModule functions) {
+            this.functions = Objects.requireNonNull(functions, "functions");
+            return this;
+        }
+
+        /** These functions in the module {@value FunctionModule#DEFAULT_NAME}. */
+        public Builder functions(PythonFunction... functions) {
+            return functions(FunctionModule.of(functions));
+        }
+
         /**
          * @throws IllegalArgumentException when a value is out of range
          */
         public LocalExecutorConfig build() {
             return new LocalExecutorConfig(timeout, Optional.ofNullable(workDir), deleteCodeFiles,
-                    Optional.ofNullable(virtualEnv), Optional.ofNullable(python), environment, maxOutputBytes);
+                    Optional.ofNullable(virtualEnv), Optional.ofNullable(python), environment, maxOutputBytes, functions);
         }
     }
 }

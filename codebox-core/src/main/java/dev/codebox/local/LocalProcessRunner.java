@@ -6,12 +6,10 @@ import dev.codebox.commandline.Launch;
 import dev.codebox.commandline.RunOutcome;
 import dev.codebox.commandline.Runner;
 import dev.codebox.output.OutputSink;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,11 +27,11 @@ import org.slf4j.LoggerFactory;
  * Runs commands as local processes, each the leader of a new session ({@code setsid}) so that its
  * whole tree can be killed on timeout, cancellation and close. Standard output and standard error
  * share one pipe, so their lines stay in the order the code wrote them; standard input is empty.
+ * Processes are started by a {@link ProcessLauncher}, which keeps one ready ahead of time.
  */
 final class LocalProcessRunner implements Runner {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalProcessRunner.class);
-    private static final File DEV_NULL = new File("/dev/null");
     /** How long output may keep coming after the main process exited before its session is killed. */
     private static final long LINGER_MILLIS = 100;
     /** How long to wait for the end of output once the session was killed. */
@@ -47,15 +45,15 @@ final class LocalProcessRunner implements Runner {
 
     private final Path workDir;
     private final boolean ownsWorkDir;
-    private final Map<String, String> environment;
     private final Interpreters interpreters;
+    private final ProcessLauncher launcher;
     private final Set<Long> sessions = ConcurrentHashMap.newKeySet();
 
     LocalProcessRunner(Path workDir, boolean ownsWorkDir, Map<String, String> environment, Interpreters interpreters) {
         this.workDir = workDir;
         this.ownsWorkDir = ownsWorkDir;
-        this.environment = Map.copyOf(environment);
         this.interpreters = interpreters;
+        this.launcher = new ProcessLauncher(workDir, environment, interpreters.setsid(), interpreters.posixShell());
     }
 
     @Override
@@ -89,21 +87,9 @@ final class LocalProcessRunner implements Runner {
         if (token.isCancelled()) {
             return RunOutcome.cancelled();
         }
-        List<String> argv = new ArrayList<>(command.size() + 2);
-        interpreters.setsid().ifPresent(setsid -> {
-            argv.add(setsid);
-            argv.add("--wait");
-        });
-        argv.addAll(command);
-        ProcessBuilder builder = new ProcessBuilder(argv)
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
-        builder.environment().clear();
-        builder.environment().putAll(environment);
         Process process;
         try {
-            process = builder.start();
+            process = launcher.start(command);
         } catch (IOException e) {
             sink.writeLine("could not start " + command.get(0) + ": " + e.getMessage());
             return RunOutcome.exited(127);
@@ -191,6 +177,7 @@ final class LocalProcessRunner implements Runner {
 
     @Override
     public void close() {
+        launcher.close();
         if (ProcessSessions.supported()) {
             ProcessSessions.kill(sessions);
         }

@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Finds and kills every process of a Linux session, by reading {@code /proc}. Each block runs as the
@@ -21,7 +22,10 @@ import java.util.Set;
 final class ProcessSessions {
 
     private static final Path PROC = Path.of("/proc");
-    private static final int MAX_ROUNDS = 100;
+    /** How long {@link #kill} keeps killing before it gives up on a session that keeps forking. */
+    private static final long KILL_DEADLINE_NANOS = 2_000_000_000L;
+    /** Pause between rounds: lets killed processes run their exit instead of busy-scanning /proc. */
+    private static final long ROUND_PAUSE_NANOS = 1_000_000L;
 
     private ProcessSessions() {
     }
@@ -33,22 +37,26 @@ final class ProcessSessions {
 
     /**
      * SIGKILLs every live process whose session is one of {@code sessionIds}, again and again until
-     * none is left (a process may fork while the previous round runs).
+     * none is left (a process may fork while the previous round runs), for at most two seconds.
+     * A killed process is gone only once it has run its exit, so rounds are a millisecond apart:
+     * on a busy machine, busy-scanning /proc would take the CPU the dying processes need.
      */
     static void kill(Collection<Long> sessionIds) {
         if (sessionIds.isEmpty()) {
             return;
         }
         Set<Long> sessions = new HashSet<>(sessionIds);
-        for (int round = 0; round < MAX_ROUNDS; round++) {
+        long deadline = System.nanoTime() + KILL_DEADLINE_NANOS;
+        while (true) {
             List<Long> members = members(sessions);
-            if (members.isEmpty()) {
+            if (members.isEmpty() || System.nanoTime() - deadline > 0) {
                 return;
             }
             for (long pid : members) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
-            Thread.onSpinWait();
+            // Not Thread.sleep: an interrupted caller must still see its session killed.
+            LockSupport.parkNanos(ROUND_PAUSE_NANOS);
         }
     }
 

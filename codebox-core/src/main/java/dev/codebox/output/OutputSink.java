@@ -2,6 +2,7 @@ package dev.codebox.output;
 
 import dev.codebox.OutputListener;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -14,6 +15,10 @@ import java.util.Objects;
  * were dropped, a marker line {@code [... N bytes of output dropped ...]} stands between head and
  * tail. Every write is also passed, uncapped, to the {@link OutputListener}.
  *
+ * <p>Memory is taken as output comes: the head buffer grows from {@value #INITIAL_HEAD_BYTES} bytes
+ * and the tail buffer is allocated only when the head is full, so the many executions that print
+ * little do not each allocate the whole cap.
+ *
  * <p>Thread-safe. After {@link #seal()} further writes are ignored (used when a process that escaped
  * the executor keeps writing after the result was taken).
  */
@@ -25,8 +30,13 @@ public final class OutputSink {
     /** Smallest accepted cap. */
     public static final int MIN_MAX_BYTES = 256;
 
-    private final byte[] head;
-    private final byte[] tail;
+    /** The head buffer's first size; it doubles as needed up to half the cap. */
+    static final int INITIAL_HEAD_BYTES = 8 * 1024;
+
+    private final int headCapacity;
+    private final int tailCapacity;
+    private byte[] head;
+    private byte[] tail;
     private final OutputListener listener;
     private int headLength;
     private long tailWritten;
@@ -45,8 +55,9 @@ public final class OutputSink {
             throw new IllegalArgumentException(
                     "maxOutputBytes must be at least " + MIN_MAX_BYTES + ", was " + maxBytes);
         }
-        head = new byte[maxBytes / 2];
-        tail = new byte[maxBytes - head.length];
+        headCapacity = maxBytes / 2;
+        tailCapacity = maxBytes - headCapacity;
+        head = new byte[Math.min(INITIAL_HEAD_BYTES, headCapacity)];
     }
 
     /** Appends output bytes. */
@@ -58,23 +69,43 @@ public final class OutputSink {
         listener.onOutput(bytes, offset, length);
         total += length;
         lastByte = bytes[offset + length - 1] & 0xff;
-        int toHead = Math.min(length, head.length - headLength);
-        System.arraycopy(bytes, offset, head, headLength, toHead);
-        headLength += toHead;
-        offset += toHead;
-        length -= toHead;
-        if (length > tail.length) {
-            offset += length - tail.length;
-            tailWritten += length - tail.length;
-            length = tail.length;
+        int toHead = Math.min(length, headCapacity - headLength);
+        if (toHead > 0) {
+            growHead(headLength + toHead);
+            System.arraycopy(bytes, offset, head, headLength, toHead);
+            headLength += toHead;
+            offset += toHead;
+            length -= toHead;
+        }
+        if (length == 0) {
+            return;
+        }
+        if (tail == null) {
+            tail = new byte[tailCapacity];
+        }
+        if (length > tailCapacity) {
+            offset += length - tailCapacity;
+            tailWritten += length - tailCapacity;
+            length = tailCapacity;
         }
         while (length > 0) {
-            int position = (int) (tailWritten % tail.length);
-            int chunk = Math.min(length, tail.length - position);
+            int position = (int) (tailWritten % tailCapacity);
+            int chunk = Math.min(length, tailCapacity - position);
             System.arraycopy(bytes, offset, tail, position, chunk);
             tailWritten += chunk;
             offset += chunk;
             length -= chunk;
+        }
+    }
+
+    /** Makes the head buffer hold at least {@code needed} bytes, doubling it up to its capacity. */
+    private void growHead(int needed) {
+        if (needed > head.length) {
+            int size = head.length;
+            while (size < needed) {
+                size = (int) Math.min((long) size * 2, headCapacity);
+            }
+            head = Arrays.copyOf(head, size);
         }
     }
 
@@ -104,17 +135,19 @@ public final class OutputSink {
 
     /** How many bytes were dropped between head and tail. */
     public synchronized long droppedBytes() {
-        return Math.max(0, total - head.length - tail.length);
+        return Math.max(0, total - headCapacity - tailCapacity);
     }
 
     /** The kept output decoded as UTF-8 (invalid bytes become U+FFFD), with a marker where bytes were dropped. */
     public synchronized String text() {
-        int tailLength = (int) Math.min(tailWritten, tail.length);
+        int tailLength = (int) Math.min(tailWritten, tailCapacity);
         byte[] tailBytes = new byte[tailLength];
-        int start = (int) ((tailWritten - tailLength) % tail.length);
-        int firstChunk = Math.min(tailLength, tail.length - start);
-        System.arraycopy(tail, start, tailBytes, 0, firstChunk);
-        System.arraycopy(tail, 0, tailBytes, firstChunk, tailLength - firstChunk);
+        if (tailLength > 0) {
+            int start = (int) ((tailWritten - tailLength) % tailCapacity);
+            int firstChunk = Math.min(tailLength, tailCapacity - start);
+            System.arraycopy(tail, start, tailBytes, 0, firstChunk);
+            System.arraycopy(tail, 0, tailBytes, firstChunk, tailLength - firstChunk);
+        }
         long dropped = droppedBytes();
         if (dropped == 0) {
             byte[] all = new byte[headLength + tailLength];

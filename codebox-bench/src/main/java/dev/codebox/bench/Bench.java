@@ -1,0 +1,10 @@
+package dev.codebox.bench;
+
+import java.util.List;
+
+/** One group of measurements; it cleans up everything it starts, also when it fails. */
+interface Bench {
+
+    /** Measures and returns the rows of the table it is responsible for. */
+    List<Row> run(BenchOptions options) throws Exception;
+}

@@ -1,0 +1,68 @@
+package dev.codebox.bench;
+
+import dev.codebox.CodeBlock;
+import dev.codebox.local.LocalCommandLineExecutor;
+import dev.codebox.local.TempDirs;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Blocks per second when several threads run {@code print(1)} blocks at once: on one shared local
+ * executor with 1, 2 and 8 threads, and on 8 executors with a thread each, against as many threads
+ * spawning the interpreter directly.
+ */
+final class ConcurrencyBench implements Bench {
+
+    static final String SECTION = "concurrency";
+    private static final CodeBlock BLOCK = CodeBlock.python("print(1)");
+
+    @Override
+    public List<Row> run(BenchOptions options) throws Exception {
+        Path baselineDir = TempDirs.create();
+        List<LocalCommandLineExecutor> executors = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                LocalCommandLineExecutor executor = new LocalCommandLineExecutor(Programs.localConfig(options));
+                executors.add(executor);
+                executor.start();
+            }
+            DirectSpawn baseline = LocalBench.spawn(options.python(), baselineDir, "print(1)", "py");
+            LocalCommandLineExecutor shared = executors.get(0);
+            List<Row> rows = new ArrayList<>();
+            for (int threads : new int[] {1, 2, 8}) {
+                rows.add(measure(options, threads, threads + (threads == 1 ? " thread" : " threads") + ", one executor",
+                        t -> () -> Programs.check(shared.execute(BLOCK), "1\n"), baseline));
+            }
+            rows.add(measure(options, 8, "8 threads, 8 executors",
+                    t -> () -> Programs.check(executors.get(t).execute(BLOCK), "1\n"), baseline));
+            return rows;
+        } finally {
+            executors.forEach(LocalCommandLineExecutor::stop);
+            TempDirs.deleteRecursively(baselineDir);
+        }
+    }
+
+    private static Row measure(BenchOptions options, int threads, String name,
+                               java.util.function.IntFunction<Interleaved.Operation> codebox,
+                               DirectSpawn baseline) throws Exception {
+        int perThread = Math.max(1, options.iterations() / threads);
+        double[] codeboxRates = new double[options.rounds()];
+        double[] baselineRates = new double[options.rounds()];
+        try (Parallel parallel = new Parallel(threads)) {
+            parallel.rate(1, codebox);
+            parallel.rate(1, t -> baseline::run);
+            for (int round = 0; round < options.rounds(); round++) {
+                if (round % 2 == 0) {
+                    codeboxRates[round] = parallel.rate(perThread, codebox);
+                    baselineRates[round] = parallel.rate(perThread, t -> baseline::run);
+                } else {
+                    baselineRates[round] = parallel.rate(perThread, t -> baseline::run);
+                    codeboxRates[round] = parallel.rate(perThread, codebox);
+                }
+            }
+        }
+        return Row.throughput(SECTION, name, Samples.of(codeboxRates),
+                "direct spawn, " + threads + (threads == 1 ? " thread" : " threads"), Samples.of(baselineRates), null);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.codebox.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Follows this JVM's heap use and resident set size while something runs: samples both every few
+ * milliseconds and, where Linux allows, also reads the kernel's exact RSS high-water mark (VmHWM)
+ * after resetting it at the start.
+ */
+final class MemoryProbe implements AutoCloseable {
+
+    private static final Path STATUS = Path.of("/proc/self/status");
+    private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
+    private static final long SAMPLE_MILLIS = 2;
+
+    private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    private final long idleHeap;
+    private final long idleRss;
+    private final boolean highWaterMarkReset;
+    private final Thread sampler;
+    private volatile long peakHeap;
+    private volatile long peakRss;
+    private volatile boolean running = true;
+
+    /** Collects garbage, notes the idle figures and starts sampling. */
+    MemoryProbe() {
+        System.gc();
+        System.gc();
+        idleHeap = memory.getHeapMemoryUsage().getUsed();
+        idleRss = statusKilobytes("VmRSS") * 1024;
+        highWaterMarkReset = resetHighWaterMark();
+        peakHeap = idleHeap;
+        peakRss = idleRss;
+        sampler = new Thread(this::sample, "codebox-bench-memory-probe");
+        sampler.setDaemon(true);
+        sampler.start();
+    }
+
+    private void sample() {
+        while (running) {
+            peakHeap = Math.max(peakHeap, memory.getHeapMemoryUsage().getUsed());
+            peakRss = Math.max(peakRss, statusKilobytes("VmRSS") * 1024);
+            try {
+                Thread.sleep(SAMPLE_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Stops sampling. */
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        sampler.join();
+        if (highWaterMarkReset) {
+            peakRss = Math.max(peakRss, statusKilobytes("VmHWM") * 1024);
+        }
+    }
+
+    long idleHeap() {
+        return idleHeap;
+    }
+
+    long idleRss() {
+        return idleRss;
+    }
+
+    long peakHeap() {
+        return peakHeap;
+    }
+
+    long peakRss() {
+        return peakRss;
+    }
+
+    /** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0+). */
+    private static boolean resetHighWaterMark() {
+        try {
+            Files.writeString(CLEAR_REFS, "5");
+            return true;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
+    }
+
+    /** A {@code kB} field of /proc/self/status, or 0 where there is none. */
+    private static long statusKilobytes(String field) {
+        try {
+            for (String line : Files.readAllLines(STATUS)) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.substring(field.length() + 1).replace("kB", "").trim());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+}

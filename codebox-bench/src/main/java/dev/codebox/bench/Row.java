@@ -1,0 +1,54 @@
+package dev.codebox.bench;
+
+/**
+ * One line of the bench table: a codebox figure, the baseline measured beside it in the same run,
+ * their ratio (codebox cost ÷ baseline cost: lower is better) and the target.
+ *
+ * @param section local, docker, jupyter, concurrency or memory
+ * @param measurement what was measured
+ * @param unit unit of the figures
+ * @param codebox codebox's median
+ * @param codeboxP90 codebox's 90th percentile, or null when a single figure was taken
+ * @param baselineName what the baseline is, or null
+ * @param baseline the baseline's median, or null
+ * @param baselineP90 the baseline's 90th percentile, or null
+ * @param ratio codebox cost ÷ baseline cost, or null
+ * @param target the goal as text, or null
+ * @param met whether the goal is met, or null without a goal
+ */
+record Row(String section, String measurement, String unit,
+           double codebox, Double codeboxP90,
+           String baselineName, Double baseline, Double baselineP90,
+           Double ratio, String target, Boolean met) {
+
+    /** A latency (or duration) row: lower is better, ratio = codebox median ÷ baseline median. */
+    static Row latency(String section, String measurement, Samples codebox,
+                       String baselineName, Samples baseline, Target target) {
+        double ratio = codebox.median() / baseline.median();
+        return new Row(section, measurement, "ms", codebox.median(), codebox.p90(),
+                baselineName, baseline.median(), baseline.p90(), ratio,
+                target == null ? null : target.text(),
+                target == null ? null : target.isMet(codebox.median(), ratio));
+    }
+
+    /**
+     * A throughput row in blocks per second: higher is better, so the ratio (a cost ratio like
+     * the others) is baseline median ÷ codebox median. The p90 columns hold the slowest decile.
+     */
+    static Row throughput(String section, String measurement, Samples codebox,
+                          String baselineName, Samples baseline, Target target) {
+        double ratio = baseline.median() / codebox.median();
+        return new Row(section, measurement, "blocks/s", codebox.median(), codebox.percentile(10),
+                baselineName, baseline.median(), baseline.percentile(10), ratio,
+                target == null ? null : target.text(),
+                target == null ? null : target.isMet(codebox.median(), ratio));
+    }
+
+    /** A figure without a ratio, for example a peak memory beside its idle value. */
+    static Row value(String section, String measurement, String unit, double codebox,
+                     String baselineName, Double baseline, Target target) {
+        return new Row(section, measurement, unit, codebox, null, baselineName, baseline, null, null,
+                target == null ? null : target.text(),
+                target == null ? null : target.isMet(codebox, null));
+    }
+}

@@ -1,0 +1,72 @@
+package dev.codebox.cli;
+
+import dev.codebox.functions.FunctionModule;
+import dev.codebox.functions.FunctionsFile;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options that give generated code a functions module (a picocli mixin of exec and run). */
+public final class FunctionsOptions {
+
+    @Option(names = "--functions", paramLabel = "FILE.py",
+            description = "Python file whose top-level functions the code can import from the functions module "
+                    + "(the file's top-level imports come along; other top-level statements are left out, with a warning).")
+    Path file;
+
+    @Option(names = "--requirement", paramLabel = "PKG",
+            description = "A pip requirement of the functions, installed at start with the code's Python "
+                    + "(repeatable; an existing local path is made absolute).")
+    List<String> requirements = new ArrayList<>();
+
+    @Option(names = "--functions-module", paramLabel = "NAME", defaultValue = FunctionModule.DEFAULT_NAME,
+            description = "Name of the functions module (default: ${DEFAULT-VALUE}).")
+    String moduleName;
+
+    /**
+     * The module the options describe, {@link FunctionModule#none()} without {@code --functions};
+     * warns on {@code warnings} about top-level statements of the file that are left out.
+     *
+     * @throws UsageException when the file cannot be read or holds no function, or requirements are
+     *     given without functions
+     * @throws IllegalArgumentException when the module name or a requirement is invalid
+     */
+    FunctionModule module(String command, PrintStream warnings) {
+        if (file == null) {
+            if (!requirements.isEmpty()) {
+                throw new UsageException("--requirement needs --functions FILE.py");
+            }
+            return FunctionModule.none();
+        }
+        List<String> absolute = requirements.stream().map(FunctionsOptions::absoluteWhenLocal).toList();
+        return module(file, absolute, moduleName, command, warnings);
+    }
+
+    /** The functions of {@code file} in module {@code moduleName}, warning about what is left out. */
+    static FunctionModule module(Path file, List<String> requirements, String moduleName, String command,
+                                 PrintStream warnings) {
+        FunctionsFile functions;
+        try {
+            functions = FunctionsFile.parse(ExecutionCommand.read(file.toString()), requirements);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(file + ": " + e.getMessage());
+        }
+        for (String ignored : functions.ignored()) {
+            warnings.println(command + ": warning: " + file + " " + ignored + " (left out: only imports and functions are used)");
+        }
+        return new FunctionModule(moduleName, functions.functions());
+    }
+
+    /** pip runs in the work dir, so a requirement naming a local file or directory must not be relative. */
+    private static String absoluteWhenLocal(String requirement) {
+        try {
+            Path path = Path.of(requirement);
+            return Files.exists(path) ? path.toAbsolutePath().normalize().toString() : requirement;
+        } catch (java.nio.file.InvalidPathException e) {
+            return requirement;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.codebox.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Container;
+import dev.codebox.docker.DockerEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code codebox exec|run -e docker} and {@code codebox docker prune} against the real engine. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DockerCliTest {
+
+    private static final String IMAGE = "codebox/python:3";
+    private static DockerClient client;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void engine() {
+        try {
+            client = DockerEngine.connect();
+            client.inspectImageCmd(IMAGE).exec();
+        } catch (RuntimeException e) {
+            String message = "Docker CLI tests need a running engine and the image " + IMAGE
+                    + " (run scripts/setup-env.sh): " + e.getMessage();
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(message, e);
+            }
+            Assumptions.abort(message);
+        }
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    private static List<Container> containersOf(long pid) {
+        return client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(DockerEngine.LABEL_OWNER_PID, Long.toString(pid))).exec();
+    }
+
+    @Test
+    void execRunsInAContainerThatIsRemovedAtTheEnd() throws Exception {
+        CliProcess cli = CliProcess.run(dir, "import os\nprint('in', os.getcwd(), sorted(os.listdir('/sys/class/net')))",
+                "exec", "-e", "docker", "--image", IMAGE, "-l", "python");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertEquals("in /workspace ['lo']\n", cli.stdout());
+        assertTrue(containersOf(cli.process.pid()).isEmpty(), "a container is left");
+    }
+
+    @Test
+    void runSharesOneContainerAndTheWorkDirBetweenBlocks() throws Exception {
+        Path work = dir.resolve("work");
+        String message = "```python\nopen('note.txt', 'w').write('from block 1')\n```\n"
+                + "```sh\ncat note.txt; echo; ps -eo args | grep -c '[c]odebox-runner\\|[p]ython3 -c'\n```\n";
+        CliProcess cli = CliProcess.run(dir, message, "run", "-e", "docker", "--image", IMAGE,
+                "--work-dir", work.toString(), "--memory", "256m", "--cpus", "0.5", "--pids", "64",
+                "--volume", dir + ":/host:ro", "--", "-");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertTrue(cli.stdout().contains("from block 1"), cli.stdout());
+        assertEquals("from block 1", Files.readString(work.resolve("note.txt")));
+    }
+
+    @Test
+    void badDockerOptionsAreUsageErrors() throws Exception {
+        for (String[] args : List.of(
+                new String[] {"--volume", "no-container-path"},
+                new String[] {"--memory", "lots"},
+                new String[] {"--gpus", "some"})) {
+            String[] command = new String[args.length + 5];
+            System.arraycopy(new String[] {"exec", "-e", "docker", "-l", "python"}, 0, command, 0, 5);
+            System.arraycopy(args, 0, command, 5, args.length);
+            CliProcess cli = CliProcess.run(dir, "print(1)", command);
+            assertEquals(Main.USAGE, cli.exitCode(), String.join(" ", args) + ": " + cli.stderr());
+            assertTrue(cli.stderr().contains("invalid " + args[0]), cli.stderr());
+        }
+    }
+
+    @Test
+    void pruneRemovesTheContainerOfAKilledProgram() throws Exception {
+        CliProcess cli = CliProcess.start(dir, "import time\nprint('running', flush=True)\ntime.sleep(60)",
+                "exec", "-e", "docker", "--image", IMAGE, "-l", "python");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!cli.stdout().contains("running") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        List<Container> left = containersOf(cli.process.pid());
+        assertEquals(1, left.size(), cli.stderr());
+        cli.process.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        cli.process.waitFor(10, TimeUnit.SECONDS);
+        String name = left.get(0).getNames()[0].substring(1);
+
+        CliProcess prune = CliProcess.run(dir, "", "docker", "prune");
+        assertEquals(0, prune.exitCode(), prune.stderr());
+        // Other programs (the Jupyter executor prunes at start) may have removed it first.
+        assertTrue(prune.stdout().contains("removed " + name + "\n") || !prune.stdout().contains(name), prune.stdout());
+        assertTrue(containersOf(cli.process.pid()).isEmpty());
+    }
+}

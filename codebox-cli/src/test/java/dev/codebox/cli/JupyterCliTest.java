@@ -1,0 +1,77 @@
+package dev.codebox.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code -e jupyter} end to end, with Debian's python3 kernelspec (skipped without it, failed on CI). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class JupyterCliTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void requireKernel() {
+        boolean installed = Files.isRegularFile(Path.of("/usr/share/jupyter/kernels/python3/kernel.json"));
+        if (!installed && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("no python3 kernelspec in /usr/share/jupyter (run scripts/setup-env.sh)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(installed, "no python3 kernelspec in /usr/share/jupyter");
+    }
+
+    @Test
+    void runSharesStateBetweenBlocksAndListsSavedPlots() throws Exception {
+        Path outputs = dir.resolve("outputs");
+        Files.writeString(dir.resolve("reply.md"), "```python\nx = 41\n```\n"
+                + "```python\nimport matplotlib.pyplot as plt\nplt.plot([1, 2], [x, x + 1])\nplt.show()\nprint(x + 1)\n```\n");
+        CliProcess cli = CliProcess.run(dir, "", "run", "-e", "jupyter", "--json", "--output-dir", outputs.toString(), "reply.md");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        JsonNode result = JSON.readTree(cli.stdout());
+        String output = result.get("output").asText();
+        assertTrue(output.startsWith("--- block 1 (python) ---\n--- block 2 (python) ---\n"), output);
+        assertTrue(output.endsWith("42\n"), output);
+        assertEquals(1, result.get("outputFiles").size(), result.toString());
+        Path png = Path.of(result.get("outputFiles").get(0).asText());
+        assertTrue(png.startsWith(outputs.toRealPath()), png.toString());
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(Files.readAllBytes(png), 4));
+    }
+
+    @Test
+    void execReportsErrorsLikeOtherExecutors() throws Exception {
+        CliProcess cli = CliProcess.run(dir, "raise ValueError('boom')", "exec", "-e", "jupyter", "-l", "python",
+                "--output-dir", dir.toString(), "-");
+        assertEquals(1, cli.exitCode());
+        assertTrue(cli.stdout().contains("ValueError: boom"), cli.stdout());
+        assertFalse(cli.stdout().contains("\u001B"), cli.stdout());
+    }
+
+    @Test
+    void badJupyterOptionsAreUsageErrors() throws Exception {
+        String[][] cases = {
+            {"exec", "-e", "jupyter", "--kernel", "", "-l", "python", "-"},
+            {"exec", "-e", "jupyter", "--jupyter-url", "not a url", "-l", "python", "-"},
+            {"exec", "-e", "docker-jupyter", "--jupyter-url", "http://127.0.0.1:1/", "-l", "python", "-"},
+            {"exec", "-e", "jupyter", "--python", "/usr/bin/python3", "-l", "python", "-"},
+        };
+        for (String[] args : cases) {
+            CliProcess cli = CliProcess.run(dir, "", args);
+            assertEquals(2, cli.exitCode(), String.join(" ", args) + ": " + cli.stderr());
+            assertEquals(1, cli.stderr().lines().count(), String.join(" ", args) + ": " + cli.stderr());
+        }
+    }
+}

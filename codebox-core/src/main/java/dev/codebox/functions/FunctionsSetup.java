@@ -1,0 +1,128 @@
+package dev.codebox.functions;
+
+import dev.codebox.CodeExecutorException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * The start-up step that makes a {@link FunctionModule} usable, written once as a Python program so
+ * that every executor runs the same thing where the code runs (a local interpreter or virtual
+ * environment, a container, a kernel): install the requirements with that interpreter's pip
+ * ({@code python -m pip install -q ...}: quiet, yet a failure keeps pip's own
+ * error message, which {@code -qqq} would hide), then import the module to prove that it loads. Its
+ * outcome is read back by {@link #check(int, String)}.
+ *
+ * <p>Command-line executors write {@link FunctionModule#source()} into the work dir themselves and
+ * run {@link #scriptForFile(FunctionModule)} as a code file; kernel executors run
+ * {@link #scriptForKernel(FunctionModule)}, which also writes the module (the kernel's working
+ * directory may be on another machine) and leaves it imported in the kernel.
+ */
+public final class FunctionsSetup {
+
+    /** How long the set-up may take, pip included, before start-up fails: 10 minutes. */
+    public static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+    /** The line the set-up prints before the reason and the details of a failure. */
+    static final String FAILURE_MARKER = "codebox-functions-setup-failed: ";
+
+    static final String PIP_FAILED = "pip install failed";
+    static final String LOAD_FAILED = "functions failed to load";
+
+    private FunctionsSetup() {
+    }
+
+    /**
+     * A program run as a file in the work dir, where {@code <module>.py} already is; it exits with
+     * status 3 after printing the failure.
+     */
+    public static String scriptForFile(FunctionModule module) {
+        return "import sys\n" + setupFunction(module, false)
+                + "_codebox_failure = _codebox_functions_setup()\n"
+                + "if _codebox_failure is not None:\n"
+                + "    print(\"" + FAILURE_MARKER + "\" + _codebox_failure[0], flush=True)\n"
+                + "    print(_codebox_failure[1], flush=True)\n"
+                + "    sys.exit(3)\n";
+    }
+
+    /**
+     * Code run in a kernel, whose working directory is the work dir: it writes {@code <module>.py},
+     * installs, imports the module into the kernel, and prints the failure if any (removing the
+     * module file again). It leaves no names behind in the kernel's namespace.
+     */
+    public static String scriptForKernel(FunctionModule module) {
+        return setupFunction(module, true)
+                + "_codebox_failure = _codebox_functions_setup()\n"
+                + "del _codebox_functions_setup\n"
+                + "if _codebox_failure is not None:\n"
+                + "    import os as _codebox_os\n"
+                + "    if _codebox_os.path.exists(\"" + module.fileName() + "\"):\n"
+                + "        _codebox_os.remove(\"" + module.fileName() + "\")\n"
+                + "    del _codebox_os\n"
+                + "    print(\"" + FAILURE_MARKER + "\" + _codebox_failure[0], flush=True)\n"
+                + "    print(_codebox_failure[1], flush=True)\n"
+                + "del _codebox_failure\n";
+    }
+
+    private static String setupFunction(FunctionModule module, boolean writeModule) {
+        String name = module.name();
+        StringBuilder py = new StringBuilder()
+                .append("def _codebox_functions_setup():\n")
+                .append("    import base64, importlib, subprocess, sys, traceback\n")
+                .append("    requirements = base64.b64decode(\"").append(base64(String.join("\n", module.requirements())))
+                .append("\").decode(\"utf-8\").splitlines()\n");
+        if (writeModule) {
+            py.append("    with open(\"").append(module.fileName()).append("\", \"w\", encoding=\"utf-8\") as file:\n")
+                    .append("        file.write(base64.b64decode(\"").append(base64(module.source()))
+                    .append("\").decode(\"utf-8\"))\n");
+        }
+        return py.append("    if requirements:\n")
+                .append("        command = [sys.executable, \"-m\", \"pip\", \"install\", \"-q\",")
+                .append(" \"--disable-pip-version-check\", \"--no-input\", *requirements]\n")
+                .append("        try:\n")
+                .append("            pip = subprocess.run(command, stdin=subprocess.DEVNULL,")
+                .append(" stdout=subprocess.PIPE, stderr=subprocess.STDOUT)\n")
+                .append("        except OSError as error:\n")
+                .append("            return \"").append(PIP_FAILED).append("\", str(error)\n")
+                .append("        if pip.returncode != 0:\n")
+                .append("            return \"").append(PIP_FAILED).append("\", pip.stdout.decode(\"utf-8\", \"replace\")\n")
+                .append("    importlib.invalidate_caches()\n")
+                .append("    try:\n")
+                .append("        if \"").append(name).append("\" in sys.modules:\n")
+                .append("            importlib.reload(sys.modules[\"").append(name).append("\"])\n")
+                .append("        else:\n")
+                .append("            __import__(\"").append(name).append("\")\n")
+                .append("    except BaseException:\n")
+                .append("        return \"").append(LOAD_FAILED).append("\", traceback.format_exc()\n")
+                .append("    return None\n")
+                .toString();
+    }
+
+    /**
+     * Reads the outcome of a set-up program.
+     *
+     * @param exitCode the program's exit code (0 for a kernel run that raised nothing)
+     * @param output what it printed
+     * @throws CodeExecutorException {@code pip install failed: <pip's output>},
+     *     {@code functions failed to load: <traceback>}, or {@code functions could not be set up ...}
+     *     when the program itself did not run to the end
+     */
+    public static void check(int exitCode, String output) {
+        int marker = output.indexOf(FAILURE_MARKER);
+        if (marker >= 0) {
+            String rest = output.substring(marker + FAILURE_MARKER.length());
+            int lineEnd = rest.indexOf('\n');
+            String reason = lineEnd < 0 ? rest.strip() : rest.substring(0, lineEnd).strip();
+            String details = lineEnd < 0 ? "" : rest.substring(lineEnd + 1).strip();
+            throw new CodeExecutorException(reason + ": " + details);
+        }
+        if (exitCode != 0) {
+            throw new CodeExecutorException("functions could not be set up (exit code " + exitCode + "): "
+                    + output.strip());
+        }
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,399 @@
+package dev.codebox.docker;
+
+import dev.codebox.commandline.Settings;
+import dev.codebox.functions.FunctionModule;
+import dev.codebox.output.OutputSink;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Immutable configuration of a {@link DockerCommandLineExecutor}. Build one with {@link #builder()};
+ * {@link #defaults()} has every default.
+ *
+ * <p>AutoGen's options:
+ * <ul>
+ *   <li>{@code image}: {@value #DEFAULT_IMAGE}; pulled at start when missing. The image needs
+ *       {@code /bin/sh} and Python 3 ({@code python3} or {@code python}) on PATH, which runs
+ *       codebox's runner;
+ *   <li>{@code containerName}: none, so {@code codebox-exec-<random>}; a container of the same name
+ *       is removed at start;
+ *   <li>{@code timeout}: 60 seconds per block, at least 1 second;
+ *   <li>{@code workDir}: none, so a new temporary directory is created at start and deleted at stop;
+ *       a given directory is created when missing and never deleted. It is mounted read-write at
+ *       {@value #CONTAINER_WORK_DIR}, the container's working directory;
+ *   <li>{@code bindDir}: none, so the work dir. Set it when this program itself runs in a container
+ *       and talks to the host's engine (Docker-out-of-Docker): it is the engine-side path of the
+ *       directory this program sees as {@code workDir};
+ *   <li>{@code autoRemove}: {@code true}, the container is removed when the executor stops;
+ *       {@code false} only stops it (kept for inspection; {@code codebox docker prune} removes it
+ *       once this program has exited);
+ *   <li>{@code stopContainerOnExit}: {@code true}, a JVM shutdown hook stops the executor (and so
+ *       the container) when the program exits without stopping it; {@code false} leaves the
+ *       container running at exit, labelled so that {@link DockerEngine#prune} keeps it;
+ *   <li>{@code extraVolumes}: none; further bind mounts, read-only or read-write;
+ *   <li>{@code extraHosts}: none; host name to IP address entries added to {@code /etc/hosts};
+ *   <li>{@code gpus}: none; GPU device requests (all GPUs, or a count, with capabilities);
+ *   <li>{@code initCommand}: none; a shell command run once in {@value #CONTAINER_WORK_DIR} when
+ *       the container starts, before any block (with the container's network and user). When it
+ *       fails, start fails with its output;
+ *   <li>{@code deleteCodeFiles}: {@code false} (as AutoGen), code files stay in the work dir.
+ * </ul>
+ *
+ * <p>Hardening, on by default (each can be turned off or changed):
+ * <ul>
+ *   <li>{@code network}: {@value #NETWORK_NONE}, no network at all; {@code bridge}, {@code host} or a
+ *       user-defined network opt in;
+ *   <li>{@code memoryBytes}: 1 GiB, without extra swap; {@code 0} means no limit. A block that
+ *       exceeds it is killed with exit code 137 and an output line saying the memory limit was hit;
+ *   <li>{@code cpus}: 1.0 CPU; {@code 0} means no limit;
+ *   <li>{@code pidsLimit}: 256 processes and threads in the container; {@code 0} means no limit;
+ *   <li>{@code noNewPrivileges}: {@code true} (setuid binaries cannot gain privileges);
+ *   <li>{@code dropCapabilities}: {@code true}, every Linux capability is dropped;
+ *   <li>{@code readOnlyRootFs}: {@code false}; when {@code true} the root file system is read-only,
+ *       {@value #CONTAINER_WORK_DIR} stays writable and {@code /tmp} is a fresh tmpfs;
+ *   <li>{@code user}: none, so the owner ({@code uid:gid}) of the work dir: code does not run as root
+ *       unless this program does, and the files it writes belong to you. Give {@code "root"} (or
+ *       any {@code user[:group]} of the image, or numeric ids) to choose; the work dir must be
+ *       writable by that user (a temporary work dir is handed over to a numeric user when this
+ *       program runs as root).
+ * </ul>
+ *
+ * <p>Further options: {@code environment} (none; variables set in the container),
+ * {@code maxOutputBytes} ({@link OutputSink#DEFAULT_MAX_BYTES}, 1 MiB per execution),
+ * {@code startTimeout} (60 seconds for the container, its init command and the runner to come up;
+ * the image pull is not counted) and {@code functions} (AutoGen's {@code functions}:
+ * {@link FunctionModule#none()}; when not empty, the module is written into the work dir at each
+ * start, its requirements are pip-installed in the container and it is imported once to check it.
+ * pip needs a network: with requirements, opt in to one or use an image that has them).
+ */
+public record DockerExecutorConfig(
+        String image,
+        Optional<String> containerName,
+        Duration timeout,
+        Optional<Path> workDir,
+        Optional<Path> bindDir,
+        boolean autoRemove,
+        boolean stopContainerOnExit,
+        List<VolumeMount> extraVolumes,
+        Map<String, String> extraHosts,
+        List<GpuRequest> gpus,
+        Optional<String> initCommand,
+        boolean deleteCodeFiles,
+        String network,
+        long memoryBytes,
+        double cpus,
+        long pidsLimit,
+        boolean noNewPrivileges,
+        boolean dropCapabilities,
+        boolean readOnlyRootFs,
+        Optional<String> user,
+        Map<String, String> environment,
+        int maxOutputBytes,
+        Duration startTimeout,
+        FunctionModule functions) {
+
+    /** The default image, as AutoGen's. */
+    public static final String DEFAULT_IMAGE = "python:3-slim";
+    /** Where the work dir is mounted in the container; the container's working directory. */
+    public static final String CONTAINER_WORK_DIR = "/workspace";
+    /** The network mode that gives the container no network. */
+    public static final String NETWORK_NONE = "none";
+    /** The default memory limit: 1 GiB. */
+    public static final long DEFAULT_MEMORY_BYTES = 1L << 30;
+    /** The default CPU limit: one CPU. */
+    public static final double DEFAULT_CPUS = 1.0;
+    /** The default limit of processes and threads: 256. */
+    public static final long DEFAULT_PIDS_LIMIT = 256;
+    /** The default time the container may take to come up: 60 seconds. */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * @throws IllegalArgumentException when a value is out of range: an empty image or network, a
+     *     timeout under one second, a negative limit, an extra host without a name or address,
+     *     maxOutputBytes under {@link OutputSink#MIN_MAX_BYTES}
+     */
+    public DockerExecutorConfig {
+        requireText(image, "image");
+        Objects.requireNonNull(containerName, "containerName");
+        containerName.ifPresent(name -> {
+            if (!name.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
+                throw new IllegalArgumentException("a container name is [a-zA-Z0-9][a-zA-Z0-9_.-]*, was " + name);
+            }
+        });
+        Settings.requireTimeout(timeout);
+        Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(bindDir, "bindDir");
+        extraVolumes = List.copyOf(extraVolumes);
+        extraHosts = Map.copyOf(extraHosts);
+        extraHosts.forEach((host, address) -> {
+            if (host.isBlank() || address.isBlank() || host.contains(":")) {
+                throw new IllegalArgumentException("an extra host is a name and an address, was " + host + " -> " + address);
+            }
+        });
+        gpus = List.copyOf(gpus);
+        Objects.requireNonNull(initCommand, "initCommand");
+        requireText(network, "network");
+        if (memoryBytes < 0 || (memoryBytes > 0 && memoryBytes < 6L << 20)) {
+            throw new IllegalArgumentException("memoryBytes is 0 (no limit) or at least 6 MiB (docker's minimum), was " + memoryBytes);
+        }
+        if (cpus < 0 || Double.isNaN(cpus) || Double.isInfinite(cpus)) {
+            throw new IllegalArgumentException("cpus is 0 (no limit) or positive, was " + cpus);
+        }
+        if (pidsLimit < 0) {
+            throw new IllegalArgumentException("pidsLimit is 0 (no limit) or positive, was " + pidsLimit);
+        }
+        Objects.requireNonNull(user, "user");
+        user.ifPresent(u -> requireText(u, "user"));
+        environment = Map.copyOf(environment);
+        Settings.requireMaxOutputBytes(maxOutputBytes);
+        Objects.requireNonNull(functions, "functions");
+        Objects.requireNonNull(startTimeout, "startTimeout");
+        if (startTimeout.isNegative() || startTimeout.isZero()) {
+            throw new IllegalArgumentException("startTimeout must be positive, was " + startTimeout);
+        }
+    }
+
+    private static void requireText(String value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be blank");
+        }
+    }
+
+    /** The configuration with every default. */
+    public static DockerExecutorConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's values. */
+    public Builder toBuilder() {
+        Builder builder = new Builder()
+                .image(image).timeout(timeout).autoRemove(autoRemove).stopContainerOnExit(stopContainerOnExit)
+                .extraHosts(extraHosts).deleteCodeFiles(deleteCodeFiles).network(network)
+                .memoryBytes(memoryBytes).cpus(cpus).pidsLimit(pidsLimit).noNewPrivileges(noNewPrivileges)
+                .dropCapabilities(dropCapabilities).readOnlyRootFs(readOnlyRootFs).environment(environment)
+                .maxOutputBytes(maxOutputBytes).startTimeout(startTimeout).functions(functions);
+        extraVolumes.forEach(builder::extraVolume);
+        gpus.forEach(builder::gpus);
+        builder.containerName = containerName.orElse(null);
+        builder.workDir = workDir.orElse(null);
+        builder.bindDir = bindDir.orElse(null);
+        builder.initCommand = initCommand.orElse(null);
+        builder.user = user.orElse(null);
+        return builder;
+    }
+
+    /** Builds a {@link DockerExecutorConfig}; values are checked by {@link #build()}. */
+    public static final class Builder {
+        private String image = DEFAULT_IMAGE;
+        private String containerName;
+        private Duration timeout = Settings.DEFAULT_TIMEOUT;
+        private Path workDir;
+        private Path bindDir;
+        private boolean autoRemove = true;
+        private boolean stopContainerOnExit = true;
+        private final List<VolumeMount> extraVolumes = new ArrayList<>();
+        private final Map<String, String> extraHosts = new LinkedHashMap<>();
+        private final List<GpuRequest> gpus = new ArrayList<>();
+        private String initCommand;
+        private boolean deleteCodeFiles;
+        private String network = NETWORK_NONE;
+        private long memoryBytes = DEFAULT_MEMORY_BYTES;
+        private double cpus = DEFAULT_CPUS;
+        private long pidsLimit = DEFAULT_PIDS_LIMIT;
+        private boolean noNewPrivileges = true;
+        private boolean dropCapabilities = true;
+        private boolean readOnlyRootFs;
+        private String user;
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
+        private Duration startTimeout = DEFAULT_START_TIMEOUT;
+        private FunctionModule functions = FunctionModule.none();
+
+        private Builder() {
+        }
+
+        /** The image (default {@value DockerExecutorConfig#DEFAULT_IMAGE}). */
+        public Builder image(String image) {
+            this.image = image;
+            return this;
+        }
+
+        /** The container's name (default {@code codebox-exec-<random>}). */
+        public Builder containerName(String containerName) {
+            this.containerName = containerName;
+            return this;
+        }
+
+        /** Time each block may run (default 60 s, at least 1 s). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** The host directory mounted at /workspace, created when missing and kept (default: a temp dir). */
+        public Builder workDir(Path workDir) {
+            this.workDir = workDir;
+            return this;
+        }
+
+        /** The engine-side path of the work dir, for Docker-out-of-Docker (default: the work dir). */
+        public Builder bindDir(Path bindDir) {
+            this.bindDir = bindDir;
+            return this;
+        }
+
+        /** Whether stop removes the container (default true) or only stops it. */
+        public Builder autoRemove(boolean autoRemove) {
+            this.autoRemove = autoRemove;
+            return this;
+        }
+
+        /** Whether the container is stopped when the JVM exits (default true). */
+        public Builder stopContainerOnExit(boolean stopContainerOnExit) {
+            this.stopContainerOnExit = stopContainerOnExit;
+            return this;
+        }
+
+        /** Adds a bind mount (default none). */
+        public Builder extraVolume(VolumeMount volume) {
+            extraVolumes.add(Objects.requireNonNull(volume, "volume"));
+            return this;
+        }
+
+        /** Adds an {@code /etc/hosts} entry (default none). */
+        public Builder extraHost(String host, String address) {
+            extraHosts.put(Objects.requireNonNull(host, "host"), Objects.requireNonNull(address, "address"));
+            return this;
+        }
+
+        /** Adds {@code /etc/hosts} entries (default none). */
+        public Builder extraHosts(Map<String, String> hosts) {
+            hosts.forEach(this::extraHost);
+            return this;
+        }
+
+        /** Adds a GPU device request (default none). */
+        public Builder gpus(GpuRequest request) {
+            gpus.add(Objects.requireNonNull(request, "request"));
+            return this;
+        }
+
+        /** A shell command run once when the container starts (default none). */
+        public Builder initCommand(String initCommand) {
+            this.initCommand = initCommand;
+            return this;
+        }
+
+        /** Whether code files are deleted after each execution (default false, as AutoGen). */
+        public Builder deleteCodeFiles(boolean deleteCodeFiles) {
+            this.deleteCodeFiles = deleteCodeFiles;
+            return this;
+        }
+
+        /** The network mode or network name (default {@value DockerExecutorConfig#NETWORK_NONE}). */
+        public Builder network(String network) {
+            this.network = network;
+            return this;
+        }
+
+        /** The memory limit in bytes, 0 for none (default 1 GiB). */
+        public Builder memoryBytes(long memoryBytes) {
+            this.memoryBytes = memoryBytes;
+            return this;
+        }
+
+        /** The memory limit in docker's notation, such as {@code 512m} (default 1g). */
+        public Builder memory(String size) {
+            return memoryBytes(ByteSize.parse(size));
+        }
+
+        /** The CPU limit in CPUs, 0 for none (default 1.0). */
+        public Builder cpus(double cpus) {
+            this.cpus = cpus;
+            return this;
+        }
+
+        /** The limit of processes and threads, 0 for none (default 256). */
+        public Builder pidsLimit(long pidsLimit) {
+            this.pidsLimit = pidsLimit;
+            return this;
+        }
+
+        /** Whether processes may not gain privileges (default true). */
+        public Builder noNewPrivileges(boolean noNewPrivileges) {
+            this.noNewPrivileges = noNewPrivileges;
+            return this;
+        }
+
+        /** Whether every Linux capability is dropped (default true). */
+        public Builder dropCapabilities(boolean dropCapabilities) {
+            this.dropCapabilities = dropCapabilities;
+            return this;
+        }
+
+        /** Whether the root file system is read-only (default false). */
+        public Builder readOnlyRootFs(boolean readOnlyRootFs) {
+            this.readOnlyRootFs = readOnlyRootFs;
+            return this;
+        }
+
+        /** The user code runs as, {@code user[:group]} or numeric (default: the work dir's owner). */
+        public Builder user(String user) {
+            this.user = user;
+            return this;
+        }
+
+        /** Adds an environment variable of the container. */
+        public Builder environment(String name, String value) {
+            environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Adds environment variables of the container. */
+        public Builder environment(Map<String, String> variables) {
+            variables.forEach(this::environment);
+            return this;
+        }
+
+        /** How many bytes of output one execution keeps: head and tail (default 1 MiB). */
+        public Builder maxOutputBytes(int maxOutputBytes) {
+            this.maxOutputBytes = maxOutputBytes;
+            return this;
+        }
+
+        /** How long the container, its init command and the runner may take to come up (default 60 s). */
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = startTimeout;
+            return this;
+        }
+
+        /** The functions module set up at each start (default {@link FunctionModule#none()}). */
+        public Builder functions(FunctionModule functions) {
+            this.functions = functions;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException when a value is out of range
+         */
+        public DockerExecutorConfig build() {
+            return new DockerExecutorConfig(image, Optional.ofNullable(containerName), timeout,
+                    Optional.ofNullable(workDir), Optional.ofNullable(bindDir), autoRemove, stopContainerOnExit,
+                    extraVolumes, extraHosts, gpus, Optional.ofNullable(initCommand), deleteCodeFiles, network,
+                    memoryBytes, cpus, pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs,
+                    Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions);
+        }
+    }
+}

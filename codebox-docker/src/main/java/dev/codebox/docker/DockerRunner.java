@@ -1,0 +1,195 @@
+package dev.codebox.docker;
+
+import dev.codebox.CancellationToken;
+import dev.codebox.commandline.Language;
+import dev.codebox.commandline.Launch;
+import dev.codebox.commandline.RunOutcome;
+import dev.codebox.commandline.Runner;
+import dev.codebox.output.OutputSink;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs commands in the container through its resident runner: one Unix socket connection per
+ * command, so commands run concurrently. A timeout or cancellation asks the runner to kill the
+ * command's session; if the runner does not confirm within {@value #KILL_CONFIRM_MILLIS} ms (a
+ * paused or dying container) the connection is dropped so that the caller never hangs.
+ */
+final class DockerRunner implements Runner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerRunner.class);
+    private static final long KILL_CONFIRM_MILLIS = 1000;
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "codebox-docker-timer");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private final RunnerContainer container;
+    private final DockerExecutorConfig config;
+    private final boolean stopOnExit;
+    private final boolean shareCodeFiles;
+
+    DockerRunner(RunnerContainer container, DockerExecutorConfig config) {
+        this.container = container;
+        this.config = config;
+        this.stopOnExit = config.stopContainerOnExit();
+        this.shareCodeFiles = config.user().isPresent();
+    }
+
+    @Override
+    public Path workDir() {
+        return container.workDir();
+    }
+
+    @Override
+    public Launch launch(Language language, String relativeFile) {
+        Map<String, String> found = container.interpreters();
+        switch (language) {
+            case PYTHON:
+                return first(found, "python3", "python").map(python -> Launch.of(List.of(python, relativeFile)))
+                        .orElseGet(() -> missing("python3 nor python", language));
+            case BASH:
+                return first(found, "bash").map(bash -> Launch.of(List.of(bash, relativeFile)))
+                        .orElseGet(() -> missing("bash", language));
+            case SH:
+                return first(found, "sh").map(sh -> Launch.of(List.of(sh, relativeFile)))
+                        .orElseGet(() -> missing("sh", language));
+            case PWSH:
+                return first(found, "pwsh", "powershell")
+                        .map(pwsh -> Launch.of(List.of(pwsh, "-NoLogo", "-NonInteractive", "-NoProfile", "-File", relativeFile)))
+                        .orElseGet(() -> missing("pwsh nor powershell", language));
+            default:
+                throw new IllegalArgumentException("unhandled language " + language);
+        }
+    }
+
+    private static Optional<String> first(Map<String, String> found, String... names) {
+        return Stream.of(names).map(found::get).filter(path -> path != null).findFirst();
+    }
+
+    private Launch missing(String what, Language language) {
+        return Launch.refused(language.canonicalName() + " is not installed in image " + config.image()
+                + ": neither " + what + " is on its PATH");
+    }
+
+    @Override
+    @SuppressWarnings("try") // the cancellation registration is only closed
+    public RunOutcome run(List<String> command, OutputSink sink, Duration timeout, CancellationToken token) {
+        if (token.isCancelled()) {
+            return RunOutcome.cancelled();
+        }
+        if (shareCodeFiles) {
+            makeReadable(workDir().resolve(command.get(command.size() - 1)));
+        }
+        AtomicReference<RunOutcome.Ending> stopped = new AtomicReference<>();
+        try (RunnerChannel channel = container.connect()) {
+            // The request goes first, so that a kill can never arrive before it.
+            boolean started = request(channel, command);
+            Runnable stopOnTimeout = () -> stop(channel, stopped, RunOutcome.Ending.TIMED_OUT);
+            ScheduledFuture<?> timer = TIMER.schedule(stopOnTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            try (CancellationToken.Registration onCancel = token.onCancel(() -> stop(channel, stopped, RunOutcome.Ending.CANCELLED))) {
+                RunnerChannel.Exit exit = started ? readOutput(channel, sink) : null;
+                if (stopped.get() == RunOutcome.Ending.CANCELLED) {
+                    return RunOutcome.cancelled();
+                }
+                if (stopped.get() == RunOutcome.Ending.TIMED_OUT) {
+                    return RunOutcome.timedOut();
+                }
+                if (exit == null) {
+                    sink.writeLine("codebox: the block did not finish: " + container.describeLoss()
+                            + "; the next block starts it again if it can");
+                    return RunOutcome.exited(1);
+                }
+                if (exit.outOfMemory()) {
+                    sink.writeLine("codebox: memory limit exceeded: the container hit its memory limit"
+                            + (config.memoryBytes() > 0 ? " of " + ByteSize.format(config.memoryBytes()) : "")
+                            + " and the kernel killed a process of the block (exit code " + exit.code() + ")");
+                }
+                return RunOutcome.exited(exit.code());
+            } finally {
+                timer.cancel(false);
+            }
+        }
+    }
+
+    /**
+     * Lets another user than the work dir's owner read a code file: the pipeline writes code files
+     * readable by their owner only, and a configured container user may be someone else.
+     */
+    private static void makeReadable(Path codeFile) {
+        try {
+            Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(codeFile));
+            permissions.addAll(List.of(PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ));
+            Files.setPosixFilePermissions(codeFile, permissions);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("cannot make {} readable for the container's user", codeFile, e);
+        }
+    }
+
+    /** Sends the run request; false when the runner is gone. */
+    private static boolean request(RunnerChannel channel, List<String> command) {
+        try {
+            channel.startRun(command);
+            return true;
+        } catch (IOException e) {
+            LOG.debug("connection to the runner ended: {}", e.toString());
+            return false;
+        }
+    }
+
+    /** The runner's exit, or {@code null} when the connection ended without one. */
+    private static RunnerChannel.Exit readOutput(RunnerChannel channel, OutputSink sink) {
+        try {
+            return channel.readOutput(sink);
+        } catch (IOException e) {
+            LOG.debug("connection to the runner ended: {}", e.toString());
+            return null;
+        }
+    }
+
+    /** Kills the command; drops the connection when the runner does not confirm in time. */
+    private static void stop(RunnerChannel channel, AtomicReference<RunOutcome.Ending> stopped, RunOutcome.Ending why) {
+        if (stopped.compareAndSet(null, why)) {
+            channel.kill();
+            TIMER.schedule(channel::close, KILL_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!stopOnExit && shutdownInProgress()) {
+            LOG.info("leaving container {} running at exit (stopContainerOnExit is off)", container.name());
+            return;
+        }
+        container.close();
+    }
+
+    /** Whether the JVM is exiting: hooks can no longer be added then. */
+    private static boolean shutdownInProgress() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,359 @@
+package dev.codebox.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Frame;
+import dev.codebox.CodeExecutorException;
+import dev.codebox.local.TempDirs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The container of one started Docker executor and the runner inside it: creation, the wait until
+ * the runner answers, recovery when the container was stopped or removed behind codebox's back, and
+ * removal. Connections to the runner are opened through {@link #connect()}.
+ */
+final class RunnerContainer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunnerContainer.class);
+    /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the terminating NUL). */
+    private static final int MAX_SOCKET_PATH = 107;
+    private static final long POLL_MILLIS = 3;
+    private static final long INSPECT_EVERY_MILLIS = 100;
+    private static final int LOG_LINES = 40;
+
+    private final DockerClient client;
+    private final DockerExecutorConfig config;
+    private final String name;
+    private final Path workDir;
+    private final boolean ownsWorkDir;
+    private final Path socket;
+    private final ContainerSpec spec;
+    private volatile String containerId;
+    private volatile Map<String, String> interpreters = Map.of();
+
+    private RunnerContainer(DockerClient client, DockerExecutorConfig config, String name, Path workDir,
+            boolean ownsWorkDir, Path socket, ContainerSpec spec) {
+        this.client = client;
+        this.config = config;
+        this.name = name;
+        this.workDir = workDir;
+        this.ownsWorkDir = ownsWorkDir;
+        this.socket = socket;
+        this.spec = spec;
+    }
+
+    /**
+     * Creates the work dir, connects to the engine, pulls the image when missing, replaces a
+     * container of the same name, and starts the container until its runner answers. Whatever was
+     * created is removed again when this fails.
+     *
+     * @throws CodeExecutorException when any step fails, with the reason (and the container's logs)
+     */
+    static RunnerContainer start(DockerExecutorConfig config) {
+        boolean ownsWorkDir = config.workDir().isEmpty();
+        Path workDir = ownsWorkDir ? TempDirs.create() : createWorkDir(config.workDir().get());
+        DockerClient client = null;
+        RunnerContainer container = null;
+        try {
+            String socketName = ".codebox-" + UUID.randomUUID().toString().substring(0, 8) + ".sock";
+            Path socket = workDir.resolve(socketName);
+            if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+                throw new CodeExecutorException("the work dir path " + workDir + " is too long for the runner's Unix socket"
+                        + " (at most " + (MAX_SOCKET_PATH - socketName.length() - 1) + " bytes); choose a shorter work dir");
+            }
+            Optional<String> user = resolveUser(config, workDir, ownsWorkDir);
+            String bindDir = config.bindDir().map(Path::toString).orElse(workDir.toString());
+            String name = config.containerName().orElse("codebox-exec-" + UUID.randomUUID());
+            client = DockerEngine.connect();
+            ImagePuller.ensurePresent(client, config.image());
+            if (config.containerName().isPresent()) {
+                removeIfPresent(client, name); // a generated name is new
+            }
+            container = new RunnerContainer(client, config, name, workDir, ownsWorkDir, socket,
+                    new ContainerSpec(config, name, bindDir, user, socketName,
+                            ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty()));
+            container.createAndStart();
+            return container;
+        } catch (RuntimeException e) {
+            if (container != null) {
+                container.close();
+            } else {
+                if (client != null) {
+                    DockerEngine.closeQuietly(client);
+                }
+                if (ownsWorkDir) {
+                    TempDirs.deleteRecursively(workDir);
+                }
+            }
+            throw e instanceof CodeExecutorException ? e
+                    : new CodeExecutorException("cannot start the Docker executor: " + DockerEngine.rootMessage(e), e);
+        }
+    }
+
+    /** The host directory mounted at /workspace. */
+    Path workDir() {
+        return workDir;
+    }
+
+    /** The container's name. */
+    String name() {
+        return name;
+    }
+
+    /** The container's id (it changes when the container had to be created again). */
+    String id() {
+        return containerId;
+    }
+
+    /** The interpreters the image has, by name, with their paths in the container. */
+    Map<String, String> interpreters() {
+        return interpreters;
+    }
+
+    /**
+     * A new connection to the runner. When the runner does not answer, the container is started
+     * again (it was stopped or killed) or created again (it was removed), and the connection retried.
+     *
+     * @throws CodeExecutorException when the container cannot be brought back
+     */
+    RunnerChannel connect() {
+        try {
+            return RunnerChannel.open(socket);
+        } catch (IOException e) {
+            return recover(e);
+        }
+    }
+
+    private synchronized RunnerChannel recover(IOException cause) {
+        try {
+            return RunnerChannel.open(socket); // another thread recovered it meanwhile
+        } catch (IOException e) {
+            LOG.debug("the runner does not answer: {}", e.toString());
+        }
+        try {
+            Optional<InspectContainerResponse.ContainerState> state = state();
+            if (state.isEmpty()) {
+                LOG.warn("container {} was removed behind codebox's back; creating it again", name);
+                createAndStart();
+            } else if (Boolean.TRUE.equals(state.get().getPaused())) {
+                throw new CodeExecutorException("container " + name + " is paused; unpause it (docker unpause " + name + ")");
+            } else {
+                LOG.warn("the runner in container {} does not answer ({}); starting the container again ({})",
+                        name, cause.getMessage(), describe(state.get()));
+                if (Boolean.TRUE.equals(state.get().getRunning())) {
+                    killIfRunning();
+                }
+                client.startContainerCmd(containerId).exec();
+                awaitRunner();
+            }
+            return RunnerChannel.open(socket);
+        } catch (IOException e) {
+            throw new CodeExecutorException("the runner in container " + name + " does not answer after a restart: " + e, e);
+        } catch (RuntimeException e) {
+            if (e instanceof CodeExecutorException) {
+                throw e;
+            }
+            throw new CodeExecutorException("cannot bring back container " + name + " (is the Docker engine at "
+                    + DockerEngine.host() + " still running?): " + DockerEngine.rootMessage(e), e);
+        }
+    }
+
+    /** Kills the container; it may have stopped on its own meanwhile (its runner ended). */
+    private void killIfRunning() {
+        try {
+            client.killContainerCmd(containerId).exec();
+        } catch (ConflictException notRunning) {
+            LOG.debug("container {} stopped by itself", name);
+        }
+    }
+
+    /** Why a connection to the runner ended without an exit: the container's state in words. */
+    String describeLoss() {
+        try {
+            return state().map(state -> "container " + name + " " + describe(state))
+                    .orElse("container " + name + " was removed");
+        } catch (RuntimeException e) {
+            return "the Docker engine does not answer (" + DockerEngine.rootMessage(e) + ")";
+        }
+    }
+
+    private static String describe(InspectContainerResponse.ContainerState state) {
+        if (Boolean.TRUE.equals(state.getPaused())) {
+            return "is paused";
+        }
+        if (Boolean.TRUE.equals(state.getRunning())) {
+            return "is running but its runner ended";
+        }
+        return "stopped with exit code " + state.getExitCodeLong()
+                + (Boolean.TRUE.equals(state.getOOMKilled()) ? " (its memory limit was hit)" : "");
+    }
+
+    private Optional<InspectContainerResponse.ContainerState> state() {
+        try {
+            return Optional.of(client.inspectContainerCmd(containerId).exec().getState());
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void createAndStart() {
+        deleteSocket();
+        containerId = spec.createCommand(client).exec().getId();
+        LOG.debug("created container {} ({})", name, containerId);
+        try {
+            client.startContainerCmd(containerId).exec();
+        } catch (DockerException e) {
+            throw new CodeExecutorException("container " + name + " of image " + config.image() + " does not start: "
+                    + DockerEngine.rootMessage(e).trim(), e);
+        }
+        awaitRunner();
+        LOG.info("started container {} of image {}", name, config.image());
+    }
+
+    /** Waits until the runner answers a probe; fails with the logs when the container stops first. */
+    private void awaitRunner() {
+        long deadline = System.nanoTime() + config.startTimeout().toNanos();
+        long nextInspect = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(INSPECT_EVERY_MILLIS);
+        while (true) {
+            try (RunnerChannel channel = RunnerChannel.open(socket)) {
+                interpreters = channel.probe();
+                return;
+            } catch (IOException notYet) {
+                LOG.trace("runner not ready: {}", notYet.toString());
+            }
+            long now = System.nanoTime();
+            if (now > deadline) {
+                throw new CodeExecutorException("the runner in container " + name + " did not come up within "
+                        + config.startTimeout().toSeconds() + " s; container logs:\n" + logs());
+            }
+            if (now > nextInspect) {
+                nextInspect = now + TimeUnit.MILLISECONDS.toNanos(INSPECT_EVERY_MILLIS);
+                InspectContainerResponse.ContainerState state = state().orElseThrow(() ->
+                        new CodeExecutorException("container " + name + " was removed while it started"));
+                if (!Boolean.TRUE.equals(state.getRunning())) {
+                    throw new CodeExecutorException("container " + name + " of image " + config.image()
+                            + " stopped while it started (exit code " + state.getExitCodeLong() + "); container logs:\n" + logs());
+                }
+            }
+            sleep(POLL_MILLIS);
+        }
+    }
+
+    /** The last lines the container wrote, for error messages. */
+    private String logs() {
+        StringBuilder logs = new StringBuilder();
+        try {
+            client.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTail(LOG_LINES)
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            synchronized (logs) {
+                                logs.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                            }
+                        }
+                    }).awaitCompletion(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            return "(logs unavailable: " + DockerEngine.rootMessage(e) + ")";
+        }
+        synchronized (logs) {
+            return logs.length() == 0 ? "(no output)" : logs.toString().strip();
+        }
+    }
+
+    /** Removes the container (or only stops it when autoRemove is off), its socket, and an owned work dir. */
+    @Override
+    public void close() {
+        try {
+            if (containerId != null) {
+                if (config.autoRemove()) {
+                    client.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+                    LOG.info("removed container {}", name);
+                } else {
+                    killIfRunning();
+                    LOG.info("stopped container {} (kept: autoRemove is off)", name);
+                }
+            }
+        } catch (NotFoundException e) {
+            LOG.debug("container {} is already gone", name);
+        } catch (RuntimeException e) {
+            LOG.warn("could not remove container {}: {}", name, DockerEngine.rootMessage(e));
+        } finally {
+            deleteSocket();
+            DockerEngine.closeQuietly(client);
+            if (ownsWorkDir) {
+                TempDirs.deleteRecursively(workDir);
+            }
+        }
+    }
+
+    private void deleteSocket() {
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            LOG.debug("could not delete {}", socket, e);
+        }
+    }
+
+    private static void removeIfPresent(DockerClient client, String name) {
+        try {
+            client.removeContainerCmd(name).withForce(true).exec();
+            LOG.info("removed an earlier container named {}", name);
+        } catch (NotFoundException e) {
+            // the usual case: no such container
+        }
+    }
+
+    private static Path createWorkDir(Path dir) {
+        try {
+            return Files.createDirectories(dir.toAbsolutePath()).toRealPath();
+        } catch (IOException e) {
+            throw new CodeExecutorException("cannot create the work dir " + dir + ": " + e, e);
+        }
+    }
+
+    /**
+     * The configured user, else the work dir's owner as {@code uid:gid}. A temporary work dir is
+     * given to a numeric configured user when this JVM runs as root, so that the code can write it.
+     */
+    private static Optional<String> resolveUser(DockerExecutorConfig config, Path workDir, boolean ownsWorkDir) {
+        try {
+            if (config.user().isPresent()) {
+                String user = config.user().get();
+                if (ownsWorkDir && user.matches("\\d+(:\\d+)?") && ((Integer) Files.getAttribute(workDir, "unix:uid")) == 0) {
+                    String[] ids = user.split(":");
+                    Files.setAttribute(workDir, "unix:uid", Integer.parseInt(ids[0]));
+                    Files.setAttribute(workDir, "unix:gid", Integer.parseInt(ids.length > 1 ? ids[1] : ids[0]));
+                }
+                return Optional.of(user);
+            }
+            return Optional.of(Files.getAttribute(workDir, "unix:uid") + ":" + Files.getAttribute(workDir, "unix:gid"));
+        } catch (UnsupportedOperationException | IOException e) {
+            LOG.debug("cannot read or change the owner of {}; the image's user runs the code", workDir, e);
+            return config.user();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CodeExecutorException("interrupted while the container started");
+        }
+    }
+}

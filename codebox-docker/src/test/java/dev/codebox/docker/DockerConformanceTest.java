@@ -1,0 +1,16 @@
+package dev.codebox.docker;
+
+import dev.codebox.CodeExecutor;
+import dev.codebox.conformance.CodeExecutorConformanceTest;
+import java.time.Duration;
+
+class DockerConformanceTest extends CodeExecutorConformanceTest {
+
+    @Override
+    protected CodeExecutor createExecutor(Duration timeout, int maxOutputBytes) {
+        return new DockerCommandLineExecutor(TestEngine.config()
+                .timeout(timeout)
+                .maxOutputBytes(maxOutputBytes)
+                .build());
+    }
+}

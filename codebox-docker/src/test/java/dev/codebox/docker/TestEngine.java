@@ -1,0 +1,63 @@
+package dev.codebox.docker;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Container;
+import dev.codebox.CodeExecutorException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The engine and image the tests use. Without an engine the tests are skipped with a message, except
+ * with {@code CI=true}, where they fail.
+ */
+final class TestEngine {
+
+    /** The image built by scripts/setup-env.sh: Debian bookworm with python3 and procps. */
+    static final String IMAGE = "codebox/python:3";
+
+    private static DockerClient client;
+
+    private TestEngine() {
+    }
+
+    /** A shared client; skips (or fails under CI) the calling test when the engine is unavailable. */
+    static synchronized DockerClient client() {
+        if (client == null) {
+            try {
+                client = DockerEngine.connect();
+                client.inspectImageCmd(IMAGE).exec();
+            } catch (RuntimeException e) {
+                client = null;
+                String message = "Docker tests need a running engine and the image " + IMAGE
+                        + " (run scripts/setup-env.sh): " + e.getMessage();
+                if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                    fail(message, e);
+                }
+                Assumptions.abort(message);
+            }
+        }
+        return client;
+    }
+
+    /** A configuration builder for the test image, with a short start timeout. */
+    static DockerExecutorConfig.Builder config() {
+        client();
+        return DockerExecutorConfig.builder().image(IMAGE);
+    }
+
+    /** The codebox containers of this JVM that exist now. */
+    static List<Container> containersOfThisJvm() {
+        return client().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(DockerEngine.LABEL_CODEBOX, "true",
+                        DockerEngine.LABEL_OWNER_PID, Long.toString(ProcessHandle.current().pid())))
+                .exec();
+    }
+
+    /** Whether the cause chain says the engine is missing, for tests of start failures. */
+    static boolean isEngineMissing(CodeExecutorException e) {
+        return e.getMessage().contains("not reachable");
+    }
+}

@@ -1,0 +1,318 @@
+package dev.codebox.jupyter;
+
+import dev.codebox.CancellationToken;
+import dev.codebox.CodeBlock;
+import dev.codebox.CodeExecutor;
+import dev.codebox.CodeExecutorException;
+import dev.codebox.CodeResult;
+import dev.codebox.OutputListener;
+import dev.codebox.commandline.Language;
+import dev.codebox.commandline.Settings;
+import dev.codebox.jupyter.docker.DockerJupyterConfig;
+import dev.codebox.jupyter.docker.DockerJupyterLauncher;
+import dev.codebox.jupyter.kernel.LocalJupyterConfig;
+import dev.codebox.jupyter.kernel.LocalKernelLauncher;
+import dev.codebox.jupyter.remote.RemoteJupyterConfig;
+import dev.codebox.jupyter.remote.RemoteKernelLauncher;
+import dev.codebox.jupyter.session.Kernel;
+import dev.codebox.jupyter.session.KernelFailedException;
+import dev.codebox.jupyter.session.KernelLauncher;
+import dev.codebox.jupyter.session.KernelSession;
+import dev.codebox.jupyter.session.Outcome;
+import dev.codebox.jupyter.session.ResultCollector;
+import dev.codebox.local.TempDirs;
+import dev.codebox.output.OutputSink;
+import dev.codebox.support.StopOnExit;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs code blocks in a Jupyter kernel, whose state (variables, imports) persists between executions
+ * until {@link #restart()}. Create one with {@link #local(LocalJupyterConfig)} for a kernel process
+ * on this machine, {@link #remote(RemoteJupyterConfig)} for a kernel of a Jupyter server, or
+ * {@link #docker(DockerJupyterConfig)} for a Jupyter server in a container.
+ *
+ * <p><b>Blocks.</b> A block runs when its language is the kernel's (after alias mapping, so
+ * {@code py} runs in a Python kernel) or the kernel's name; any other language gives exit code 1 and
+ * {@code unknown language X}. Blocks run in order and stop at the first that fails.
+ *
+ * <p><b>Results.</b> Stream output and {@code text/plain} go to the output; PNG, JPEG, SVG and HTML
+ * outputs are saved in the output dir and listed in {@link CodeResult#outputFiles()}; other MIME
+ * types are written to the output as JSON. An error gives exit code 1 and the traceback without
+ * ANSI colours; {@code sys.exit(n)} gives exit code {@code n}.
+ *
+ * <p><b>Timeouts and cancellation</b> interrupt the kernel and return exit code 124 or 125 with the
+ * output produced so far and a last line {@code Timeout} or {@code Cancelled}; the kernel keeps its
+ * state. Code that ignores interrupts keeps the kernel busy and delays the next execution.
+ *
+ * <p><b>Failures.</b> A kernel that cannot start, dies or loses its connection makes
+ * {@code start()} and {@code execute} throw {@link CodeExecutorException}; the executor then stays
+ * failed until {@link #restart()} starts a fresh kernel.
+ *
+ * <p><b>Threads.</b> Executions run one after the other. {@link #stop()} cancels the running one.
+ */
+public final class JupyterCodeExecutor implements CodeExecutor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JupyterCodeExecutor.class);
+
+    private final KernelLauncher launcher;
+    private final Duration timeout;
+    private final Duration startupTimeout;
+    private final int maxOutputBytes;
+    private final Optional<Path> configuredOutputDir;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    // Guarded by lock.
+    private Kernel kernel;
+    private KernelSession session;
+    private Path outputDir;
+    private String failure;
+
+    private volatile Run current;
+
+    /**
+     * An executor on kernels from {@code launcher}; {@link #local} and {@link #remote} are the usual
+     * way to create one.
+     *
+     * @param timeout time each block may run, at least 1 s
+     * @param startupTimeout time a kernel may take to start and answer
+     * @param maxOutputBytes output cap, at least {@link OutputSink#MIN_MAX_BYTES}
+     * @param outputDir where outputs are saved, kept at stop; empty for a temporary dir deleted at stop
+     */
+    public JupyterCodeExecutor(KernelLauncher launcher, Duration timeout, Duration startupTimeout,
+            int maxOutputBytes, Optional<Path> outputDir) {
+        this.launcher = Objects.requireNonNull(launcher, "launcher");
+        this.timeout = Settings.requireTimeout(timeout);
+        this.startupTimeout = Objects.requireNonNull(startupTimeout, "startupTimeout");
+        this.maxOutputBytes = Settings.requireMaxOutputBytes(maxOutputBytes);
+        this.configuredOutputDir = Objects.requireNonNull(outputDir, "outputDir");
+    }
+
+    /** An executor on a local kernel process started from a kernelspec. */
+    public static JupyterCodeExecutor local(LocalJupyterConfig config) {
+        return new JupyterCodeExecutor(new LocalKernelLauncher(config), config.timeout(), config.startupTimeout(),
+                config.maxOutputBytes(), config.outputDir());
+    }
+
+    /**
+     * An executor on a kernel of a Jupyter server in a Docker container, started with the first
+     * kernel and removed at stop; the output dir is the server's root dir.
+     */
+    public static JupyterCodeExecutor docker(DockerJupyterConfig config) {
+        return new JupyterCodeExecutor(new DockerJupyterLauncher(config), config.timeout(), config.startupTimeout(),
+                config.maxOutputBytes(), config.outputDir());
+    }
+
+    /** An executor on a kernel of a Jupyter Server or Kernel Gateway. */
+    public static JupyterCodeExecutor remote(RemoteJupyterConfig config) {
+        return new JupyterCodeExecutor(new RemoteKernelLauncher(config), config.timeout(), config.startupTimeout(),
+                config.maxOutputBytes(), config.outputDir());
+    }
+
+    @Override
+    public void start() {
+        lock.lock();
+        try {
+            startLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The directory outputs are saved in, or empty when not started. */
+    public Optional<Path> outputDir() {
+        lock.lock();
+        try {
+            return Optional.ofNullable(outputDir);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void startLocked() {
+        if (failure != null) {
+            throw new KernelFailedException(failure + "; restart() starts a fresh kernel");
+        }
+        if (kernel != null) {
+            return;
+        }
+        Path dir = configuredOutputDir.map(JupyterCodeExecutor::createDirectories).orElseGet(TempDirs::create);
+        try {
+            Kernel started = launcher.launch(dir);
+            try {
+                KernelSession newSession = new KernelSession(started);
+                newSession.handshake(startupTimeout);
+                if (Language.canonicalName(started.language()).equals("python")) {
+                    newSession.runSilently(PythonSetup.CODE, startupTimeout);
+                }
+                kernel = started;
+                session = newSession;
+            } catch (RuntimeException e) {
+                started.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            launcher.close();
+            if (configuredOutputDir.isEmpty()) {
+                TempDirs.deleteRecursively(dir);
+            }
+            throw e instanceof CodeExecutorException ? e
+                    : new CodeExecutorException("cannot start " + launcher.describe() + ": " + e.getMessage(), e);
+        }
+        outputDir = dir;
+        StopOnExit.register(this);
+        LOG.debug("started {}", launcher.describe());
+    }
+
+    @Override
+    public CodeResult execute(List<CodeBlock> blocks, CancellationToken token, OutputListener listener) {
+        Objects.requireNonNull(blocks, "blocks");
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(listener, "listener");
+        long started = System.nanoTime();
+        OutputSink sink = new OutputSink(maxOutputBytes, listener);
+        if (token.isCancelled()) {
+            sink.writeLine("Cancelled");
+            return result(CodeResult.EXIT_CANCELLED, sink, List.of(), false, true, started);
+        }
+        lock.lock();
+        Run run = new Run();
+        current = run;
+        try (CancellationToken.Registration registration = token.onCancel(run::cancel)) {
+            if (!blocks.isEmpty()) {
+                startLocked();
+            }
+            ResultCollector collector = new ResultCollector(sink, outputDir);
+            run.kernel = kernel;
+            int exitCode = 0;
+            for (int i = 0; i < blocks.size() && exitCode == 0; i++) {
+                CodeBlock block = blocks.get(i);
+                String language = Language.canonicalName(block.language());
+                if (run.cancelled) {
+                    sink.writeLine("Cancelled");
+                    return result(CodeResult.EXIT_CANCELLED, sink, collector.files(), false, true, started);
+                }
+                if (blocks.size() > 1) {
+                    sink.writeLine("--- block " + (i + 1) + " (" + language + ") ---");
+                }
+                if (!runs(language, block.language())) {
+                    sink.writeLine("unknown language " + language + " (the " + kernel.name() + " kernel runs "
+                            + kernel.language() + ")");
+                    exitCode = 1;
+                    continue;
+                }
+                Outcome outcome = executeBlock(block, run, collector);
+                switch (outcome.ending()) {
+                    case TIMED_OUT -> {
+                        sink.writeLine("Timeout");
+                        return result(CodeResult.EXIT_TIMEOUT, sink, collector.files(), true, false, started);
+                    }
+                    case CANCELLED -> {
+                        sink.writeLine("Cancelled");
+                        return result(CodeResult.EXIT_CANCELLED, sink, collector.files(), false, true, started);
+                    }
+                    default -> exitCode = outcome.exitCode();
+                }
+            }
+            return result(exitCode, sink, collector.files(), false, false, started);
+        } finally {
+            current = null;
+            sink.seal();
+            lock.unlock();
+        }
+    }
+
+    private Outcome executeBlock(CodeBlock block, Run run, ResultCollector collector) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        run.executing = true;
+        try {
+            return session.execute(block.code(), deadline, () -> run.cancelled, collector);
+        } catch (KernelFailedException e) {
+            failLocked(e.getMessage());
+            throw new KernelFailedException(e.getMessage() + "; restart() starts a fresh kernel", e);
+        } finally {
+            run.executing = false;
+        }
+    }
+
+    private boolean runs(String language, String tag) {
+        return language.equals(Language.canonicalName(kernel.language())) || tag.trim().equals(kernel.name());
+    }
+
+    /** Releases the dead kernel at once but remembers why, so that execute keeps failing until restart. */
+    private void failLocked(String reason) {
+        LOG.warn("{}: {}", launcher.describe(), reason);
+        failure = reason;
+        kernel.close();
+        kernel = null;
+        session = null;
+    }
+
+    @Override
+    public void stop() {
+        Run running = current;
+        if (running != null) {
+            running.cancel();
+        }
+        lock.lock();
+        try {
+            if (kernel != null) {
+                kernel.close();
+            }
+            launcher.close();
+            if (outputDir != null && configuredOutputDir.isEmpty()) {
+                TempDirs.deleteRecursively(outputDir);
+            }
+            kernel = null;
+            session = null;
+            outputDir = null;
+            failure = null;
+            StopOnExit.unregister(this);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JupyterCodeExecutor[" + launcher.describe() + "]";
+    }
+
+    private CodeResult result(int exitCode, OutputSink sink, List<Path> files, boolean timedOut, boolean cancelled,
+            long startedNanos) {
+        return new CodeResult(exitCode, sink.text(), List.of(), files, timedOut, cancelled,
+                Duration.ofNanos(System.nanoTime() - startedNanos));
+    }
+
+    private static Path createDirectories(Path dir) {
+        try {
+            return Files.createDirectories(dir).toRealPath();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the output dir " + dir, e);
+        }
+    }
+
+    /** One execute call: cancelling it interrupts the kernel when a block is running. */
+    private static final class Run {
+        volatile boolean cancelled;
+        volatile boolean executing;
+        volatile Kernel kernel;
+
+        void cancel() {
+            cancelled = true;
+            Kernel running = kernel;
+            if (executing && running != null) {
+                running.interrupt();
+            }
+        }
+    }
+}

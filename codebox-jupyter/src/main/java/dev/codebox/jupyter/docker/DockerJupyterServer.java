@@ -1,0 +1,195 @@
+package dev.codebox.jupyter.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Volume;
+import dev.codebox.CodeExecutorException;
+import dev.codebox.docker.DockerEngine;
+import dev.codebox.jupyter.remote.JupyterServerClient;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Jupyter Server in a container: a random token, its port published on 127.0.0.1 only (a random host
+ * port), a host directory bind-mounted as its root dir {@code /workspace}, codebox's labels (so that
+ * {@link DockerEngine#prune} removes it when its program crashed), run as the owner of that
+ * directory so that files the kernel writes belong to the user. {@link #close()} removes it.
+ */
+public final class DockerJupyterServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerJupyterServer.class);
+    private static final int PORT = 8888;
+    private static final String ROOT_DIR = "/workspace";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final DockerClient docker;
+    private final String containerId;
+    private final URI url;
+    private final String token;
+
+    private DockerJupyterServer(DockerClient docker, String containerId, URI url, String token) {
+        this.docker = docker;
+        this.containerId = containerId;
+        this.url = url;
+        this.token = token;
+    }
+
+    /**
+     * Starts a server from {@code image} serving {@code bindDir} and waits until it answers.
+     *
+     * @throws CodeExecutorException when the engine is unreachable, the image is missing, or the
+     *     server does not answer within {@code startupTimeout} (the container is removed then)
+     */
+    public static DockerJupyterServer start(String image, Path bindDir, Duration startupTimeout) {
+        DockerClient docker = DockerEngine.connect();
+        String containerId = null;
+        try {
+            DockerEngine.prune(docker);
+            requireImage(docker, image);
+            String token = HexFormat.of().formatHex(randomBytes(24));
+            ExposedPort port = ExposedPort.tcp(PORT);
+            HostConfig host = HostConfig.newHostConfig()
+                    .withPortBindings(new PortBinding(Ports.Binding.bindIp("127.0.0.1"), port))
+                    .withBinds(new Bind(bindDir.toString(), new Volume(ROOT_DIR)));
+            containerId = docker.createContainerCmd(image)
+                    .withName("codebox-jupyter-" + HexFormat.of().formatHex(randomBytes(6)))
+                    .withLabels(DockerEngine.labels(DockerEngine.KIND_DOCKER_JUPYTER))
+                    .withUser(owner(bindDir))
+                    .withEnv("HOME=/tmp", "JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime")
+                    .withWorkingDir(ROOT_DIR)
+                    .withExposedPorts(port)
+                    .withHostConfig(host)
+                    .withCmd(List.of("python3", "-m", "jupyter_server", "--allow-root", "--no-browser",
+                            "--ServerApp.ip=0.0.0.0", "--ServerApp.port=" + PORT,
+                            "--ServerApp.token=" + token, "--ServerApp.root_dir=" + ROOT_DIR,
+                            // codebox caps output itself; the server's rate limits would drop output.
+                            "--ServerApp.iopub_data_rate_limit=0", "--ServerApp.iopub_msg_rate_limit=0"))
+                    .exec()
+                    .getId();
+            docker.startContainerCmd(containerId).exec();
+            URI url = URI.create("http://127.0.0.1:" + hostPort(docker.inspectContainerCmd(containerId).exec(), port) + "/");
+            DockerJupyterServer server = new DockerJupyterServer(docker, containerId, url, token);
+            server.awaitReady(startupTimeout);
+            LOG.debug("Jupyter server {} ready at {}", containerId, url);
+            return server;
+        } catch (RuntimeException e) {
+            if (containerId != null) {
+                remove(docker, containerId);
+            }
+            close(docker);
+            if (e instanceof CodeExecutorException) {
+                throw e;
+            }
+            throw new CodeExecutorException("cannot start a Jupyter server from " + image + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The server's URL on this machine, e.g. {@code http://127.0.0.1:49153/}. */
+    public URI url() {
+        return url;
+    }
+
+    /** The server's token. */
+    public String token() {
+        return token;
+    }
+
+    /** The container's id. */
+    public String containerId() {
+        return containerId;
+    }
+
+    /** Removes the container; does not throw. */
+    @Override
+    public void close() {
+        remove(docker, containerId);
+        close(docker);
+    }
+
+    private void awaitReady(Duration timeout) {
+        JupyterServerClient client = new JupyterServerClient(url, token);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!client.ready()) {
+            InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(containerId).exec().getState();
+            if (!Boolean.TRUE.equals(state.getRunning())) {
+                throw new CodeExecutorException("the Jupyter server container exited with code " + state.getExitCodeLong()
+                        + " before answering");
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new CodeExecutorException("the Jupyter server did not answer at " + url + " within "
+                        + timeout.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CodeExecutorException("interrupted while the Jupyter server started", e);
+            }
+        }
+    }
+
+    private static void requireImage(DockerClient docker, String image) {
+        try {
+            docker.inspectImageCmd(image).exec();
+        } catch (NotFoundException e) {
+            throw new CodeExecutorException("the image " + image + " is not available; build codebox/jupyter:3 with"
+                    + " scripts/setup-env.sh or pull an image with jupyter_server and ipykernel", e);
+        }
+    }
+
+    private static String hostPort(InspectContainerResponse container, ExposedPort port) {
+        Ports.Binding[] bindings = container.getNetworkSettings().getPorts().getBindings().get(port);
+        if (bindings == null || bindings.length == 0) {
+            throw new CodeExecutorException("the engine published no host port for the Jupyter server");
+        }
+        return bindings[0].getHostPortSpec();
+    }
+
+    // uid:gid of the bind dir, so that the kernel's files belong to whoever owns the dir.
+    private static String owner(Path dir) {
+        try {
+            return Files.getAttribute(dir, "unix:uid") + ":" + Files.getAttribute(dir, "unix:gid");
+        } catch (IOException | UnsupportedOperationException e) {
+            return "0:0";
+        }
+    }
+
+    private static byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    private static void remove(DockerClient docker, String containerId) {
+        try {
+            docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException e) {
+            LOG.debug("container {} was already removed", containerId);
+        } catch (DockerException | IllegalStateException e) {
+            LOG.warn("could not remove the Jupyter server container {}: {}", containerId, e.getMessage());
+        }
+    }
+
+    private static void close(DockerClient docker) {
+        try {
+            docker.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("closing the Docker client failed", e);
+        }
+    }
+}

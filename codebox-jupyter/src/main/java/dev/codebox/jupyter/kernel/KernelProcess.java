@@ -1,0 +1,150 @@
+package dev.codebox.jupyter.kernel;
+
+import dev.codebox.CodeExecutorException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A kernel process, started as the leader of a new session ({@code setsid}) so that the kernel and
+ * everything the code in it starts can be signalled and killed together, also processes re-parented
+ * to init. A JVM child is never a process group leader, so {@code setsid} does not fork and the
+ * started process is the kernel itself: its pid is the session and process group id.
+ */
+final class KernelProcess {
+
+    private static final Path PROC = Path.of("/proc");
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private static final int LOG_TAIL_CHARS = 2000;
+
+    private final Process process;
+    private final Path log;
+
+    private KernelProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * Starts {@code command} in {@code workDir}; its stdout and stderr go to {@code log}.
+     *
+     * @throws CodeExecutorException when the command cannot be started
+     */
+    static KernelProcess start(List<String> command, Path workDir, Map<String, String> env, Path log) {
+        List<String> argv = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            argv.add(SETSID.toString());
+            argv.add("--wait");
+        }
+        argv.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(argv)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().putAll(env);
+        try {
+            return new KernelProcess(builder.start(), log);
+        } catch (IOException e) {
+            throw new CodeExecutorException("cannot start the kernel " + command + ": " + e.getMessage(), e);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    int exitValue() {
+        return process.exitValue();
+    }
+
+    /** The end of the kernel's own output, for error messages. */
+    String logTail() {
+        try {
+            String text = Files.readString(log, StandardCharsets.UTF_8);
+            return text.length() <= LOG_TAIL_CHARS ? text.strip() : text.substring(text.length() - LOG_TAIL_CHARS).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** SIGINT to the kernel's process group, as a terminal's Ctrl-C does. */
+    void interrupt() {
+        try {
+            Process kill = new ProcessBuilder("kill", "-s", "INT", "--", "-" + process.pid())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            kill.waitFor(2, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new CodeExecutorException("cannot interrupt the kernel: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits up to {@code millis} for the kernel to exit; whether it did. */
+    boolean waitFor(long millis) {
+        try {
+            return process.waitFor(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
+    }
+
+    /** SIGKILLs every process of the kernel's session until none is left, then reaps the kernel. */
+    void kill() {
+        long session = process.pid();
+        for (int round = 0; round < 100; round++) {
+            List<Long> members = sessionMembers(session);
+            process.descendants().forEach(child -> members.add(child.pid()));
+            if (process.isAlive()) {
+                members.add(session);
+            }
+            if (members.isEmpty()) {
+                break;
+            }
+            members.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            waitFor(10);
+        }
+        waitFor(1000);
+    }
+
+    // Processes of the session that outlived their parents are found through /proc only.
+    private static List<Long> sessionMembers(long session) {
+        List<Long> members = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
+                    continue;
+                }
+                String stat;
+                try {
+                    stat = Files.readString(entry.resolve("stat"), StandardCharsets.US_ASCII);
+                } catch (IOException e) {
+                    continue; // the process ended while we looked
+                }
+                // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 5);
+                boolean zombie = fields[0].equals("Z") || fields[0].equals("X");
+                if (!zombie && Long.parseLong(fields[3]) == session) {
+                    members.add(Long.parseLong(name));
+                }
+            }
+        } catch (IOException e) {
+            // No /proc (not Linux): the descendants of the kernel are all we can find.
+        }
+        return members;
+    }
+}

@@ -1,0 +1,125 @@
+package dev.codebox.jupyter.kernel;
+
+import dev.codebox.commandline.Settings;
+import dev.codebox.output.OutputSink;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Immutable configuration of a Jupyter executor on a local kernel process. Build one with
+ * {@link #builder()}; {@link #defaults()} has every default:
+ * <ul>
+ *   <li>{@code kernelName}: {@code python3}, the kernelspec to start;
+ *   <li>{@code kernelDataDirs}: none, so kernelspecs are searched in Jupyter's standard data
+ *       directories (see {@link KernelSpecs}); when given, only {@code <dir>/kernels} of these;
+ *   <li>{@code outputDir}: none, so a temporary directory is created at start and deleted at stop;
+ *       a given directory is created when missing and never deleted. Images and HTML are saved there;
+ *   <li>{@code workDir}: none, so the kernel runs in the output dir;
+ *   <li>{@code timeout}: 60 seconds per block, at least 1 second;
+ *   <li>{@code startupTimeout}: 60 seconds for the kernel to start and answer;
+ *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution.
+ * </ul>
+ */
+public record LocalJupyterConfig(
+        String kernelName,
+        List<Path> kernelDataDirs,
+        Optional<Path> outputDir,
+        Optional<Path> workDir,
+        Duration timeout,
+        Duration startupTimeout,
+        int maxOutputBytes) {
+
+    /** The default time a kernel may take to start: 60 seconds. */
+    public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * @throws IllegalArgumentException when the kernel name is blank, a timeout under one second or
+     *     maxOutputBytes under {@link OutputSink#MIN_MAX_BYTES}
+     */
+    public LocalJupyterConfig {
+        if (Objects.requireNonNull(kernelName, "kernelName").isBlank() || kernelName.contains("/")) {
+            throw new IllegalArgumentException("kernelName must be a kernelspec name, was '" + kernelName + "'");
+        }
+        kernelDataDirs = List.copyOf(kernelDataDirs);
+        Objects.requireNonNull(outputDir, "outputDir");
+        Objects.requireNonNull(workDir, "workDir");
+        Settings.requireTimeout(timeout);
+        Settings.requireTimeout(startupTimeout);
+        Settings.requireMaxOutputBytes(maxOutputBytes);
+    }
+
+    /** The configuration with every default. */
+    public static LocalJupyterConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link LocalJupyterConfig}; values are checked by {@link #build()}. */
+    public static final class Builder {
+        private String kernelName = "python3";
+        private List<Path> kernelDataDirs = List.of();
+        private Path outputDir;
+        private Path workDir;
+        private Duration timeout = Settings.DEFAULT_TIMEOUT;
+        private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+        private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
+
+        private Builder() {
+        }
+
+        /** The kernelspec name (default {@code python3}). */
+        public Builder kernelName(String kernelName) {
+            this.kernelName = kernelName;
+            return this;
+        }
+
+        /** Data directories holding {@code kernels/<name>/kernel.json} (default: Jupyter's standard ones). */
+        public Builder kernelDataDirs(List<Path> kernelDataDirs) {
+            this.kernelDataDirs = kernelDataDirs;
+            return this;
+        }
+
+        /** Where images and HTML are saved, created when missing and kept (default: a temp dir deleted at stop). */
+        public Builder outputDir(Path outputDir) {
+            this.outputDir = outputDir;
+            return this;
+        }
+
+        /** The kernel's working directory (default: the output dir). */
+        public Builder workDir(Path workDir) {
+            this.workDir = workDir;
+            return this;
+        }
+
+        /** Time each block may run (default 60 s, at least 1 s). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Time the kernel may take to start and answer (default 60 s, at least 1 s). */
+        public Builder startupTimeout(Duration startupTimeout) {
+            this.startupTimeout = startupTimeout;
+            return this;
+        }
+
+        /** How many bytes of output one execution keeps: head and tail (default 1 MiB). */
+        public Builder maxOutputBytes(int maxOutputBytes) {
+            this.maxOutputBytes = maxOutputBytes;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when a value is out of range */
+        public LocalJupyterConfig build() {
+            return new LocalJupyterConfig(kernelName, kernelDataDirs, Optional.ofNullable(outputDir),
+                    Optional.ofNullable(workDir), timeout, startupTimeout, maxOutputBytes);
+        }
+    }
+}

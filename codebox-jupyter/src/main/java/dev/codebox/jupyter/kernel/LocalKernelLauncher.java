@@ -1,0 +1,72 @@
+package dev.codebox.jupyter.kernel;
+
+import dev.codebox.CodeExecutorException;
+import dev.codebox.jupyter.session.Kernel;
+import dev.codebox.jupyter.session.KernelLauncher;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts kernel processes from a kernelspec: finds the spec, writes a connection file (free ports, a
+ * random key, owner-only permissions) into the temp dir, connects the channels and launches the
+ * kernel's argv in a session of its own, in the work dir (default: the output dir).
+ */
+public final class LocalKernelLauncher implements KernelLauncher {
+
+    private final LocalJupyterConfig config;
+
+    public LocalKernelLauncher(LocalJupyterConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public Kernel launch(Path outputDir) {
+        List<Path> dataDirs = config.kernelDataDirs().isEmpty() ? KernelSpecs.standardDataDirs() : config.kernelDataDirs();
+        KernelSpec spec = KernelSpecs.find(config.kernelName(), dataDirs);
+        Path connectionFile = null;
+        Path log = null;
+        ZmqTransport transport = null;
+        try {
+            connectionFile = Files.createTempFile("codebox-kernel-", ".json");
+            log = Files.createTempFile("codebox-kernel-", ".log");
+            ConnectionInfo info = ConnectionInfo.allocate();
+            info.write(connectionFile);
+            transport = new ZmqTransport(info);
+            Map<String, String> env = new HashMap<>(spec.env());
+            // ipykernel exits by itself when this parent dies, even if stop() never runs (SIGKILL).
+            env.put("JPY_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+            KernelProcess process = KernelProcess.start(spec.command(connectionFile),
+                    config.workDir().orElse(outputDir), env, log);
+            Heartbeat heartbeat = new Heartbeat(transport, info.heartbeatPort(), spec.name());
+            heartbeat.start();
+            return new LocalKernel(spec, process, transport, heartbeat, connectionFile, log);
+        } catch (IOException | RuntimeException e) {
+            if (transport != null) {
+                transport.close();
+            }
+            deleteQuietly(connectionFile);
+            deleteQuietly(log);
+            throw e instanceof CodeExecutorException cee ? cee
+                    : new CodeExecutorException("cannot start the " + spec.name() + " kernel: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "local kernel " + config.kernelName();
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // Nothing better to do while already failing.
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.codebox.jupyter.remote;
+
+import dev.codebox.commandline.Settings;
+import dev.codebox.output.OutputSink;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Immutable configuration of a Jupyter executor on a kernel of a Jupyter Server or Kernel Gateway.
+ * Build one with {@link #builder(URI)}; defaults:
+ * <ul>
+ *   <li>{@code url}: required, the server's base URL, e.g. {@code http://127.0.0.1:8888/} (http or https);
+ *   <li>{@code token}: empty, no {@code Authorization} header; else {@code Authorization: token <token>};
+ *   <li>{@code kernelName}: {@code python3};
+ *   <li>{@code outputDir}: none, so a temporary directory on this machine is created at start and
+ *       deleted at stop; a given directory is created when missing and never deleted;
+ *   <li>{@code timeout}: 60 seconds per block, at least 1 second;
+ *   <li>{@code startupTimeout}: 60 seconds for the kernel to start and answer;
+ *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution.
+ * </ul>
+ */
+public record RemoteJupyterConfig(
+        URI url,
+        String token,
+        String kernelName,
+        Optional<Path> outputDir,
+        Duration timeout,
+        Duration startupTimeout,
+        int maxOutputBytes) {
+
+    /**
+     * @throws IllegalArgumentException when the URL is not absolute http(s), the kernel name is
+     *     blank, a timeout under one second or maxOutputBytes under {@link OutputSink#MIN_MAX_BYTES}
+     */
+    public RemoteJupyterConfig {
+        Objects.requireNonNull(url, "url");
+        String scheme = url.getScheme();
+        if (!"http".equals(scheme) && !"https".equals(scheme) || url.getHost() == null) {
+            throw new IllegalArgumentException("url must be an http or https URL of a Jupyter server, was " + url);
+        }
+        Objects.requireNonNull(token, "token");
+        if (Objects.requireNonNull(kernelName, "kernelName").isBlank()) {
+            throw new IllegalArgumentException("kernelName must not be blank");
+        }
+        Objects.requireNonNull(outputDir, "outputDir");
+        Settings.requireTimeout(timeout);
+        Settings.requireTimeout(startupTimeout);
+        Settings.requireMaxOutputBytes(maxOutputBytes);
+    }
+
+    /** A builder for the server at {@code url} with every other default. */
+    public static Builder builder(URI url) {
+        return new Builder(url);
+    }
+
+    /** Builds a {@link RemoteJupyterConfig}; values are checked by {@link #build()}. */
+    public static final class Builder {
+        private final URI url;
+        private String token = "";
+        private String kernelName = "python3";
+        private Path outputDir;
+        private Duration timeout = Settings.DEFAULT_TIMEOUT;
+        private Duration startupTimeout = Duration.ofSeconds(60);
+        private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
+
+        private Builder(URI url) {
+            this.url = url;
+        }
+
+        /** The server's token (default: none). */
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
+        /** The kernelspec name on the server (default {@code python3}). */
+        public Builder kernelName(String kernelName) {
+            this.kernelName = kernelName;
+            return this;
+        }
+
+        /** Where images and HTML are saved on this machine (default: a temp dir deleted at stop). */
+        public Builder outputDir(Path outputDir) {
+            this.outputDir = outputDir;
+            return this;
+        }
+
+        /** Time each block may run (default 60 s, at least 1 s). */
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Time the kernel may take to start and answer (default 60 s, at least 1 s). */
+        public Builder startupTimeout(Duration startupTimeout) {
+            this.startupTimeout = startupTimeout;
+            return this;
+        }
+
+        /** How many bytes of output one execution keeps: head and tail (default 1 MiB). */
+        public Builder maxOutputBytes(int maxOutputBytes) {
+            this.maxOutputBytes = maxOutputBytes;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when a value is out of range */
+        public RemoteJupyterConfig build() {
+            return new RemoteJupyterConfig(url, token, kernelName, Optional.ofNullable(outputDir), timeout,
+                    startupTimeout, maxOutputBytes);
+        }
+    }
+}

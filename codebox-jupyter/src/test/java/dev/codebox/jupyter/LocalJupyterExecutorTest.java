@@ -1,0 +1,214 @@
+package dev.codebox.jupyter;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.codebox.CodeBlock;
+import dev.codebox.CodeExecutorException;
+import dev.codebox.CodeResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LocalJupyterExecutorTest {
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    private JupyterCodeExecutor executor;
+
+    private JupyterCodeExecutor executor(Duration timeout) {
+        executor = JupyterCodeExecutor.local(TestKernels.python().timeout(timeout).build());
+        return executor;
+    }
+
+    @AfterEach
+    void stop() {
+        if (executor != null) {
+            executor.stop();
+        }
+    }
+
+    @Test
+    void stateSurvivesBetweenExecutionsUntilRestart() {
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(30));
+        assertEquals(0, jupyter.execute(CodeBlock.python("import math\nx = 41")).exitCode());
+        CodeResult result = jupyter.execute(CodeBlock.python("x += 1\nprint(x, math.pi > 3)"));
+        assertEquals("42 True\n", result.output());
+        jupyter.restart();
+        CodeResult after = jupyter.execute(CodeBlock.python("print(x)"));
+        assertEquals(1, after.exitCode());
+        assertTrue(after.output().contains("NameError"), after.output());
+    }
+
+    @Test
+    void expressionValueIsPrinted() {
+        CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python("6 * 7"));
+        assertEquals("42\n", result.output());
+        assertTrue(result.outputFiles().isEmpty());
+    }
+
+    @Test
+    void matplotlibPlotIsSavedAsPng() throws IOException {
+        CodeResult result = executor(Duration.ofSeconds(60)).execute(CodeBlock.python(
+                "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.show()"));
+        assertEquals(0, result.exitCode(), result.output());
+        assertEquals(1, result.outputFiles().size(), result.outputFiles().toString());
+        Path png = result.outputFiles().get(0);
+        assertTrue(png.getFileName().toString().endsWith(".png"), png.toString());
+        assertTrue(png.startsWith(executor.outputDir().orElseThrow()), png.toString());
+        byte[] bytes = Files.readAllBytes(png);
+        assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(bytes, PNG_SIGNATURE.length));
+    }
+
+    @Test
+    void htmlIsSavedAndOtherTypesKeptAsJson() throws IOException {
+        CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python(
+                "from IPython.display import HTML, JSON, display\n"
+                        + "display(HTML('<b>bold</b>'))\n"
+                        + "display({'application/x-codebox': {'a': 1}}, raw=True)"));
+        assertEquals(0, result.exitCode(), result.output());
+        assertEquals(1, result.outputFiles().size(), result.outputFiles().toString());
+        Path html = result.outputFiles().get(0);
+        assertTrue(html.toString().endsWith(".html"), html.toString());
+        assertEquals("<b>bold</b>", Files.readString(html, StandardCharsets.UTF_8));
+        assertTrue(result.output().contains("<IPython.core.display.HTML object>"), result.output());
+        assertTrue(result.output().contains("{\"application/x-codebox\":{\"a\":1}}"), result.output());
+    }
+
+    @Test
+    void givenOutputDirIsKeptAfterStop(@TempDir Path dir) {
+        Path outputs = dir.resolve("outputs");
+        executor = JupyterCodeExecutor.local(TestKernels.python().outputDir(outputs).build());
+        CodeResult result = executor.execute(CodeBlock.python(
+                "from IPython.display import SVG, display\n"
+                        + "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>'))\n"
+                        + "open('written.txt', 'w').write('by the kernel')"));
+        assertEquals(0, result.exitCode(), result.output());
+        executor.stop();
+        assertTrue(Files.isRegularFile(result.outputFiles().get(0)), result.outputFiles().toString());
+        assertTrue(Files.isRegularFile(outputs.resolve("written.txt")), "the kernel runs in the output dir");
+    }
+
+    @Test
+    void temporaryOutputDirIsDeletedAtStop() {
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(30));
+        jupyter.start();
+        Path dir = jupyter.outputDir().orElseThrow();
+        assertTrue(Files.isDirectory(dir));
+        jupyter.stop();
+        assertFalse(Files.exists(dir), dir.toString());
+    }
+
+    @Test
+    void tracebackHasNoAnsiCodes() {
+        CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python(
+                "def inner():\n    raise KeyError('missing')\ninner()"));
+        assertEquals(1, result.exitCode());
+        assertTrue(result.output().contains("KeyError: 'missing'"), result.output());
+        assertTrue(result.output().contains("inner()"), result.output());
+        assertFalse(result.output().contains("\u001B"), result.output());
+    }
+
+    @Test
+    void sysExitWithoutStatusSucceeds() {
+        CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python("import sys\nprint('bye')\nsys.exit()"));
+        assertEquals(0, result.exitCode(), result.output());
+        assertEquals("bye\n", result.output());
+    }
+
+    @Test
+    void timeoutKeepsTheKernelAndItsState() {
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(1));
+        jupyter.execute(CodeBlock.python("kept = 'yes'"));
+        CodeResult timedOut = jupyter.execute(CodeBlock.python("import time\nwhile True:\n    time.sleep(0.01)"));
+        assertEquals(CodeResult.EXIT_TIMEOUT, timedOut.exitCode());
+        assertFalse(timedOut.output().contains("KeyboardInterrupt"), timedOut.output());
+        CodeResult after = jupyter.execute(CodeBlock.python("print(kept)"));
+        assertEquals("yes\n", after.output());
+    }
+
+    @Test
+    void kernelDeathIsAClearErrorAndRestartBringsAFreshKernel() {
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(30));
+        jupyter.execute(CodeBlock.python("x = 1"));
+        CodeExecutorException died = assertThrows(CodeExecutorException.class,
+                () -> jupyter.execute(CodeBlock.python("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")));
+        assertTrue(died.getMessage().contains("exited with code"), died.getMessage());
+        assertTrue(died.getMessage().contains("restart()"), died.getMessage());
+        CodeExecutorException still = assertThrows(CodeExecutorException.class,
+                () -> jupyter.execute(CodeBlock.python("print(1)")));
+        assertTrue(still.getMessage().contains("restart()"), still.getMessage());
+        jupyter.restart();
+        CodeResult fresh = jupyter.execute(CodeBlock.python("print('x' in globals())"));
+        assertEquals("False\n", fresh.output());
+    }
+
+    @Test
+    void stopLeavesNoKernelProcess() {
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(30));
+        CodeResult result = jupyter.execute(CodeBlock.python(
+                "import os, subprocess\nchild = subprocess.Popen(['sleep', '300'])\nprint(os.getpid(), child.pid)"));
+        List<Long> pids = Stream.of(result.output().trim().split(" ")).map(Long::valueOf).toList();
+        assertTrue(pids.stream().allMatch(pid -> ProcessHandle.of(pid).isPresent()));
+        jupyter.stop();
+        for (long pid : pids) {
+            assertFalse(running(pid), "process " + pid + " is alive");
+        }
+    }
+
+    /** Whether {@code pid} is a process that is not a zombie (orphans are reaped by init a bit later). */
+    static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void unknownKernelIsAClearErrorAndLeavesNothing() throws IOException {
+        long tempFilesBefore = kernelTempFiles();
+        JupyterCodeExecutor jupyter = JupyterCodeExecutor.local(TestKernels.python().kernelName("no-such-kernel").build());
+        executor = jupyter;
+        CodeExecutorException error = assertThrows(CodeExecutorException.class, jupyter::start);
+        assertTrue(error.getMessage().contains("no Jupyter kernel named 'no-such-kernel'"), error.getMessage());
+        assertTrue(error.getMessage().contains("python3"), error.getMessage());
+        assertTrue(jupyter.outputDir().isEmpty());
+        assertEquals(tempFilesBefore, kernelTempFiles());
+    }
+
+    @Test
+    void kernelThatExitsAtStartIsAClearErrorAndLeavesNothing(@TempDir Path dataDir) throws IOException {
+        Path spec = Files.createDirectories(dataDir.resolve("kernels/broken"));
+        Files.writeString(spec.resolve("kernel.json"), "{\"argv\": [\"/bin/sh\", \"-c\", \"echo no such module >&2; exit 3\","
+                + " \"{connection_file}\"], \"language\": \"python\"}");
+        long tempFilesBefore = kernelTempFiles();
+        executor = JupyterCodeExecutor.local(TestKernels.python().kernelDataDirs(List.of(dataDir)).kernelName("broken").build());
+        CodeExecutorException error = assertThrows(CodeExecutorException.class, executor::start);
+        assertTrue(error.getMessage().contains("exited with code 3"), error.getMessage());
+        assertTrue(error.getMessage().contains("no such module"), error.getMessage());
+        assertEquals(tempFilesBefore, kernelTempFiles());
+    }
+
+    private static long kernelTempFiles() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.filter(file -> file.getFileName().toString().startsWith("codebox-")).count();
+        }
+    }
+}

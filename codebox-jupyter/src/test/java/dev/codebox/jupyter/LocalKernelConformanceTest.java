@@ -1,0 +1,18 @@
+package dev.codebox.jupyter;
+
+import dev.codebox.CodeExecutor;
+import dev.codebox.conformance.CodeExecutorConformanceTest;
+import java.time.Duration;
+
+class LocalKernelConformanceTest extends CodeExecutorConformanceTest {
+
+    @Override
+    protected CodeExecutor createExecutor(Duration timeout, int maxOutputBytes) {
+        return JupyterCodeExecutor.local(TestKernels.python().timeout(timeout).maxOutputBytes(maxOutputBytes).build());
+    }
+
+    @Override
+    protected boolean writesCodeFiles() {
+        return false;
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Measures codebox against the fastest baselines side by side in one run and prints one table:
+#   scripts/bench.sh [--json] [--only local|docker|jupyter] [--iterations N] [--warmup N]
+#                    [--rounds N] [--batch N] [--python PATH]
+# Builds the bench jar first when it is missing or older than a main source file or pom.
+# The figures are only comparable within one run: read the ratio column. See docs/performance.md.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+jar="$root/codebox-bench/target/codebox-bench.jar"
+
+stale() {
+  [ ! -f "$jar" ] && return 0
+  [ -n "$(find "$root" \( -name .git -o -name target \) -prune -o \
+          \( -name pom.xml -o -path '*/src/main/*' \) -type f -newer "$jar" -print -quit)" ]
+}
+
+if stale; then
+  echo "bench: building the bench jar..." >&2
+  log="$(mktemp)"
+  if ! (cd "$root" && mvn -B -q -DskipTests -pl codebox-bench -am package) >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "bench: the build failed (see above)" >&2
+    exit 1
+  fi
+  rm -f "$log"
+fi
+
+# A long-lived JVM, as an application embedding codebox: the default JIT, a fixed heap ceiling so
+# that the memory rows mean the same on every machine.
+exec java ${CODEBOX_BENCH_JAVA_OPTS:--Xmx1g} -jar "$jar" "$@"
