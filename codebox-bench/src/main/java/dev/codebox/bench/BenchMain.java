@@ -1,5 +1,6 @@
 package dev.codebox.bench;
 
+import dev.codebox.docker.DockerCommandLineExecutor;
 import dev.codebox.local.LocalCommandLineExecutor;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
@@ -14,7 +15,7 @@ import java.util.Map;
  * (or one JSON object with {@code --json}). Run it with {@code scripts/bench.sh}.
  *
  * <p>Exit status: 0 when every measurement ran (whether or not targets were met), 1 when one
- * failed, 2 for a usage error.
+ * failed (the table then has a FAILED row saying why), 2 for a usage error.
  */
 public final class BenchMain {
 
@@ -31,31 +32,46 @@ public final class BenchMain {
             System.exit(2);
             return;
         }
-        try {
-            Report report = run(options);
-            System.out.print(options.json() ? report.toJson() + "\n" : report.toText());
-        } catch (Exception e) {
-            System.err.println("bench: a measurement failed: " + e);
-            e.printStackTrace();
+        Report report = run(options);
+        System.out.print(options.json() ? report.toJson() + "\n" : report.toText());
+        if (!report.rows().stream().allMatch(Row::succeeded)) {
             System.exit(1);
         }
     }
 
-    /** Runs every bench that {@code options} selects, in table order. */
-    static Report run(BenchOptions options) throws Exception {
+    /**
+     * Runs every bench that {@code options} selects, in table order. A bench that fails is reported
+     * by a failed row (its stack trace goes to stderr) and the others still run.
+     */
+    static Report run(BenchOptions options) {
         List<Row> rows = new ArrayList<>();
         for (Bench bench : benches(options)) {
-            rows.addAll(bench.run(options));
+            try {
+                rows.addAll(bench.run(options));
+            } catch (Exception e) {
+                System.err.println("bench: " + bench.section() + " / " + bench.title() + " failed:");
+                e.printStackTrace();
+                rows.add(Row.failed(bench.section(), bench.title(), e));
+            }
         }
         return new Report(context(options), rows);
     }
 
+    /** The benches in table order: local, docker, jupyter, concurrency, memory. */
     private static List<Bench> benches(BenchOptions options) {
         List<Bench> benches = new ArrayList<>();
         if (options.includes("local")) {
             benches.add(new LocalBench());
+        }
+        if (options.includes("docker")) {
+            benches.add(new DockerBench());
+        }
+        if (options.includes("local")) {
             benches.add(new ConcurrencyBench());
             benches.add(new MemoryBench("local", () -> new LocalCommandLineExecutor(Programs.localConfig(options))));
+        }
+        if (options.includes("docker")) {
+            benches.add(new MemoryBench("docker", () -> new DockerCommandLineExecutor(DockerBench.config())));
         }
         return benches;
     }

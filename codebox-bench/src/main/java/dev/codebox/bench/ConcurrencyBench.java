@@ -18,6 +18,16 @@ final class ConcurrencyBench implements Bench {
     private static final CodeBlock BLOCK = CodeBlock.python("print(1)");
 
     @Override
+    public String section() {
+        return SECTION;
+    }
+
+    @Override
+    public String title() {
+        return "blocks per second";
+    }
+
+    @Override
     public List<Row> run(BenchOptions options) throws Exception {
         Path baselineDir = TempDirs.create();
         List<LocalCommandLineExecutor> executors = new ArrayList<>();

@@ -25,6 +25,16 @@ final class LocalBench implements Bench {
     private static final String BASELINE = "direct spawn";
 
     @Override
+    public String section() {
+        return SECTION;
+    }
+
+    @Override
+    public String title() {
+        return "per-block latency";
+    }
+
+    @Override
     public List<Row> run(BenchOptions options) throws Exception {
         Path baselineDir = TempDirs.create();
         try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(Programs.localConfig(options))) {

@@ -34,6 +34,16 @@ final class MemoryBench implements Bench {
     }
 
     @Override
+    public String section() {
+        return SECTION;
+    }
+
+    @Override
+    public String title() {
+        return executorName + ": memory while a block prints 300 MB";
+    }
+
+    @Override
     public List<Row> run(BenchOptions options) throws Exception {
         try (CodeExecutor executor = executors.get()) {
             executor.start();

@@ -35,7 +35,13 @@ final class Report {
     String toText() {
         List<String[]> lines = new ArrayList<>();
         lines.add(HEADER);
+        List<Row> failed = new ArrayList<>();
         for (Row row : rows) {
+            if (!row.succeeded()) {
+                failed.add(row);
+                lines.add(new String[] {row.section(), row.measurement(), "", "", "", "FAILED (see below)", "", "", "", "", "MISSED"});
+                continue;
+            }
             lines.add(new String[] {
                 row.section(), row.measurement(), row.unit(),
                 number(row.codebox()), number(row.codeboxP90()),
@@ -65,6 +71,10 @@ final class Report {
             }
             text.append(out.toString().stripTrailing()).append('\n');
         }
+        for (Row row : failed) {
+            text.append("\nFAILED ").append(row.section()).append(" / ").append(row.measurement())
+                    .append(": ").append(row.failure()).append('\n');
+        }
         return text.toString();
     }
 
@@ -77,6 +87,12 @@ final class Report {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("section", row.section());
             item.put("measurement", row.measurement());
+            if (!row.succeeded()) {
+                item.put("met", false);
+                item.put("failure", row.failure());
+                list.add(item);
+                continue;
+            }
             item.put("unit", row.unit());
             Map<String, Object> codebox = new LinkedHashMap<>();
             codebox.put("median", row.codebox());

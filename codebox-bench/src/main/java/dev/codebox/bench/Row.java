@@ -15,11 +15,12 @@ package dev.codebox.bench;
  * @param ratio codebox cost ÷ baseline cost, or null
  * @param target the goal as text, or null
  * @param met whether the goal is met, or null without a goal
+ * @param failure why the measurement could not be taken, or null
  */
 record Row(String section, String measurement, String unit,
            double codebox, Double codeboxP90,
            String baselineName, Double baseline, Double baselineP90,
-           Double ratio, String target, Boolean met) {
+           Double ratio, String target, Boolean met, String failure) {
 
     /** A latency (or duration) row: lower is better, ratio = codebox median ÷ baseline median. */
     static Row latency(String section, String measurement, Samples codebox,
@@ -28,7 +29,7 @@ record Row(String section, String measurement, String unit,
         return new Row(section, measurement, "ms", codebox.median(), codebox.p90(),
                 baselineName, baseline.median(), baseline.p90(), ratio,
                 target == null ? null : target.text(),
-                target == null ? null : target.isMet(codebox.median(), ratio));
+                target == null ? null : target.isMet(codebox.median(), ratio), null);
     }
 
     /**
@@ -41,7 +42,7 @@ record Row(String section, String measurement, String unit,
         return new Row(section, measurement, "blocks/s", codebox.median(), codebox.percentile(10),
                 baselineName, baseline.median(), baseline.percentile(10), ratio,
                 target == null ? null : target.text(),
-                target == null ? null : target.isMet(codebox.median(), ratio));
+                target == null ? null : target.isMet(codebox.median(), ratio), null);
     }
 
     /** A figure without a ratio, for example a peak memory beside its idle value. */
@@ -49,6 +50,17 @@ record Row(String section, String measurement, String unit,
                      String baselineName, Double baseline, Target target) {
         return new Row(section, measurement, unit, codebox, null, baselineName, baseline, null, null,
                 target == null ? null : target.text(),
-                target == null ? null : target.isMet(codebox, null));
+                target == null ? null : target.isMet(codebox, null), null);
+    }
+
+    /** A bench that could not be measured: the table says why and the bench exits with status 1. */
+    static Row failed(String section, String measurement, Throwable failure) {
+        String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+        return new Row(section, measurement, "", 0, null, null, null, null, null, null, false, message);
+    }
+
+    /** Whether the measurement was taken. */
+    boolean succeeded() {
+        return failure == null;
     }
 }

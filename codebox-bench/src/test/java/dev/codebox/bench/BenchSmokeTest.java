@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class BenchSmokeTest {
 
     @Test
-    void localBenchFillsItsRowsWithPositiveFigures() throws Exception {
+    void localBenchFillsItsRowsWithPositiveFigures() {
         BenchOptions options = BenchOptions.parse("--only", "local", "--iterations", "3", "--warmup", "1",
                 "--rounds", "1", "--batch", "3");
         Report report = BenchMain.run(options);
@@ -29,6 +29,7 @@ class BenchSmokeTest {
         assertEquals(List.of("local: heap growth while a block prints 300 MB", "local: RSS growth while a block prints 300 MB"),
                 names(report, MemoryBench.SECTION));
         for (Row row : report.rows()) {
+            assertTrue(row.succeeded(), row.toString());
             if (row.section().equals(MemoryBench.SECTION)) {
                 assertTrue(row.codebox() >= 0 && row.baseline() > 0, row.toString());
                 assertNotNull(row.met(), row.toString());
@@ -43,7 +44,8 @@ class BenchSmokeTest {
     void textAndJsonHoldEveryRow() throws Exception {
         Row row = Row.latency("local", "python print(1), per block", Samples.of(13, 14, 15),
                 "direct spawn", Samples.of(12, 12, 13), Target.ratioAtMost(1.15));
-        Report report = new Report(java.util.Map.of("machine", "test"), List.of(row));
+        Row failed = Row.failed("jupyter", "round trip and kernel start", new IllegalStateException("no kernel"));
+        Report report = new Report(java.util.Map.of("machine", "test"), List.of(row, failed));
 
         String text = report.toText();
         assertTrue(text.contains("python print(1), per block") && text.contains("1.17") && text.contains("MISSED"), text);
@@ -51,6 +53,8 @@ class BenchSmokeTest {
         assertEquals(14.0, json.at("/rows/0/codebox/median").asDouble());
         assertEquals(12.0, json.at("/rows/0/baseline/median").asDouble());
         assertEquals(false, json.at("/rows/0/met").asBoolean());
+        assertTrue(text.contains("FAILED jupyter / round trip and kernel start: no kernel"), text);
+        assertEquals("no kernel", json.at("/rows/1/failure").asText());
     }
 
     private static List<String> names(Report report, String section) {

@@ -18,9 +18,13 @@ import picocli.CommandLine.Option;
  */
 public final class DockerOptions {
 
-    @Option(names = "--image", paramLabel = "IMG", defaultValue = "${env:CODEBOX_DOCKER_IMAGE:-" + DockerExecutorConfig.DEFAULT_IMAGE + "}",
-            description = "Image of the docker executor, pulled when missing (default: $CODEBOX_DOCKER_IMAGE, else "
-                    + DockerExecutorConfig.DEFAULT_IMAGE + ").")
+    /** Name of the {@code --image} option, which the docker-jupyter executor reads too. */
+    static final String IMAGE_OPTION = "--image";
+
+    @Option(names = IMAGE_OPTION, paramLabel = "IMG",
+            description = "Image of the container. -e docker: pulled when missing (default: $CODEBOX_DOCKER_IMAGE, else "
+                    + DockerExecutorConfig.DEFAULT_IMAGE + "); -e docker-jupyter: an image with jupyter_server (default: "
+                    + dev.codebox.jupyter.docker.DockerJupyterConfig.DEFAULT_IMAGE + ").")
     String image;
 
     @Option(names = "--network", paramLabel = "NAME", defaultValue = DockerExecutorConfig.NETWORK_NONE,
@@ -53,9 +57,13 @@ public final class DockerOptions {
     @Option(names = "--gpus", paramLabel = "all|N", description = "Give the container all GPUs or N of them (needs a GPU runtime).")
     String gpus;
 
-    /** The image option's value. */
+    /** The image of the docker executor: the option's value, else $CODEBOX_DOCKER_IMAGE, else the default. */
     public String image() {
-        return image;
+        if (image != null) {
+            return image;
+        }
+        String variable = System.getenv("CODEBOX_DOCKER_IMAGE");
+        return variable == null || variable.isBlank() ? DockerExecutorConfig.DEFAULT_IMAGE : variable;
     }
 
     /** The network option's value. */
@@ -87,7 +95,7 @@ public final class DockerOptions {
     CodeExecutor create(CommonOptions common, FunctionModule functions) {
         DockerExecutorConfig.Builder config = DockerExecutorConfig.builder()
                 .functions(functions)
-                .image(image)
+                .image(image())
                 .timeout(common.timeout())
                 .maxOutputBytes(common.maxOutputBytes())
                 .network(network)

@@ -99,7 +99,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
 
     private CodeExecutor createExecutor() {
         FunctionModule module = functions.module(spec.qualifiedName(), System.err);
-        if (!module.isEmpty() && !common.executor().equals("local")) {
+        if (!module.isEmpty() && common.executor().contains("jupyter")) {
             throw new UsageException("--functions is not available with -e " + common.executor() + " yet; use -e local");
         }
         switch (common.executor()) {
@@ -112,7 +112,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
                 common.python().ifPresent(config::python);
                 return new LocalCommandLineExecutor(config.build());
             case "docker":
-                return docker.create(common);
+                return docker.create(common, module);
             case "jupyter":
             case "docker-jupyter":
                 return jupyter.create(common);

@@ -9,7 +9,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.UUID;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Options of the jupyter and docker-jupyter executors (a picocli mixin of exec and run). One kernel
@@ -27,9 +29,9 @@ public final class JupyterOptions {
                     + " The local kernel runs there unless --work-dir is given; docker-jupyter mounts it as /workspace.")
     Path outputDir;
 
-    @Option(names = "--jupyter-image", paramLabel = "IMG", defaultValue = DockerJupyterConfig.DEFAULT_IMAGE,
-            description = "Image of the docker-jupyter executor's Jupyter server (default: ${DEFAULT-VALUE}).")
-    String image;
+    // The image of -e docker-jupyter comes from the command's --image option (see DockerOptions).
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--jupyter-url", paramLabel = "URL",
             description = "Use a kernel of this running Jupyter Server or Kernel Gateway (-e jupyter), e.g. http://127.0.0.1:8888/.")
@@ -88,8 +90,9 @@ public final class JupyterOptions {
         if (common.workDir().isPresent()) {
             throw new UsageException("-e docker-jupyter runs the kernel in --output-dir; --work-dir is not used");
         }
+        String image = command.findOption(DockerOptions.IMAGE_OPTION).getValue();
         return JupyterCodeExecutor.docker(DockerJupyterConfig.builder()
-                .image(image)
+                .image(image == null ? DockerJupyterConfig.DEFAULT_IMAGE : image)
                 .kernelName(kernel)
                 .timeout(common.timeout())
                 .maxOutputBytes(common.maxOutputBytes())

@@ -79,6 +79,23 @@ class DockerCliTest {
     }
 
     @Test
+    void dockerJupyterTakesItsImageFromTheImageOption() throws Exception {
+        Path outputs = dir.resolve("outputs");
+        Files.writeString(dir.resolve("reply.md"), "```python\nx = 41\n```\n```python\nprint(x + 1)\n```\n");
+        CliProcess cli = CliProcess.run(dir, "", "run", "-e", "docker-jupyter", "--image", "codebox/jupyter:3",
+                "--output-dir", outputs.toString(), "reply.md");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertEquals("--- block 1 (python) ---\n--- block 2 (python) ---\n42\n", cli.stdout());
+        assertTrue(containersOf(cli.process.pid()).isEmpty(), "the Jupyter server container outlived codebox");
+
+        CliProcess missing = CliProcess.run(dir, "print(1)", "exec", "-e", "docker-jupyter", "--image", "codebox/no-such-image:0",
+                "-l", "python", "-");
+        assertEquals(3, missing.exitCode(), missing.stderr());
+        assertTrue(missing.stderr().contains("codebox/no-such-image:0"), missing.stderr());
+        assertTrue(containersOf(missing.process.pid()).isEmpty());
+    }
+
+    @Test
     void badDockerOptionsAreUsageErrors() throws Exception {
         for (String[] args : List.of(
                 new String[] {"--volume", "no-container-path"},

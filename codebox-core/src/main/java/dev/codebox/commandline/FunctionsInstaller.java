@@ -56,7 +56,7 @@ final class FunctionsInstaller {
             }
             FunctionsSetup.check(outcome.exitCode(), sink.text());
             installed = true;
-            LOG.info("functions module {} ({}) ready in {} ms with {} requirement(s)", module.name(),
+            LOG.debug("functions module {} ({}) ready in {} ms with {} requirement(s)", module.name(),
                     String.join(", ", module.functionNames()), (System.nanoTime() - started) / 1_000_000,
                     module.requirements().size());
         } catch (IOException e) {

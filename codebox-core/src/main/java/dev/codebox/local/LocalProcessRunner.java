@@ -6,6 +6,7 @@ import dev.codebox.commandline.Launch;
 import dev.codebox.commandline.RunOutcome;
 import dev.codebox.commandline.Runner;
 import dev.codebox.output.OutputSink;
+import dev.codebox.support.ProcessSessions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;

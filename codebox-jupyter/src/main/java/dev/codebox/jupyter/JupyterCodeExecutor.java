@@ -8,6 +8,7 @@ import dev.codebox.CodeResult;
 import dev.codebox.OutputListener;
 import dev.codebox.commandline.Language;
 import dev.codebox.commandline.Settings;
+import dev.codebox.functions.FunctionModule;
 import dev.codebox.jupyter.docker.DockerJupyterConfig;
 import dev.codebox.jupyter.docker.DockerJupyterLauncher;
 import dev.codebox.jupyter.kernel.LocalJupyterConfig;
@@ -69,6 +70,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
     private final Duration startupTimeout;
     private final int maxOutputBytes;
     private final Optional<Path> configuredOutputDir;
+    private final FunctionModule functions;
     private final ReentrantLock lock = new ReentrantLock();
 
     // Guarded by lock.
@@ -90,6 +92,19 @@ public final class JupyterCodeExecutor implements CodeExecutor {
      */
     public JupyterCodeExecutor(KernelLauncher launcher, Duration timeout, Duration startupTimeout,
             int maxOutputBytes, Optional<Path> outputDir) {
+        this(launcher, timeout, startupTimeout, maxOutputBytes, outputDir, FunctionModule.none());
+    }
+
+    /**
+     * An executor on kernels from {@code launcher} that sets up {@code functions} in each new kernel
+     * (see {@link FunctionModule}): start fails with {@code pip install failed: ...} or
+     * {@code functions failed to load: ...} and closes the kernel when that fails.
+     *
+     * @param functions the functions module; {@link FunctionModule#none()} for none
+     */
+    public JupyterCodeExecutor(KernelLauncher launcher, Duration timeout, Duration startupTimeout,
+            int maxOutputBytes, Optional<Path> outputDir, FunctionModule functions) {
+        this.functions = Objects.requireNonNull(functions, "functions");
         this.launcher = Objects.requireNonNull(launcher, "launcher");
         this.timeout = Settings.requireTimeout(timeout);
         this.startupTimeout = Objects.requireNonNull(startupTimeout, "startupTimeout");
@@ -100,7 +115,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
     /** An executor on a local kernel process started from a kernelspec. */
     public static JupyterCodeExecutor local(LocalJupyterConfig config) {
         return new JupyterCodeExecutor(new LocalKernelLauncher(config), config.timeout(), config.startupTimeout(),
-                config.maxOutputBytes(), config.outputDir());
+                config.maxOutputBytes(), config.outputDir(), config.functions());
     }
 
     /**
@@ -109,13 +124,13 @@ public final class JupyterCodeExecutor implements CodeExecutor {
      */
     public static JupyterCodeExecutor docker(DockerJupyterConfig config) {
         return new JupyterCodeExecutor(new DockerJupyterLauncher(config), config.timeout(), config.startupTimeout(),
-                config.maxOutputBytes(), config.outputDir());
+                config.maxOutputBytes(), config.outputDir(), config.functions());
     }
 
     /** An executor on a kernel of a Jupyter Server or Kernel Gateway. */
     public static JupyterCodeExecutor remote(RemoteJupyterConfig config) {
         return new JupyterCodeExecutor(new RemoteKernelLauncher(config), config.timeout(), config.startupTimeout(),
-                config.maxOutputBytes(), config.outputDir());
+                config.maxOutputBytes(), config.outputDir(), config.functions());
     }
 
     @Override
@@ -154,6 +169,10 @@ public final class JupyterCodeExecutor implements CodeExecutor {
                 if (Language.canonicalName(started.language()).equals("python")) {
                     newSession.runSilently(PythonSetup.CODE, startupTimeout);
                 }
+                if (!functions.isEmpty()) {
+                    KernelFunctions.setUp(newSession, Language.canonicalName(started.language()), functions, dir,
+                            maxOutputBytes);
+                }
                 kernel = started;
                 session = newSession;
             } catch (RuntimeException e) {
@@ -187,7 +206,8 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         lock.lock();
         Run run = new Run();
         current = run;
-        try (CancellationToken.Registration registration = token.onCancel(run::cancel)) {
+        CancellationToken.Registration registration = token.onCancel(run::cancel);
+        try {
             if (!blocks.isEmpty()) {
                 startLocked();
             }
@@ -225,6 +245,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
             }
             return result(exitCode, sink, collector.files(), false, false, started);
         } finally {
+            registration.close();
             current = null;
             sink.seal();
             lock.unlock();

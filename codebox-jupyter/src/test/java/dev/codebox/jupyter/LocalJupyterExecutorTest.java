@@ -124,6 +124,17 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void executionRightAfterAnErrorRuns() {
+        // ipykernel aborts requests that arrive while it handles an error; codebox sends them again.
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(30));
+        for (int i = 0; i < 20; i++) {
+            assertEquals(1, jupyter.execute(CodeBlock.python("1 / 0")).exitCode());
+            CodeResult next = jupyter.execute(CodeBlock.python("print('ran', " + i + ")"));
+            assertEquals("ran " + i + "\n", next.output());
+        }
+    }
+
+    @Test
     void sysExitWithoutStatusSucceeds() {
         CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python("import sys\nprint('bye')\nsys.exit()"));
         assertEquals(0, result.exitCode(), result.output());

@@ -1,6 +1,7 @@
 package dev.codebox.jupyter.docker;
 
 import dev.codebox.commandline.Settings;
+import dev.codebox.functions.FunctionModule;
 import dev.codebox.output.OutputSink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +20,10 @@ import java.util.Optional;
  *       server's root dir {@code /workspace}, where the kernel runs, and images and HTML are saved in it;
  *   <li>{@code timeout}: 60 seconds per block, at least 1 second;
  *   <li>{@code startupTimeout}: 60 seconds for the server and the kernel to start;
- *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution.
+ *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution;
+ *   <li>{@code functions}: {@link FunctionModule#none()}; when not empty, the kernel writes the module
+ *       into its working directory at each start, its requirements are pip-installed with the kernel's Python in the container
+ *       ({@code python -m pip install}) and imports it, before any block runs.
  * </ul>
  */
 public record DockerJupyterConfig(
@@ -28,7 +32,8 @@ public record DockerJupyterConfig(
         Optional<Path> outputDir,
         Duration timeout,
         Duration startupTimeout,
-        int maxOutputBytes) {
+        int maxOutputBytes,
+        FunctionModule functions) {
 
     /** The default image, built by scripts/setup-env.sh. */
     public static final String DEFAULT_IMAGE = "codebox/jupyter:3";
@@ -48,6 +53,7 @@ public record DockerJupyterConfig(
         Settings.requireTimeout(timeout);
         Settings.requireTimeout(startupTimeout);
         Settings.requireMaxOutputBytes(maxOutputBytes);
+        Objects.requireNonNull(functions, "functions");
     }
 
     /** The configuration with every default. */
@@ -68,6 +74,7 @@ public record DockerJupyterConfig(
         private Duration timeout = Settings.DEFAULT_TIMEOUT;
         private Duration startupTimeout = Duration.ofSeconds(60);
         private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
+        private FunctionModule functions = FunctionModule.none();
 
         private Builder() {
         }
@@ -108,10 +115,16 @@ public record DockerJupyterConfig(
             return this;
         }
 
+        /** The functions module set up in the kernel at each start (default {@link FunctionModule#none()}). */
+        public Builder functions(FunctionModule functions) {
+            this.functions = Objects.requireNonNull(functions, "functions");
+            return this;
+        }
+
         /** @throws IllegalArgumentException when a value is out of range */
         public DockerJupyterConfig build() {
             return new DockerJupyterConfig(image, kernelName, Optional.ofNullable(outputDir), timeout, startupTimeout,
-                    maxOutputBytes);
+                    maxOutputBytes, functions);
         }
     }
 }

@@ -1,10 +1,10 @@
 package dev.codebox.jupyter.kernel;
 
 import dev.codebox.CodeExecutorException;
+import dev.codebox.support.ProcessSessions;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class KernelProcess {
 
-    private static final Path PROC = Path.of("/proc");
     private static final Path SETSID = Path.of("/usr/bin/setsid");
     private static final int LOG_TAIL_CHARS = 2000;
 
@@ -104,47 +103,12 @@ final class KernelProcess {
 
     /** SIGKILLs every process of the kernel's session until none is left, then reaps the kernel. */
     void kill() {
-        long session = process.pid();
-        for (int round = 0; round < 100; round++) {
-            List<Long> members = sessionMembers(session);
-            process.descendants().forEach(child -> members.add(child.pid()));
-            if (process.isAlive()) {
-                members.add(session);
-            }
-            if (members.isEmpty()) {
-                break;
-            }
-            members.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-            waitFor(10);
+        if (ProcessSessions.supported()) {
+            ProcessSessions.kill(List.of(process.pid()));
         }
+        // Without /proc (not Linux), the descendants of the kernel are all that can be found.
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
         waitFor(1000);
-    }
-
-    // Processes of the session that outlived their parents are found through /proc only.
-    private static List<Long> sessionMembers(long session) {
-        List<Long> members = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
-                    continue;
-                }
-                String stat;
-                try {
-                    stat = Files.readString(entry.resolve("stat"), StandardCharsets.US_ASCII);
-                } catch (IOException e) {
-                    continue; // the process ended while we looked
-                }
-                // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 5);
-                boolean zombie = fields[0].equals("Z") || fields[0].equals("X");
-                if (!zombie && Long.parseLong(fields[3]) == session) {
-                    members.add(Long.parseLong(name));
-                }
-            }
-        } catch (IOException e) {
-            // No /proc (not Linux): the descendants of the kernel are all we can find.
-        }
-        return members;
     }
 }

@@ -1,6 +1,7 @@
 package dev.codebox.jupyter.kernel;
 
 import dev.codebox.commandline.Settings;
+import dev.codebox.functions.FunctionModule;
 import dev.codebox.output.OutputSink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,10 @@ import java.util.Optional;
  *   <li>{@code workDir}: none, so the kernel runs in the output dir;
  *   <li>{@code timeout}: 60 seconds per block, at least 1 second;
  *   <li>{@code startupTimeout}: 60 seconds for the kernel to start and answer;
- *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution.
+ *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution;
+ *   <li>{@code functions}: {@link FunctionModule#none()}; when not empty, the kernel writes the module
+ *       into its working directory at each start, its requirements are pip-installed with the kernel's Python
+ *       ({@code python -m pip install}) and imports it, before any block runs.
  * </ul>
  */
 public record LocalJupyterConfig(
@@ -30,7 +34,8 @@ public record LocalJupyterConfig(
         Optional<Path> workDir,
         Duration timeout,
         Duration startupTimeout,
-        int maxOutputBytes) {
+        int maxOutputBytes,
+        FunctionModule functions) {
 
     /** The default time a kernel may take to start: 60 seconds. */
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
@@ -49,6 +54,7 @@ public record LocalJupyterConfig(
         Settings.requireTimeout(timeout);
         Settings.requireTimeout(startupTimeout);
         Settings.requireMaxOutputBytes(maxOutputBytes);
+        Objects.requireNonNull(functions, "functions");
     }
 
     /** The configuration with every default. */
@@ -70,6 +76,7 @@ public record LocalJupyterConfig(
         private Duration timeout = Settings.DEFAULT_TIMEOUT;
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
         private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
+        private FunctionModule functions = FunctionModule.none();
 
         private Builder() {
         }
@@ -116,10 +123,16 @@ public record LocalJupyterConfig(
             return this;
         }
 
+        /** The functions module set up in the kernel at each start (default {@link FunctionModule#none()}). */
+        public Builder functions(FunctionModule functions) {
+            this.functions = Objects.requireNonNull(functions, "functions");
+            return this;
+        }
+
         /** @throws IllegalArgumentException when a value is out of range */
         public LocalJupyterConfig build() {
             return new LocalJupyterConfig(kernelName, kernelDataDirs, Optional.ofNullable(outputDir),
-                    Optional.ofNullable(workDir), timeout, startupTimeout, maxOutputBytes);
+                    Optional.ofNullable(workDir), timeout, startupTimeout, maxOutputBytes, functions);
         }
     }
 }

@@ -19,9 +19,9 @@ import org.zeromq.ZMQ;
  * socket for iopub. {@link #receive} waits in the calling thread, so a reply reaches the executing
  * thread without a hop through another thread.
  *
- * <p>It waits in a blocking receive on iopub, where a kernel says most and last (the idle status
- * follows the execute_reply), and looks at shell and stdin without blocking after each wake-up and
- * every {@value #SHELL_CHECK_MILLIS} ms. Polling the sockets' wake-up channels (JeroMQ's poller,
+ * <p>It waits in a blocking receive on the channel the caller awaits (iopub until the kernel is idle,
+ * then shell until the reply came) and looks at the other channels without blocking after each
+ * wake-up and every {@value #CHECK_OTHERS_MILLIS} ms. Polling the sockets' wake-up channels (JeroMQ's poller,
  * {@code ZMQ_FD}) is not used: the SUB socket's channel stays readable after its messages were read,
  * so a poller spins, costing more CPU than the kernel spends on a round trip.
  *
@@ -36,8 +36,8 @@ final class ZmqTransport implements KernelTransport {
 
     private final ZContext context = new ZContext(1);
     private final Map<Channel, ZMQ.Socket> sockets = new EnumMap<>(Channel.class);
-    /** Longest wait on iopub before shell and stdin are looked at again. */
-    static final int SHELL_CHECK_MILLIS = 10;
+    /** Longest wait on the awaited channel before the others are looked at again. */
+    static final int CHECK_OTHERS_MILLIS = 10;
     private final WireCodec codec;
     private volatile boolean closed;
 
@@ -61,7 +61,7 @@ final class ZmqTransport implements KernelTransport {
     }
 
     void destroy(ZMQ.Socket socket) {
-        context.destroySocket(socket);
+        socket.close();
     }
 
     @Override
@@ -77,7 +77,8 @@ final class ZmqTransport implements KernelTransport {
     }
 
     @Override
-    public JupyterMessage receive(long timeoutMillis) {
+    public JupyterMessage receive(long timeoutMillis, Channel awaited) {
+        Channel blocking = awaited == Channel.SHELL ? Channel.SHELL : Channel.IOPUB;
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
         while (true) {
             JupyterMessage message = poll();
@@ -88,9 +89,9 @@ final class ZmqTransport implements KernelTransport {
             if (left <= 0) {
                 return null;
             }
-            List<byte[]> frames = receiveFrames(sockets.get(Channel.IOPUB), (int) Math.min(left, SHELL_CHECK_MILLIS));
+            List<byte[]> frames = receiveFrames(sockets.get(blocking), (int) Math.min(left, CHECK_OTHERS_MILLIS));
             if (frames != null) {
-                return codec.decode(Channel.IOPUB, frames);
+                return codec.decode(blocking, frames);
             }
         }
     }

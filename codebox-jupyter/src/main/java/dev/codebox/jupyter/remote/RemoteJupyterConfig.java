@@ -1,6 +1,7 @@
 package dev.codebox.jupyter.remote;
 
 import dev.codebox.commandline.Settings;
+import dev.codebox.functions.FunctionModule;
 import dev.codebox.output.OutputSink;
 import java.net.URI;
 import java.nio.file.Path;
@@ -19,7 +20,10 @@ import java.util.Optional;
  *       deleted at stop; a given directory is created when missing and never deleted;
  *   <li>{@code timeout}: 60 seconds per block, at least 1 second;
  *   <li>{@code startupTimeout}: 60 seconds for the kernel to start and answer;
- *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution.
+ *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution;
+ *   <li>{@code functions}: {@link FunctionModule#none()}; when not empty, the kernel writes the module
+ *       into its working directory at each start, its requirements are pip-installed with the kernel's Python on the server
+ *       ({@code python -m pip install}) and imports it, before any block runs.
  * </ul>
  */
 public record RemoteJupyterConfig(
@@ -29,7 +33,8 @@ public record RemoteJupyterConfig(
         Optional<Path> outputDir,
         Duration timeout,
         Duration startupTimeout,
-        int maxOutputBytes) {
+        int maxOutputBytes,
+        FunctionModule functions) {
 
     /**
      * @throws IllegalArgumentException when the URL is not absolute http(s), the kernel name is
@@ -49,6 +54,7 @@ public record RemoteJupyterConfig(
         Settings.requireTimeout(timeout);
         Settings.requireTimeout(startupTimeout);
         Settings.requireMaxOutputBytes(maxOutputBytes);
+        Objects.requireNonNull(functions, "functions");
     }
 
     /** A builder for the server at {@code url} with every other default. */
@@ -65,6 +71,7 @@ public record RemoteJupyterConfig(
         private Duration timeout = Settings.DEFAULT_TIMEOUT;
         private Duration startupTimeout = Duration.ofSeconds(60);
         private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
+        private FunctionModule functions = FunctionModule.none();
 
         private Builder(URI url) {
             this.url = url;
@@ -106,10 +113,16 @@ public record RemoteJupyterConfig(
             return this;
         }
 
+        /** The functions module set up in the kernel at each start (default {@link FunctionModule#none()}). */
+        public Builder functions(FunctionModule functions) {
+            this.functions = Objects.requireNonNull(functions, "functions");
+            return this;
+        }
+
         /** @throws IllegalArgumentException when a value is out of range */
         public RemoteJupyterConfig build() {
             return new RemoteJupyterConfig(url, token, kernelName, Optional.ofNullable(outputDir), timeout,
-                    startupTimeout, maxOutputBytes);
+                    startupTimeout, maxOutputBytes, functions);
         }
     }
 }

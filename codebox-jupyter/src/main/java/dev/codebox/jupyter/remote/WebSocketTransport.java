@@ -63,7 +63,7 @@ final class WebSocketTransport implements KernelTransport, WebSocket.Listener {
     }
 
     @Override
-    public JupyterMessage receive(long timeoutMillis) {
+    public JupyterMessage receive(long timeoutMillis, Channel awaited) {
         try {
             JupyterMessage message = received.poll(Math.max(0, timeoutMillis), TimeUnit.MILLISECONDS);
             if (message == null && failure != null) {

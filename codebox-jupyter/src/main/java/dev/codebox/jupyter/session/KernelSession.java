@@ -23,10 +23,14 @@ public final class KernelSession {
     private static final long DRAIN_MILLIS = 1000;
     /** When the handshake sends another kernel_info_request because iopub has not delivered yet. */
     private static final long HANDSHAKE_RESEND_MILLIS = 200;
+    /** How often a request the kernel aborted without running it is sent. */
+    private static final int MAX_ATTEMPTS = 3;
 
     private final Kernel kernel;
     private final KernelTransport transport;
     private final MessageFactory messages = new MessageFactory();
+    /** An interrupted request the kernel had not finished when its execution returned, or null. */
+    private String unfinished;
 
     public KernelSession(Kernel kernel) {
         this.kernel = kernel;
@@ -58,7 +62,7 @@ public final class KernelSession {
                 transport.send(request);
                 resendAt = now + HANDSHAKE_RESEND_MILLIS * 1_000_000;
             }
-            JupyterMessage message = transport.receive(20);
+            JupyterMessage message = transport.receive(20, info == null ? Channel.SHELL : Channel.IOPUB);
             if (message == null) {
                 throwIfFailed();
             } else if (sent.contains(message.parentMsgId())) {
@@ -89,6 +93,26 @@ public final class KernelSession {
      * @throws KernelFailedException when the kernel dies or its connection breaks
      */
     public Outcome execute(String code, long deadlineNanos, BooleanSupplier cancelled, ResultCollector collector) {
+        if (unfinished != null) {
+            // A request sent while the kernel still handles an interrupted one may be aborted with it.
+            drain(unfinished, null, deadlineNanos);
+        }
+        for (int attempt = 1; ; attempt++) {
+            Outcome outcome = executeOnce(code, deadlineNanos, cancelled, collector, attempt < MAX_ATTEMPTS);
+            if (outcome != null) {
+                return outcome;
+            }
+        }
+    }
+
+    /**
+     * One execute_request, or {@code null} when the kernel aborted it without running it and
+     * {@code mayRetry}: after an error (an exception, or the interrupt of a timeout) ipykernel aborts
+     * the requests that reach it before it has finished handling the error, even some sent after its
+     * idle status.
+     */
+    private Outcome executeOnce(String code, long deadlineNanos, BooleanSupplier cancelled, ResultCollector collector,
+            boolean mayRetry) {
         JupyterMessage request = messages.executeRequest(code);
         String id = request.msgId();
         transport.send(request);
@@ -107,7 +131,7 @@ public final class KernelSession {
                 drain(id, collector, System.nanoTime() + DRAIN_MILLIS * 1_000_000);
                 return new Outcome(Outcome.Ending.TIMED_OUT, 1);
             }
-            JupyterMessage message = transport.receive(Math.min(left, POLL_SLICE_MILLIS));
+            JupyterMessage message = transport.receive(Math.min(left, POLL_SLICE_MILLIS), awaited(idle));
             if (message == null) {
                 throwIfFailed();
                 continue;
@@ -133,6 +157,12 @@ public final class KernelSession {
                 default -> { }
             }
         }
+        if (reply.path("status").asText().equals("aborted")) {
+            if (mayRetry) {
+                return null;
+            }
+            collector.notice("The kernel aborted the execution without running it.");
+        }
         if (reply.path("status").asText().equals("error") && !errorShown && systemExit == null && !isSystemExit(reply)) {
             collector.error(reply); // kernels that report errors only in the reply
         }
@@ -141,19 +171,20 @@ public final class KernelSession {
 
     /**
      * Reads the messages of request {@code id} until its reply and idle status came or the deadline
-     * passed; only stream output goes to {@code collector} (when given) and only until the error
-     * the interruption causes.
+     * passed (then the request stays {@link #unfinished}); only stream output goes to
+     * {@code collector} (when given) and only until the error the interruption causes.
      */
     private void drain(String id, ResultCollector collector, long deadlineNanos) {
         boolean idle = false;
         boolean replied = false;
         boolean collecting = collector != null;
+        unfinished = id;
         while (!(idle && replied)) {
             long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
                 return;
             }
-            JupyterMessage message = transport.receive(Math.min(left, POLL_SLICE_MILLIS));
+            JupyterMessage message = transport.receive(Math.min(left, POLL_SLICE_MILLIS), awaited(idle));
             if (message == null) {
                 throwIfFailed();
                 continue;
@@ -174,6 +205,12 @@ public final class KernelSession {
                 }
             }
         }
+        unfinished = null;
+    }
+
+    // Kernels send the reply before the idle status, but it may arrive second on its own socket.
+    private static Channel awaited(boolean idle) {
+        return idle ? Channel.SHELL : Channel.IOPUB;
     }
 
     private static boolean isSystemExit(JsonNode error) {

@@ -1,5 +1,6 @@
 package dev.codebox.jupyter.session;
 
+import dev.codebox.jupyter.protocol.Channel;
 import dev.codebox.jupyter.protocol.JupyterMessage;
 
 /**
@@ -18,9 +19,11 @@ public interface KernelTransport extends AutoCloseable {
      * The next message from the shell, iopub or stdin channel, or {@code null} when none arrived
      * within {@code timeoutMillis}.
      *
+     * @param awaited the channel the caller waits on now (iopub until the kernel is idle, shell until
+     *     the reply came); a transport may wait on it and look at the others less often
      * @throws KernelFailedException when the transport broke
      */
-    JupyterMessage receive(long timeoutMillis);
+    JupyterMessage receive(long timeoutMillis, Channel awaited);
 
     /** Releases the transport; further calls fail. */
     @Override

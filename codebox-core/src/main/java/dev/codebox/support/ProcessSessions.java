@@ -1,4 +1,4 @@
-package dev.codebox.local;
+package dev.codebox.support;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +18,10 @@ import java.util.concurrent.locks.LockSupport;
  * leader of a session of its own (through {@code setsid}), so its session holds all its descendants,
  * also those re-parented to init after their parent died, which {@link ProcessHandle#descendants()}
  * misses. Only a process that starts a session of its own escapes.
+ *
+ * <p>Part of codebox's backend support API: the local runner and the local Jupyter kernel use it.
  */
-final class ProcessSessions {
+public final class ProcessSessions {
 
     private static final Path PROC = Path.of("/proc");
     /** How long {@link #kill} keeps killing before it gives up on a session that keeps forking. */
@@ -31,7 +33,7 @@ final class ProcessSessions {
     }
 
     /** Whether {@code /proc} can be read here (Linux). */
-    static boolean supported() {
+    public static boolean supported() {
         return Files.isReadable(PROC.resolve("self/stat"));
     }
 
@@ -41,7 +43,7 @@ final class ProcessSessions {
      * A killed process is gone only once it has run its exit, so rounds are a millisecond apart:
      * on a busy machine, busy-scanning /proc would take the CPU the dying processes need.
      */
-    static void kill(Collection<Long> sessionIds) {
+    public static void kill(Collection<Long> sessionIds) {
         if (sessionIds.isEmpty()) {
             return;
         }
@@ -61,7 +63,7 @@ final class ProcessSessions {
     }
 
     /** The sessions among {@code sessionIds} that still have a live process. */
-    static Set<Long> live(Collection<Long> sessionIds) {
+    public static Set<Long> live(Collection<Long> sessionIds) {
         Set<Long> live = new HashSet<>();
         Set<Long> wanted = new HashSet<>(sessionIds);
         scan(wanted, (pid, session) -> live.add(session));

@@ -1,0 +1,77 @@
+package dev.codebox.bench;
+
+import dev.codebox.docker.DockerEngine;
+import dev.codebox.docker.DockerExecutorConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * The docker section's baseline container, made with the docker CLI and configured as the codebox
+ * executor's is (image, work dir bound at /workspace, network, memory, CPU and process limits,
+ * no-new-privileges, capabilities dropped, docker's init), but running {@code sleep infinity} for
+ * {@code docker exec} to use. It carries codebox's labels, so {@code codebox docker prune} and the
+ * test suite's leftover check see it; {@link #close()} removes it.
+ */
+final class BaselineContainer implements AutoCloseable {
+
+    private final String name;
+
+    private BaselineContainer(String name) {
+        this.name = name;
+    }
+
+    /** Creates and starts the container ({@code docker run -d}); returns once it runs. */
+    static BaselineContainer start(DockerExecutorConfig config, Path workDir) throws Exception {
+        String name = "codebox-bench-" + UUID.randomUUID().toString().substring(0, 8);
+        BaselineContainer container = new BaselineContainer(name);
+        try {
+            new DirectSpawn(runCommand(config, workDir, name), workDir).run();
+        } catch (Exception e) {
+            container.close();
+            throw e;
+        }
+        return container;
+    }
+
+    private static List<String> runCommand(DockerExecutorConfig config, Path workDir, String name) {
+        List<String> argv = new ArrayList<>(List.of("docker", "run", "-d", "--init", "--name", name));
+        DockerEngine.labels("bench").forEach((key, value) -> argv.addAll(List.of("--label", key + "=" + value)));
+        argv.addAll(List.of("--network", config.network(),
+                "-v", workDir + ":" + DockerExecutorConfig.CONTAINER_WORK_DIR,
+                "-w", DockerExecutorConfig.CONTAINER_WORK_DIR,
+                "-e", "PYTHONDONTWRITEBYTECODE=1"));
+        if (config.memoryBytes() > 0) {
+            argv.addAll(List.of("--memory", Long.toString(config.memoryBytes()),
+                    "--memory-swap", Long.toString(config.memoryBytes())));
+        }
+        if (config.cpus() > 0) {
+            argv.addAll(List.of("--cpus", String.format(Locale.ROOT, "%.2f", config.cpus())));
+        }
+        if (config.pidsLimit() > 0) {
+            argv.addAll(List.of("--pids-limit", Long.toString(config.pidsLimit())));
+        }
+        if (config.noNewPrivileges()) {
+            argv.addAll(List.of("--security-opt", "no-new-privileges"));
+        }
+        if (config.dropCapabilities()) {
+            argv.addAll(List.of("--cap-drop", "ALL"));
+        }
+        argv.addAll(List.of(config.image(), "sleep", "infinity"));
+        return argv;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Removes the container ({@code docker rm -f}). */
+    @Override
+    public void close() throws Exception {
+        Process remove = new ProcessBuilder("docker", "rm", "-f", name)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        remove.waitFor();
+    }
+}

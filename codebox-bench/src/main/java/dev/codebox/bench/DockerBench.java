@@ -1,0 +1,95 @@
+package dev.codebox.bench;
+
+import dev.codebox.CodeBlock;
+import dev.codebox.docker.DockerCommandLineExecutor;
+import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.local.TempDirs;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The Docker executor against the docker CLI on an equally configured container: a warm
+ * {@code print(1)} block against {@code docker exec <container> python3 -c 'print(1)'}, and
+ * starting the executor with its first block against {@code docker run -d} plus one such exec.
+ */
+final class DockerBench implements Bench {
+
+    static final String SECTION = "docker";
+    /** The image scripts/setup-env.sh builds from Debian's packages. */
+    static final String IMAGE = "codebox/python:3";
+    private static final CodeBlock PRINT = CodeBlock.python("print(1)");
+    /** AutoGen's warm block here is 56 ms; the target is 0.45 × that. */
+    private static final Target WARM_TARGET = Target.medianAtMost(25, "ms");
+    /** AutoGen's start plus first block here. */
+    private static final Target START_TARGET = Target.medianAtMost(389, "ms");
+    private static final int MIN_STARTS = 5;
+
+    /** The executor configuration both the bench and its baseline container follow. */
+    static DockerExecutorConfig config() {
+        return DockerExecutorConfig.builder().image(IMAGE).build();
+    }
+
+    @Override
+    public String section() {
+        return SECTION;
+    }
+
+    @Override
+    public String title() {
+        return "warm block and start";
+    }
+
+    @Override
+    public List<Row> run(BenchOptions options) throws Exception {
+        Path workDir = TempDirs.create();
+        try {
+            return List.of(warmBlock(options, workDir), startAndFirstBlock(options, workDir));
+        } finally {
+            TempDirs.deleteRecursively(workDir);
+        }
+    }
+
+    private static Row warmBlock(BenchOptions options, Path workDir) throws Exception {
+        try (DockerCommandLineExecutor executor = new DockerCommandLineExecutor(config());
+             BaselineContainer container = BaselineContainer.start(config(), workDir)) {
+            executor.start();
+            DirectSpawn exec = execPrint(container, workDir);
+            Interleaved.Comparison comparison = Interleaved.compare(options.warmup(), options.iterations(),
+                    () -> Programs.check(executor.execute(PRINT), "1\n"),
+                    () -> Programs.checkOutput(exec.run(), "1\n"));
+            return Row.latency(SECTION, "warm block print(1)", comparison.codebox(),
+                    "docker exec CLI", comparison.baseline(), WARM_TARGET);
+        }
+    }
+
+    private static Row startAndFirstBlock(BenchOptions options, Path workDir) throws Exception {
+        int starts = Math.max(MIN_STARTS, options.rounds());
+        long[] codebox = new long[starts];
+        long[] baseline = new long[starts];
+        for (int i = 0; i < starts; i++) {
+            try (DockerCommandLineExecutor executor = new DockerCommandLineExecutor(config())) {
+                codebox[i] = Interleaved.time(() -> {
+                    executor.start();
+                    Programs.check(executor.execute(PRINT), "1\n");
+                });
+            }
+            BaselineContainer[] started = new BaselineContainer[1];
+            try {
+                baseline[i] = Interleaved.time(() -> {
+                    started[0] = BaselineContainer.start(config(), workDir);
+                    Programs.checkOutput(execPrint(started[0], workDir).run(), "1\n");
+                });
+            } finally {
+                if (started[0] != null) {
+                    started[0].close();
+                }
+            }
+        }
+        return Row.latency(SECTION, "start + first block", Samples.ofNanosAsMillis(codebox),
+                "docker run -d + exec", Samples.ofNanosAsMillis(baseline), START_TARGET);
+    }
+
+    private static DirectSpawn execPrint(BaselineContainer container, Path workDir) {
+        return new DirectSpawn(List.of("docker", "exec", container.name(), "python3", "-c", "print(1)"), workDir);
+    }
+}
