@@ -2,6 +2,7 @@ package dev.codebox.bench;
 
 import dev.codebox.docker.DockerEngine;
 import dev.codebox.docker.DockerExecutorConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,11 +68,16 @@ final class BaselineContainer implements AutoCloseable {
         return name;
     }
 
-    /** Removes the container ({@code docker rm -f}). */
+    /** Removes the container ({@code docker rm -f}) and waits until it is gone. */
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         Process remove = new ProcessBuilder("docker", "rm", "-f", name)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        remove.waitFor();
+        try {
+            remove.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while removing container " + name, e);
+        }
     }
 }

@@ -1,8 +1,12 @@
 package dev.codebox.bench;
 
 import dev.codebox.docker.DockerCommandLineExecutor;
+import dev.codebox.jupyter.JupyterCodeExecutor;
 import dev.codebox.local.LocalCommandLineExecutor;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -44,6 +48,7 @@ public final class BenchMain {
      * by a failed row (its stack trace goes to stderr) and the others still run.
      */
     static Report run(BenchOptions options) {
+        String loadBefore = loadAverage();
         List<Row> rows = new ArrayList<>();
         for (Bench bench : benches(options)) {
             try {
@@ -54,7 +59,9 @@ public final class BenchMain {
                 rows.add(Row.failed(bench.section(), bench.title(), e));
             }
         }
-        return new Report(context(options), rows);
+        Map<String, String> context = context(options);
+        context.put("load average (1, 5, 15 min)", "before " + loadBefore + ", after " + loadAverage());
+        return new Report(context, rows);
     }
 
     /** The benches in table order: local, docker, jupyter, concurrency, memory. */
@@ -66,6 +73,9 @@ public final class BenchMain {
         if (options.includes("docker")) {
             benches.add(new DockerBench());
         }
+        if (options.includes("jupyter")) {
+            benches.add(new JupyterBench());
+        }
         if (options.includes("local")) {
             benches.add(new ConcurrencyBench());
             benches.add(new MemoryBench("local", () -> new LocalCommandLineExecutor(Programs.localConfig(options))));
@@ -73,12 +83,25 @@ public final class BenchMain {
         if (options.includes("docker")) {
             benches.add(new MemoryBench("docker", () -> new DockerCommandLineExecutor(DockerBench.config())));
         }
+        if (options.includes("jupyter")) {
+            benches.add(new MemoryBench("jupyter", () -> JupyterCodeExecutor.local(JupyterBench.config())));
+        }
         return benches;
+    }
+
+    /** The machine's load averages, which say how noisy the run was. */
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static Map<String, String> context(BenchOptions options) {
         Map<String, String> context = new LinkedHashMap<>();
-        context.put("codebox bench", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        context.put("codebox bench, finished", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         context.put("machine", Runtime.getRuntime().availableProcessors() + " cores, "
                 + System.getProperty("os.name") + " " + System.getProperty("os.version"));
         context.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version")

@@ -6,6 +6,7 @@ import dev.codebox.local.TempDirs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Blocks per second when several threads run {@code print(1)} blocks at once: on one shared local
@@ -54,7 +55,7 @@ final class ConcurrencyBench implements Bench {
     }
 
     private static Row measure(BenchOptions options, int threads, String name,
-                               java.util.function.IntFunction<Interleaved.Operation> codebox,
+                               IntFunction<Interleaved.Operation> codebox,
                                DirectSpawn baseline) throws Exception {
         int perThread = Math.max(1, options.iterations() / threads);
         double[] codeboxRates = new double[options.rounds()];

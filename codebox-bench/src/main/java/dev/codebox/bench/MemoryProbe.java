@@ -7,9 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Follows this JVM's heap use and resident set size while something runs: samples both every few
- * milliseconds and, where Linux allows, also reads the kernel's exact RSS high-water mark (VmHWM)
- * after resetting it at the start.
+ * Follows this JVM's heap use and resident set size while something runs: samples the heap every
+ * few milliseconds, and takes the peak RSS from the kernel's high-water mark (VmHWM), reset at the
+ * start; where Linux does not allow the reset, RSS is sampled too. Sampling the heap allocates next
+ * to nothing, so the probe does not inflate the peak it measures.
  */
 final class MemoryProbe implements AutoCloseable {
 
@@ -43,7 +44,9 @@ final class MemoryProbe implements AutoCloseable {
     private void sample() {
         while (running) {
             peakHeap = Math.max(peakHeap, memory.getHeapMemoryUsage().getUsed());
-            peakRss = Math.max(peakRss, statusKilobytes("VmRSS") * 1024);
+            if (!highWaterMarkReset) {
+                peakRss = Math.max(peakRss, statusKilobytes("VmRSS") * 1024);
+            }
             try {
                 Thread.sleep(SAMPLE_MILLIS);
             } catch (InterruptedException e) {
@@ -54,9 +57,13 @@ final class MemoryProbe implements AutoCloseable {
 
     /** Stops sampling. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         running = false;
-        sampler.join();
+        try {
+            sampler.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (highWaterMarkReset) {
             peakRss = Math.max(peakRss, statusKilobytes("VmHWM") * 1024);
         }

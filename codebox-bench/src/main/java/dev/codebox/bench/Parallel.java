@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 
 /** Runs an operation on several threads at once and measures the rate of the whole. */
 final class Parallel implements AutoCloseable {
@@ -25,7 +26,7 @@ final class Parallel implements AutoCloseable {
      * @param operationOfThread the operation thread {@code i} runs
      * @return operations per second over the whole run
      */
-    double rate(int perThread, java.util.function.IntFunction<Interleaved.Operation> operationOfThread) throws Exception {
+    double rate(int perThread, IntFunction<Interleaved.Operation> operationOfThread) throws Exception {
         CountDownLatch ready = new CountDownLatch(threads);
         CountDownLatch go = new CountDownLatch(1);
         List<Future<Void>> futures = new ArrayList<>();

@@ -86,11 +86,6 @@ public final class DockerOptions {
         return Optional.ofNullable(gpus).map(spec -> checked(() -> GpuRequest.parse(spec), "--gpus"));
     }
 
-    /** The docker executor for these options and the common ones. */
-    CodeExecutor create(CommonOptions common) {
-        return create(common, FunctionModule.none());
-    }
-
     /** The docker executor for these options and the common ones, with a functions module set up at start. */
     CodeExecutor create(CommonOptions common, FunctionModule functions) {
         DockerExecutorConfig.Builder config = DockerExecutorConfig.builder()

@@ -21,8 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * What {@code exec} and {@code run} share: the options, creating the executor, running the blocks,
@@ -45,9 +43,6 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
 
     @Mixin
     FunctionsOptions functions;
-
-    @Spec
-    CommandSpec spec;
 
     /** The blocks to run; throws {@link UsageException} for unreadable input. */
     abstract List<CodeBlock> blocks();
@@ -93,15 +88,13 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
             return result.exitCode();
         } finally {
             executor.close();
+            jupyter.removeUnusedOutputDir();
             finished.countDown();
         }
     }
 
     private CodeExecutor createExecutor() {
-        FunctionModule module = functions.module(spec.qualifiedName(), System.err);
-        if (!module.isEmpty() && common.executor().contains("jupyter")) {
-            throw new UsageException("--functions is not available with -e " + common.executor() + " yet; use -e local");
-        }
+        FunctionModule module = functions.module();
         switch (common.executor()) {
             case "local":
                 LocalExecutorConfig.Builder config = LocalExecutorConfig.builder()
@@ -115,7 +108,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
                 return docker.create(common, module);
             case "jupyter":
             case "docker-jupyter":
-                return jupyter.create(common);
+                return jupyter.create(common, module);
             default:
                 throw new UsageException("unknown executor '" + common.executor()
                         + "': expected local, docker, jupyter or docker-jupyter");

@@ -25,7 +25,7 @@ final class FunctionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        FunctionModule module = FunctionsOptions.module(file, List.of(), moduleName, "codebox functions", System.err);
+        FunctionModule module = FunctionsOptions.module(file, List.of(), moduleName);
         System.out.print(FunctionsPrompt.render(module));
         System.out.flush();
         return 0;

@@ -2,7 +2,6 @@ package dev.codebox.cli;
 
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.FunctionsFile;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +13,7 @@ public final class FunctionsOptions {
 
     @Option(names = "--functions", paramLabel = "FILE.py",
             description = "Python file whose top-level functions the code can import from the functions module "
-                    + "(the file's top-level imports come along; other top-level statements are left out, with a warning).")
+                    + "(the file's imports, constants and classes come along).")
     Path file;
 
     @Option(names = "--requirement", paramLabel = "PKG",
@@ -27,14 +26,13 @@ public final class FunctionsOptions {
     String moduleName;
 
     /**
-     * The module the options describe, {@link FunctionModule#none()} without {@code --functions};
-     * warns on {@code warnings} about top-level statements of the file that are left out.
+     * The module the options describe, {@link FunctionModule#none()} without {@code --functions}.
      *
      * @throws UsageException when the file cannot be read or holds no function, or requirements are
      *     given without functions
      * @throws IllegalArgumentException when the module name or a requirement is invalid
      */
-    FunctionModule module(String command, PrintStream warnings) {
+    FunctionModule module() {
         if (file == null) {
             if (!requirements.isEmpty()) {
                 throw new UsageException("--requirement needs --functions FILE.py");
@@ -42,20 +40,20 @@ public final class FunctionsOptions {
             return FunctionModule.none();
         }
         List<String> absolute = requirements.stream().map(FunctionsOptions::absoluteWhenLocal).toList();
-        return module(file, absolute, moduleName, command, warnings);
+        return module(file, absolute, moduleName);
     }
 
-    /** The functions of {@code file} in module {@code moduleName}, warning about what is left out. */
-    static FunctionModule module(Path file, List<String> requirements, String moduleName, String command,
-                                 PrintStream warnings) {
+    /**
+     * The functions of {@code file} in module {@code moduleName}.
+     *
+     * @throws UsageException when the file cannot be read or holds no function
+     */
+    static FunctionModule module(Path file, List<String> requirements, String moduleName) {
         FunctionsFile functions;
         try {
             functions = FunctionsFile.parse(ExecutionCommand.read(file.toString()), requirements);
         } catch (IllegalArgumentException e) {
             throw new UsageException(file + ": " + e.getMessage());
-        }
-        for (String ignored : functions.ignored()) {
-            warnings.println(command + ": warning: " + file + " " + ignored + " (left out: only imports and functions are used)");
         }
         return new FunctionModule(moduleName, functions.functions());
     }

@@ -1,14 +1,18 @@
 package dev.codebox.cli;
 
 import dev.codebox.CodeExecutor;
+import dev.codebox.functions.FunctionModule;
 import dev.codebox.jupyter.JupyterCodeExecutor;
 import dev.codebox.jupyter.docker.DockerJupyterConfig;
 import dev.codebox.jupyter.kernel.LocalJupyterConfig;
 import dev.codebox.jupyter.remote.RemoteJupyterConfig;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.stream.Stream;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,15 +45,21 @@ public final class JupyterOptions {
             description = "Token of the --jupyter-url server (default: $JUPYTER_TOKEN, else none).")
     String token;
 
-    /** The jupyter or docker-jupyter executor for these options ({@code common.executor()} says which). */
-    CodeExecutor create(CommonOptions common) {
+    /** The default output dir this invocation made up, when --output-dir was not given. */
+    private Path generatedOutputDir;
+
+    /**
+     * The jupyter or docker-jupyter executor for these options ({@code common.executor()} says which),
+     * with {@code functions} set up in the kernel at start.
+     */
+    CodeExecutor create(CommonOptions common, FunctionModule functions) {
         if (common.python().isPresent()) {
             throw new UsageException("--python is for the local executor; choose the kernel with --kernel");
         }
         try {
             return switch (common.executor()) {
-                case "jupyter" -> url == null ? local(common) : remote(common);
-                case "docker-jupyter" -> docker(common);
+                case "jupyter" -> url == null ? local(common, functions) : remote(common, functions);
+                case "docker-jupyter" -> docker(common, functions);
                 default -> throw new UsageException("not a Jupyter executor: " + common.executor());
             };
         } catch (IllegalArgumentException e) {
@@ -57,12 +67,13 @@ public final class JupyterOptions {
         }
     }
 
-    private CodeExecutor local(CommonOptions common) {
+    private CodeExecutor local(CommonOptions common, FunctionModule functions) {
         if (!token.isEmpty() && System.getenv("JUPYTER_TOKEN") == null) {
             throw new UsageException("--jupyter-token needs --jupyter-url");
         }
         LocalJupyterConfig.Builder config = LocalJupyterConfig.builder()
                 .kernelName(kernel)
+                .functions(functions)
                 .timeout(common.timeout())
                 .maxOutputBytes(common.maxOutputBytes())
                 .outputDir(outputDir());
@@ -70,20 +81,21 @@ public final class JupyterOptions {
         return JupyterCodeExecutor.local(config.build());
     }
 
-    private CodeExecutor remote(CommonOptions common) {
+    private CodeExecutor remote(CommonOptions common, FunctionModule functions) {
         if (common.workDir().isPresent()) {
             throw new UsageException("--work-dir is not used with --jupyter-url: the kernel runs on the server");
         }
         return JupyterCodeExecutor.remote(RemoteJupyterConfig.builder(serverUrl())
                 .token(token)
                 .kernelName(kernel)
+                .functions(functions)
                 .timeout(common.timeout())
                 .maxOutputBytes(common.maxOutputBytes())
                 .outputDir(outputDir())
                 .build());
     }
 
-    private CodeExecutor docker(CommonOptions common) {
+    private CodeExecutor docker(CommonOptions common, FunctionModule functions) {
         if (url != null) {
             throw new UsageException("--jupyter-url is for -e jupyter; -e docker-jupyter starts its own server");
         }
@@ -94,6 +106,7 @@ public final class JupyterOptions {
         return JupyterCodeExecutor.docker(DockerJupyterConfig.builder()
                 .image(image == null ? DockerJupyterConfig.DEFAULT_IMAGE : image)
                 .kernelName(kernel)
+                .functions(functions)
                 .timeout(common.timeout())
                 .maxOutputBytes(common.maxOutputBytes())
                 .outputDir(outputDir())
@@ -107,7 +120,22 @@ public final class JupyterOptions {
         if (outputDir != null) {
             return outputDir;
         }
-        return Path.of(System.getProperty("java.io.tmpdir"), "codebox-jupyter-" + UUID.randomUUID());
+        generatedOutputDir = Path.of(System.getProperty("java.io.tmpdir"), "codebox-jupyter-" + UUID.randomUUID());
+        return generatedOutputDir;
+    }
+
+    /** Deletes the made-up output dir when the code saved nothing in it, so runs without plots leave no trace. */
+    void removeUnusedOutputDir() {
+        if (generatedOutputDir == null) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(generatedOutputDir)) {
+            if (entries.findAny().isEmpty()) {
+                Files.delete(generatedOutputDir);
+            }
+        } catch (IOException e) {
+            // Not created (the executor failed to start) or not empty: nothing to remove.
+        }
     }
 
     private URI serverUrl() {

@@ -31,7 +31,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: exec or run");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: exec, run, functions or docker");
     }
 
     public static void main(String[] args) {

@@ -137,7 +137,7 @@ class CliTest {
         String marker = Processes.uniqueSleep();
         CliProcess cli = CliProcess.start(dir, "sleep " + marker + " &\necho ready\nsleep " + marker, "exec", "-l", "bash");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!cli.stdout().contains("ready") && System.nanoTime() < deadline) {
+        while ((!cli.stdout().contains("ready") || Processes.withMarker(marker).size() < 2) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertEquals(2, Processes.withMarker(marker).size(), "the code should be running: " + cli.stderr());

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,6 +61,25 @@ class JupyterCliTest {
         assertEquals(1, cli.exitCode());
         assertTrue(cli.stdout().contains("ValueError: boom"), cli.stdout());
         assertFalse(cli.stdout().contains("\u001B"), cli.stdout());
+    }
+
+    @Test
+    void functionsAreImportableInTheKernelAndNoEmptyOutputDirIsLeft() throws Exception {
+        Files.writeString(dir.resolve("tools.py"), "def double(x: int) -> int:\n    \"\"\"Twice x.\"\"\"\n    return 2 * x\n");
+        Files.writeString(dir.resolve("reply.md"), "```python\nfrom functions import double\nprint(double(21))\n```\n");
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        Set<Path> before = outputDirsIn(temp);
+        CliProcess cli = CliProcess.run(dir, "", "run", "-e", "jupyter", "--work-dir", dir.toString(),
+                "--functions", "tools.py", "reply.md");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertEquals("42\n", cli.stdout());
+        assertEquals(before, outputDirsIn(temp), "an unused output dir was left in " + temp);
+    }
+
+    private static Set<Path> outputDirsIn(Path temp) throws Exception {
+        try (Stream<Path> entries = Files.list(temp)) {
+            return entries.filter(p -> p.getFileName().toString().startsWith("codebox-jupyter-")).collect(Collectors.toSet());
+        }
     }
 
     @Test

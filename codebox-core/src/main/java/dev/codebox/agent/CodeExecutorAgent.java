@@ -74,6 +74,8 @@ public final class CodeExecutorAgent {
      *
      * @param token cancels the code while it runs (the reply is then the ERROR case, exit code 125)
      * @throws dev.codebox.CodeExecutorException when the executor cannot run code at all
+     * @throws NullPointerException when the approval returns {@code null}; what the approval throws
+     *     is thrown as it is, and nothing runs then
      */
     public AgentReply reply(String message, CancellationToken token) {
         Objects.requireNonNull(message, "message");

@@ -6,19 +6,18 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A Python file read as a set of functions: every top-level function (with its decorators) becomes
- * a {@link PythonFunction} whose imports are the file's top-level imports. Other top-level
- * statements (constants, classes, conditional imports) are not carried over; {@link #ignored()}
- * names them so that a caller can warn.
+ * A Python file read as a set of functions, so that the module written from them behaves like the
+ * file: every top-level function (with its decorators) becomes a {@link PythonFunction} whose
+ * imports are the file's top-level imports. The file's other top-level statements (constants,
+ * classes, a docstring) travel with the function that follows them, and those after the last
+ * function with the last one, so that the module keeps them in the file's order.
  *
  * @param functions the file's top-level functions, in order
- * @param ignored one entry {@code line N: FIRST LINE} per top-level statement left out
  */
-public record FunctionsFile(List<PythonFunction> functions, List<String> ignored) {
+public record FunctionsFile(List<PythonFunction> functions) {
 
     public FunctionsFile {
         functions = List.copyOf(functions);
-        ignored = List.copyOf(ignored);
     }
 
     /**
@@ -31,35 +30,29 @@ public record FunctionsFile(List<PythonFunction> functions, List<String> ignored
         String text = source.replace("\r\n", "\n").replace('\r', '\n');
         List<PythonOutline.Statement> statements = PythonOutline.of(text);
         List<String> imports = new ArrayList<>();
-        List<String> ignored = new ArrayList<>();
+        List<StringBuilder> sources = new ArrayList<>();
+        StringBuilder pending = new StringBuilder();
         for (PythonOutline.Statement statement : statements) {
-            if (statement.kind() == PythonOutline.Kind.IMPORT) {
-                imports.add(text.substring(statement.start(), statement.end()).strip());
-            } else if (statement.kind() == PythonOutline.Kind.OTHER) {
-                String firstLine = text.substring(statement.start(), statement.end()).lines().findFirst().orElse("");
-                ignored.add("line " + lineOf(text, statement.start()) + ": " + firstLine);
+            String code = text.substring(statement.start(), statement.end()).strip();
+            switch (statement.kind()) {
+                case IMPORT -> imports.add(code);
+                case OTHER -> pending.append(code).append("\n\n\n");
+                case FUNCTION -> {
+                    sources.add(pending.append(code));
+                    pending = new StringBuilder();
+                }
             }
         }
-        List<PythonFunction> functions = new ArrayList<>();
-        for (PythonOutline.Statement statement : statements) {
-            if (statement.kind() == PythonOutline.Kind.FUNCTION) {
-                functions.add(PythonFunction.builder(text.substring(statement.start(), statement.end()))
-                        .requirements(requirements).imports(imports).build());
-            }
-        }
-        if (functions.isEmpty()) {
+        if (sources.isEmpty()) {
             throw new IllegalArgumentException("the file defines no top-level function (def NAME(...):)");
         }
-        return new FunctionsFile(functions, ignored);
-    }
-
-    private static int lineOf(String text, int offset) {
-        int line = 1;
-        for (int i = 0; i < offset; i++) {
-            if (text.charAt(i) == '\n') {
-                line++;
-            }
+        if (pending.length() > 0) {
+            sources.get(sources.size() - 1).append("\n\n\n").append(pending.toString().strip());
         }
-        return line;
+        List<PythonFunction> functions = new ArrayList<>();
+        for (StringBuilder function : sources) {
+            functions.add(PythonFunction.builder(function.toString()).requirements(requirements).imports(imports).build());
+        }
+        return new FunctionsFile(functions);
     }
 }

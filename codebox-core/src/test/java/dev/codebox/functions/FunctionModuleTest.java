@@ -59,8 +59,9 @@ class FunctionModuleTest {
     }
 
     @Test
-    void aFileBecomesOneFunctionPerTopLevelDef() {
+    void aFileBecomesOneFunctionPerTopLevelDefAndKeepsItsOtherStatementsInOrder() {
         FunctionsFile file = FunctionsFile.parse("""
+                \"""Tools.\"""
                 import json
                 from os import path as p  # a comment
 
@@ -78,12 +79,17 @@ class FunctionModuleTest {
 
                 async def second(b=LIMIT):
                     return b
+
+                ALIASES = {"one": first}
                 """, List.of("requests"));
         assertEquals(List.of("first", "second"), file.functions().stream().map(PythonFunction::name).toList());
         assertEquals(List.of("import json", "from os import path as p  # a comment"), file.functions().get(0).imports());
         assertEquals(List.of("requests"), file.functions().get(1).requirements());
-        assertTrue(file.functions().get(0).source().startsWith("@decorated\ndef first(a):"));
-        assertEquals(List.of("line 4: LIMIT = 3", "line 12: class Helper:"), file.ignored());
+        assertEquals("\"\"\"Tools.\"\"\"\n\n\nLIMIT = 3\n\n\n@decorated\ndef first(a):\n    \"\"\"First.\"\"\"\n    return json.dumps(a)",
+                file.functions().get(0).source());
+        assertEquals("class Helper:\n    def method(self):\n        pass\n\n\nasync def second(b=LIMIT):\n    return b\n\n\n"
+                + "ALIASES = {\"one\": first}", file.functions().get(1).source());
+        assertEquals("async def second(b=LIMIT):\n    ...", file.functions().get(1).stub());
         assertThrows(IllegalArgumentException.class, () -> FunctionsFile.parse("x = 1\n", List.of()));
     }
 

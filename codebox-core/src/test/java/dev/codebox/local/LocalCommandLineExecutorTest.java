@@ -46,7 +46,7 @@ class LocalCommandLineExecutorTest {
             assertTrue(result.timedOut());
             assertEquals("started\nTimeout\n", result.output());
             assertTrue(took.compareTo(Duration.ofMillis(3000)) < 0, "returned after " + took);
-            assertTrue(Processes.withMarker(marker).isEmpty(), "left: " + Processes.withMarker(marker));
+            assertTrue(Processes.awaitGone(marker, Duration.ofSeconds(1)).isEmpty(), "left behind");
         }
     }
 
@@ -60,7 +60,7 @@ class LocalCommandLineExecutorTest {
             assertEquals(0, result.exitCode());
             assertEquals("done\n", result.output());
             assertTrue(took.compareTo(Duration.ofSeconds(2)) < 0, "returned after " + took);
-            assertTrue(Processes.withMarker(marker).isEmpty(), "left: " + Processes.withMarker(marker));
+            assertTrue(Processes.awaitGone(marker, Duration.ofSeconds(1)).isEmpty(), "left behind");
         }
     }
 
@@ -70,7 +70,7 @@ class LocalCommandLineExecutorTest {
         LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().build());
         CodeResult result = executor.execute(CodeBlock.bash("nohup sleep " + marker + " >/dev/null 2>&1 &\necho started"));
         assertEquals(0, result.exitCode(), result.output());
-        assertFalse(Processes.withMarker(marker).isEmpty(), "the background process should run until stop");
+        assertFalse(Processes.awaitPresent(marker, Duration.ofSeconds(5)).isEmpty(), "the background process should run until stop");
         executor.stop();
         assertTrue(Processes.awaitGone(marker, Duration.ofSeconds(2)).isEmpty(), "left after stop");
     }
@@ -91,7 +91,7 @@ class LocalCommandLineExecutorTest {
             CodeResult result = running.get(5, TimeUnit.SECONDS);
             assertEquals(CodeResult.EXIT_CANCELLED, result.exitCode());
             assertEquals("Cancelled\n", result.output());
-            assertTrue(Processes.withMarker(marker).isEmpty(), "left: " + Processes.withMarker(marker));
+            assertTrue(Processes.awaitGone(marker, Duration.ofSeconds(1)).isEmpty(), "left behind");
         }
     }
 
@@ -263,7 +263,11 @@ class LocalCommandLineExecutorTest {
             Thread sampler = new Thread(() -> {
                 while (!done.get()) {
                     peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-                    Thread.onSpinWait();
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
                 }
             });
             sampler.start();
@@ -325,7 +329,7 @@ class LocalCommandLineExecutorTest {
         }
         executor.stop();
         assertEquals(CodeResult.EXIT_CANCELLED, running.get(5, TimeUnit.SECONDS).exitCode());
-        assertTrue(Processes.withMarker(marker).isEmpty());
+        assertTrue(Processes.awaitGone(marker, Duration.ofSeconds(1)).isEmpty(), "left behind");
     }
 
     @Test

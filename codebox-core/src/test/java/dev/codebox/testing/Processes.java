@@ -29,6 +29,17 @@ public final class Processes {
         return left;
     }
 
+    /** Waits up to {@code timeout} for a process with {@code marker} to appear; returns those found. */
+    public static List<ProcessHandle> awaitPresent(String marker, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ProcessHandle> found = withMarker(marker);
+        while (found.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            found = withMarker(marker);
+        }
+        return found;
+    }
+
     /** A sleep duration unique to one test, usable as a marker: {@code 600.<random digits>}. */
     public static String uniqueSleep() {
         return "600." + (100000 + (long) (Math.random() * 899999));

@@ -59,6 +59,11 @@ import org.slf4j.LoggerFactory;
  * {@code start()} and {@code execute} throw {@link CodeExecutorException}; the executor then stays
  * failed until {@link #restart()} starts a fresh kernel.
  *
+ * <p><b>Functions.</b> With a non-empty {@link FunctionModule} (see the configurations), each new
+ * Python kernel writes the module into its working directory, pip-installs the requirements with the
+ * kernel's Python and imports it before any block runs; a failure fails start with
+ * {@code pip install failed: ...} or {@code functions failed to load: ...}.
+ *
  * <p><b>Threads.</b> Executions run one after the other. {@link #stop()} cancels the running one.
  */
 public final class JupyterCodeExecutor implements CodeExecutor {
@@ -141,6 +146,11 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The functions set up in each new kernel (see {@link dev.codebox.functions.FunctionsPrompt}). */
+    public FunctionModule functions() {
+        return functions;
     }
 
     /** The directory outputs are saved in, or empty when not started. */

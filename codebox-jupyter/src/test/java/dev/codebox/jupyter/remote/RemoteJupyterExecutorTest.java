@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
+import dev.codebox.functions.FunctionModule;
+import dev.codebox.functions.PythonFunction;
 import dev.codebox.jupyter.JupyterCodeExecutor;
 import dev.codebox.jupyter.TestKernels;
 import dev.codebox.jupyter.protocol.Json;
@@ -49,7 +51,8 @@ class RemoteJupyterExecutorTest {
         ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", "-m", "jupyter_server", "--no-browser", "--allow-root",
                 "--ServerApp.ip=127.0.0.1", "--ServerApp.port=" + port, "--ServerApp.port_retries=0",
                 "--ServerApp.token=" + TOKEN, "--ServerApp.root_dir=" + root)
-                .redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile());
+                .redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile())
+                .directory(root.toFile()); // kernels run in the server's working directory, not in root_dir
         // Keep the server's cookie secret and connection files out of the user's ~/.local/share/jupyter.
         builder.environment().put("JUPYTER_RUNTIME_DIR", root.resolve("runtime").toString());
         server = builder.start();
@@ -100,6 +103,15 @@ class RemoteJupyterExecutorTest {
         assertEquals(1, kernels().size());
         executor.stop();
         assertEquals(0, kernels().size());
+    }
+
+    @Test
+    void theServersKernelWritesAndImportsTheFunctionsModule() throws IOException {
+        FunctionModule module = FunctionModule.of(PythonFunction.builder("def cube(x):\n    return math.pow(x, 3)\n")
+                .imports("math").build()).named("remote_tools");
+        executor = JupyterCodeExecutor.remote(config().functions(module).build());
+        assertEquals("8.0\n", executor.execute(CodeBlock.python("from remote_tools import cube\nprint(cube(2))")).output());
+        assertEquals(module.source(), Files.readString(root.resolve("remote_tools.py")), "written in the kernel's directory");
     }
 
     @Test

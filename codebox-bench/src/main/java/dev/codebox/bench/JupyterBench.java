@@ -1,0 +1,87 @@
+package dev.codebox.bench;
+
+import dev.codebox.CodeBlock;
+import dev.codebox.jupyter.JupyterCodeExecutor;
+import dev.codebox.jupyter.kernel.LocalJupyterConfig;
+import java.util.List;
+import java.util.stream.DoubleStream;
+
+/**
+ * The local Jupyter executor against jupyter_client on the same kernelspec: the round trip of
+ * {@code x += 1} on a warm kernel, and kernel start (launch, connect, kernel_info handshake). The
+ * two sides run in alternating passes, since the baseline is a separate Python process.
+ */
+final class JupyterBench implements Bench {
+
+    static final String SECTION = "jupyter";
+    static final String KERNEL = "python3";
+    private static final CodeBlock INCREMENT = CodeBlock.python("x += 1");
+    private static final int PASSES = 2;
+    private static final int MIN_STARTS_PER_PASS = 2;
+    private static final Target ROUND_TRIP_TARGET = Target.both(Target.medianAtMost(2.0, "ms"), Target.ratioAtMost(0.55));
+    private static final Target START_TARGET = Target.ratioAtMost(1.0);
+
+    /** The local Jupyter executor's configuration: the python3 kernelspec, every other default. */
+    static LocalJupyterConfig config() {
+        return LocalJupyterConfig.builder().kernelName(KERNEL).build();
+    }
+
+    @Override
+    public String section() {
+        return SECTION;
+    }
+
+    @Override
+    public String title() {
+        return "round trip and kernel start";
+    }
+
+    @Override
+    public List<Row> run(BenchOptions options) throws Exception {
+        int iterations = Math.max(1, options.iterations() / PASSES);
+        int starts = Math.max(MIN_STARTS_PER_PASS, options.rounds());
+        double[] codeboxTrips = new double[0];
+        double[] codeboxStarts = new double[0];
+        double[] baselineTrips = new double[0];
+        double[] baselineStarts = new double[0];
+        for (int pass = 0; pass < PASSES; pass++) {
+            KernelTimings baseline = JupyterClientLoop.run(options.python(), KERNEL,
+                    options.warmup(), iterations, starts);
+            baselineTrips = concat(baselineTrips, baseline.roundTripMillis());
+            baselineStarts = concat(baselineStarts, baseline.startMillis());
+            KernelTimings codebox = codebox(options.warmup(), iterations, starts);
+            codeboxTrips = concat(codeboxTrips, codebox.roundTripMillis());
+            codeboxStarts = concat(codeboxStarts, codebox.startMillis());
+        }
+        return List.of(
+                Row.latency(SECTION, "x += 1 round trip", Samples.of(codeboxTrips),
+                        "jupyter_client", Samples.of(baselineTrips), ROUND_TRIP_TARGET),
+                Row.latency(SECTION, "kernel start", Samples.of(codeboxStarts),
+                        "jupyter_client", Samples.of(baselineStarts), START_TARGET));
+    }
+
+    /** The same loop as the baseline script, through codebox. */
+    private static KernelTimings codebox(int warmup, int iterations, int starts) throws Exception {
+        double[] startMillis = new double[starts];
+        double[] tripMillis = new double[iterations];
+        for (int i = 0; i < starts; i++) {
+            try (JupyterCodeExecutor executor = JupyterCodeExecutor.local(config())) {
+                startMillis[i] = Interleaved.time(executor::start) / 1e6;
+                if (i == 0) {
+                    Programs.check(executor.execute(CodeBlock.python("x = 0")), "");
+                    for (int j = 0; j < warmup + iterations; j++) {
+                        long nanos = Interleaved.time(() -> Programs.check(executor.execute(INCREMENT), ""));
+                        if (j >= warmup) {
+                            tripMillis[j - warmup] = nanos / 1e6;
+                        }
+                    }
+                }
+            }
+        }
+        return new KernelTimings(startMillis, tripMillis);
+    }
+
+    private static double[] concat(double[] first, double[] second) {
+        return DoubleStream.concat(DoubleStream.of(first), DoubleStream.of(second)).toArray();
+    }
+}
