@@ -75,7 +75,8 @@ public final class BlockPreparer {
         } else {
             relativeName = "tmp_code_" + sha256(code) + "." + language.get().fileExtension();
         }
-        return Preparation.ok(new PreparedBlock(language.get(), code, workDir.resolve(relativeName), relativeName));
+        return Preparation.ok(new PreparedBlock(language.get(), code, workDir.resolve(relativeName), relativeName,
+                requested.isEmpty()));
     }
 
     /** Appends {@code -qqq} to {@code pip install} lines that do not have it. */

@@ -13,6 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,6 +55,9 @@ import org.slf4j.LoggerFactory;
 public abstract class CommandLineExecutor implements CodeExecutor {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLineExecutor.class);
+
+    private static final FileAttribute<Set<PosixFilePermission>> CODE_FILE_PERMISSIONS =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
 
     private final Duration timeout;
     private final int maxOutputBytes;
@@ -259,16 +266,25 @@ public abstract class CommandLineExecutor implements CodeExecutor {
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
-    /** Writes atomically, so that a concurrent run of the same file never reads it half written. */
+    /**
+     * Writes atomically, so that a concurrent run of the same file never reads it half written, and
+     * readable by all (as under umask 022), so that a container user other than the owner can run it.
+     */
     private void writeCodeFile(PreparedBlock block) throws IOException {
         Path file = block.file();
-        Files.createDirectories(file.getParent());
+        byte[] code = block.code().getBytes(StandardCharsets.UTF_8);
         synchronized (codeFilesInUse) {
             codeFilesInUse.merge(file, 1, Integer::sum);
         }
-        Path temp = Files.createTempFile(file.getParent(), ".codebox-", ".tmp");
+        // A content-hash name already on disk with the right size holds this very code.
+        if (block.namedByContent() && Files.isRegularFile(file) && Files.size(file) == code.length) {
+            return;
+        }
+        Files.createDirectories(file.getParent());
+        Path temp = Files.createTempFile(file.getParent(), ".codebox-", ".tmp", CODE_FILE_PERMISSIONS);
         try {
-            Files.writeString(temp, block.code(), StandardCharsets.UTF_8);
+            // WRITE without TRUNCATE_EXISTING: truncating the new file makes ext4 flush it at rename.
+            Files.write(temp, code, StandardOpenOption.WRITE);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             Files.deleteIfExists(temp);

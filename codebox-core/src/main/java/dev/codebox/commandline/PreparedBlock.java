@@ -9,6 +9,7 @@ import java.nio.file.Path;
  * @param code the code to write (after {@code pip install} lines were silenced)
  * @param file where to write it, inside the work dir
  * @param relativeName the file name relative to the work dir, with {@code /} separators
+ * @param namedByContent whether the name is {@code tmp_code_<sha256 of the code>}, not a {@code # filename:}
  */
-public record PreparedBlock(Language language, String code, Path file, String relativeName) {
+public record PreparedBlock(Language language, String code, Path file, String relativeName, boolean namedByContent) {
 }

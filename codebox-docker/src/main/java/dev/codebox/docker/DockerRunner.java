@@ -9,9 +9,7 @@ import dev.codebox.output.OutputSink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
@@ -44,13 +42,11 @@ final class DockerRunner implements Runner {
     private final RunnerContainer container;
     private final DockerExecutorConfig config;
     private final boolean stopOnExit;
-    private final boolean shareCodeFiles;
 
     DockerRunner(RunnerContainer container, DockerExecutorConfig config) {
         this.container = container;
         this.config = config;
         this.stopOnExit = config.stopContainerOnExit();
-        this.shareCodeFiles = config.user().isPresent();
     }
 
     @Override
@@ -95,9 +91,6 @@ final class DockerRunner implements Runner {
         if (token.isCancelled()) {
             return RunOutcome.cancelled();
         }
-        if (shareCodeFiles) {
-            makeReadable(workDir().resolve(command.get(command.size() - 1)));
-        }
         AtomicReference<RunOutcome.Ending> stopped = new AtomicReference<>();
         try (RunnerChannel channel = container.connect()) {
             // The request goes first, so that a kill can never arrive before it.
@@ -126,20 +119,6 @@ final class DockerRunner implements Runner {
             } finally {
                 timer.cancel(false);
             }
-        }
-    }
-
-    /**
-     * Lets another user than the work dir's owner read a code file: the pipeline writes code files
-     * readable by their owner only, and a configured container user may be someone else.
-     */
-    private static void makeReadable(Path codeFile) {
-        try {
-            Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(codeFile));
-            permissions.addAll(List.of(PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ));
-            Files.setPosixFilePermissions(codeFile, permissions);
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.debug("cannot make {} readable for the container's user", codeFile, e);
         }
     }
 

@@ -55,6 +55,16 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void hugeStreamMessagesAreCappedNotRefused() {
+        CodeResult result = executor(Duration.ofSeconds(60)).execute(CodeBlock.python(
+                "import sys\nsys.stdout.write('x' * 30_000_000)\nsys.stdout.flush()\nprint('\\nend')"));
+        assertEquals(0, result.exitCode(), result.output().substring(0, Math.min(300, result.output().length())));
+        assertTrue(result.output().endsWith("end\n"));
+        assertTrue(result.output().contains("bytes of output dropped"));
+        assertTrue(result.output().length() < (1 << 20) + 200, "kept " + result.output().length());
+    }
+
+    @Test
     void expressionValueIsPrinted() {
         CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python("6 * 7"));
         assertEquals("42\n", result.output());

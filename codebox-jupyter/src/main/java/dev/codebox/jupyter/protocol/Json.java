@@ -1,6 +1,8 @@
 package dev.codebox.jupyter.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -11,7 +13,11 @@ import java.io.UncheckedIOException;
 /** The one JSON mapper of the module (thread-safe once configured). */
 public final class Json {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    // A kernel sends what code prints in as few stream messages as it can: one message can hold tens
+    // of MB, over Jackson's default limit of 20 MB per string. The output sink caps what is kept.
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build());
 
     private Json() {
     }
