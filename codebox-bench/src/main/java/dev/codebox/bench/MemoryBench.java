@@ -57,6 +57,9 @@ final class MemoryBench implements Bench {
                 throw new IllegalStateException("the 300 MB block did not run as expected: exit " + result.exitCode());
             }
             return List.of(
+                    Row.value(SECTION, executorName + ": live heap growth (after GC), 300 MB printed", "MB",
+                            (probe.peakLiveHeap() - probe.idleLiveHeap()) / MB, "idle live heap",
+                            probe.idleLiveHeap() / MB, TARGET),
                     Row.value(SECTION, executorName + ": heap growth while a block prints 300 MB", "MB",
                             (probe.peakHeap() - probe.idleHeap()) / MB, "idle heap", probe.idleHeap() / MB, TARGET),
                     Row.value(SECTION, executorName + ": RSS growth while a block prints 300 MB", "MB",

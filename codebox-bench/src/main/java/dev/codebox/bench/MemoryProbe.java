@@ -3,14 +3,22 @@ package dev.codebox.bench;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Follows this JVM's heap use and resident set size while something runs: samples the heap every
  * few milliseconds, and takes the peak RSS from the kernel's high-water mark (VmHWM), reset at the
  * start; where Linux does not allow the reset, RSS is sampled too. Sampling the heap allocates next
  * to nothing, so the probe does not inflate the peak it measures.
+ *
+ * <p>The peak heap includes garbage not yet collected, which depends on the collector's sizing as
+ * much as on the code under test; the <em>live</em> heap (what the heap pools held right after their
+ * latest collection) is what the code under test retains, the figure that shows memory is bounded.
  */
 final class MemoryProbe implements AutoCloseable {
 
@@ -23,7 +31,12 @@ final class MemoryProbe implements AutoCloseable {
     private final long idleRss;
     private final boolean highWaterMarkReset;
     private final Thread sampler;
+    private final List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+            .filter(pool -> pool.getType() == MemoryType.HEAP && pool.isCollectionUsageThresholdSupported())
+            .toList();
+    private final long idleLiveHeap;
     private volatile long peakHeap;
+    private volatile long peakLiveHeap;
     private volatile long peakRss;
     private volatile boolean running = true;
 
@@ -32,6 +45,8 @@ final class MemoryProbe implements AutoCloseable {
         System.gc();
         System.gc();
         idleHeap = memory.getHeapMemoryUsage().getUsed();
+        idleLiveHeap = liveHeap();
+        peakLiveHeap = idleLiveHeap;
         idleRss = statusKilobytes("VmRSS") * 1024;
         highWaterMarkReset = resetHighWaterMark();
         peakHeap = idleHeap;
@@ -44,6 +59,7 @@ final class MemoryProbe implements AutoCloseable {
     private void sample() {
         while (running) {
             peakHeap = Math.max(peakHeap, memory.getHeapMemoryUsage().getUsed());
+            peakLiveHeap = Math.max(peakLiveHeap, liveHeap());
             if (!highWaterMarkReset) {
                 peakRss = Math.max(peakRss, statusKilobytes("VmRSS") * 1024);
             }
@@ -83,6 +99,24 @@ final class MemoryProbe implements AutoCloseable {
 
     long peakRss() {
         return peakRss;
+    }
+
+    long idleLiveHeap() {
+        return idleLiveHeap;
+    }
+
+    long peakLiveHeap() {
+        return peakLiveHeap;
+    }
+
+    /** What the heap pools held right after their latest collection. */
+    private long liveHeap() {
+        long live = 0;
+        for (MemoryPoolMXBean pool : heapPools) {
+            MemoryUsage afterCollection = pool.getCollectionUsage();
+            live += afterCollection == null ? 0 : afterCollection.getUsed();
+        }
+        return live;
     }
 
     /** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0+). */

@@ -6,8 +6,11 @@ package dev.codebox.jupyter;
  * UTF-8 with U+FFFD for invalid bytes), and {@code sys.exit(n)} does not add IPython's "To exit:
  * use 'exit'" warning to the output. IPython's history stays in memory ({@code In}, {@code Out} and
  * {@code _} work) instead of being written to the user's {@code ~/.ipython} database after every
- * cell, which also takes about a millisecond off each execution. Failures are ignored: a kernel
- * without IPython still works.
+ * cell, which also takes about a millisecond off each execution. ipykernel sends what code prints
+ * in one message per flush interval, however large, so a block printing 300 MB would arrive as one
+ * 300 MB message; the streams here are flushed whenever they hold more than 1 MiB, which keeps
+ * every message, and so the executor's memory, small. Failures are ignored: a kernel without
+ * IPython still works.
  */
 final class PythonSetup {
 
@@ -26,7 +29,20 @@ final class PythonSetup {
                         return len(data)
                     def flush(self):
                         self._stream.flush()
+                def flushing_at_one_mib(stream):
+                    write = stream.write
+                    def write_and_maybe_flush(text):
+                        written = write(text)
+                        pending = getattr(stream, "_buffer", None)
+                        if pending is not None and pending.tell() > 1 << 20:
+                            stream.flush()
+                        return written
+                    return write_and_maybe_flush
                 for stream in (sys.stdout, sys.stderr):
+                    try:
+                        stream.write = flushing_at_one_mib(stream)
+                    except Exception:
+                        pass
                     if not hasattr(stream, "buffer"):
                         try:
                             stream.buffer = Buffer(stream)
