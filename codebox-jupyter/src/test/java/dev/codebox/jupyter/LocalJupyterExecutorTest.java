@@ -65,6 +65,21 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void printedOutputArrivesInMessagesOfAboutOneMebibyte() {
+        java.util.concurrent.atomic.AtomicInteger largest = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
+        CodeResult result = executor(Duration.ofSeconds(60)).execute(List.of(CodeBlock.python(
+                "import sys\nfor _ in range(8 * 1024):\n    sys.stdout.write('y' * 1023 + '\\n')")),
+                new dev.codebox.CancellationToken(), (bytes, offset, length) -> {
+                    largest.accumulateAndGet(length, Math::max);
+                    total.addAndGet(length);
+                });
+        assertEquals(0, result.exitCode());
+        assertEquals(8L << 20, total.get());
+        assertTrue(largest.get() <= (1 << 20) + 1024, "a message of " + largest.get() + " bytes");
+    }
+
+    @Test
     void expressionValueIsPrinted() {
         CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python("6 * 7"));
         assertEquals("42\n", result.output());
