@@ -31,10 +31,19 @@ final class PythonSetup {
                         self._stream.flush()
                 def flushing_at_one_mib(stream):
                     write = stream.write
+                    lock = getattr(stream, "_buffer_lock", None)
+                    def pending():
+                        # The IO thread swaps and closes the buffer under this lock.
+                        try:
+                            if lock is None:
+                                return stream._buffer.tell()
+                            with lock:
+                                return stream._buffer.tell()
+                        except Exception:
+                            return 0
                     def write_and_maybe_flush(text):
                         written = write(text)
-                        pending = getattr(stream, "_buffer", None)
-                        if pending is not None and pending.tell() > 1 << 20:
+                        if pending() > 1 << 20:
                             stream.flush()
                         return written
                     return write_and_maybe_flush
