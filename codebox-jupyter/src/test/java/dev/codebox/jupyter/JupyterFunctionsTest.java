@@ -14,6 +14,7 @@ import dev.codebox.jupyter.kernel.LocalJupyterConfig;
 import dev.codebox.local.TestPython;
 import dev.codebox.local.Wheels;
 import dev.codebox.testing.Processes;
+import dev.codebox.testing.TestEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +60,7 @@ class JupyterFunctionsTest {
         Process process = new ProcessBuilder(TestPython.path().toString(), "-m", "venv", "--system-site-packages", venv.toString())
                 .redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        TestKernels.requireAvailable(process.waitFor() == 0, "python3 -m venv failed (is python3-venv installed?): " + output);
+        TestEnvironment.require(process.waitFor() == 0, "python3 -m venv failed (is python3-venv installed?): " + output);
         kernelData = shared.resolve("data");
         Path spec = Files.createDirectories(kernelData.resolve("kernels/venv"));
         Files.writeString(spec.resolve("kernel.json"), "{\"argv\": [\"" + venv.resolve("bin/python")

@@ -1,12 +1,10 @@
 package dev.codebox.jupyter;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import dev.codebox.jupyter.kernel.LocalJupyterConfig;
+import dev.codebox.testing.TestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The kernel the tests use: Debian's python3 kernelspec (/usr/share/jupyter, running /usr/bin/python3
@@ -21,18 +19,9 @@ public final class TestKernels {
 
     /** A builder for the python3 kernel, after checking that it is installed. */
     public static LocalJupyterConfig.Builder python() {
-        requireAvailable(Files.isRegularFile(DATA_DIR.resolve("kernels/python3/kernel.json")),
+        TestEnvironment.require(Files.isRegularFile(DATA_DIR.resolve("kernels/python3/kernel.json")),
                 "no python3 kernelspec in " + DATA_DIR + " (run scripts/setup-env.sh)");
         return LocalJupyterConfig.builder().kernelDataDirs(List.of(DATA_DIR));
     }
 
-    /** Skips the test when {@code available} is false, or fails it on CI. */
-    public static void requireAvailable(boolean available, String what) {
-        if (!available) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail(what);
-            }
-            Assumptions.abort(what);
-        }
-    }
 }

@@ -3,7 +3,7 @@ package dev.codebox.jupyter.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.codebox.docker.DockerEngine;
-import dev.codebox.jupyter.TestKernels;
+import dev.codebox.testing.TestEnvironment;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,7 @@ final class TestDockerJupyter {
             problem = "Docker Jupyter tests need a running engine and the image " + DockerJupyterConfig.DEFAULT_IMAGE
                     + " (run scripts/setup-env.sh): " + e.getMessage();
         }
-        TestKernels.requireAvailable(problem == null, problem);
+        TestEnvironment.require(problem == null, problem);
         return DockerJupyterConfig.builder();
     }
 

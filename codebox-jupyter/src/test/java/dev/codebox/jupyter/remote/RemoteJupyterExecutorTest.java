@@ -11,8 +11,8 @@ import dev.codebox.CodeResult;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.PythonFunction;
 import dev.codebox.jupyter.JupyterCodeExecutor;
-import dev.codebox.jupyter.TestKernels;
 import dev.codebox.jupyter.protocol.Json;
+import dev.codebox.testing.TestEnvironment;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -42,7 +42,7 @@ class RemoteJupyterExecutorTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        TestKernels.requireAvailable(Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/jupyter_server")),
+        TestEnvironment.require(Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/jupyter_server")),
                 "no jupyter_server for /usr/bin/python3 (run scripts/setup-env.sh)");
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
