@@ -2,8 +2,8 @@ package dev.codebox.local;
 
 import dev.codebox.commandline.Settings;
 import dev.codebox.functions.FunctionModule;
-import dev.codebox.functions.PythonFunction;
 import dev.codebox.output.OutputSink;
+import dev.codebox.support.ExecutorConfigBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -80,23 +80,14 @@ public record LocalExecutorConfig(
     }
 
     /** Builds a {@link LocalExecutorConfig}; values are checked by {@link #build()}. */
-    public static final class Builder {
-        private Duration timeout = Settings.DEFAULT_TIMEOUT;
+    public static final class Builder extends ExecutorConfigBuilder<Builder> {
         private Path workDir;
         private boolean deleteCodeFiles = true;
         private Path virtualEnv;
         private Path python;
         private final Map<String, String> environment = new LinkedHashMap<>();
-        private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
-        private FunctionModule functions = FunctionModule.none();
 
         private Builder() {
-        }
-
-        /** Time each block may run (default 60 s, at least 1 s). */
-        public Builder timeout(Duration timeout) {
-            this.timeout = timeout;
-            return this;
         }
 
         /** The directory code runs in, created when missing and kept at stop (default: a temp dir). */
@@ -133,23 +124,6 @@ public record LocalExecutorConfig(
         public Builder environment(Map<String, String> variables) {
             variables.forEach(this::environment);
             return this;
-        }
-
-        /** How many bytes of output one execution keeps: head and tail (default 1 MiB). */
-        public Builder maxOutputBytes(int maxOutputBytes) {
-            this.maxOutputBytes = maxOutputBytes;
-            return this;
-        }
-
-        /** The functions module set up at each start (default {@link FunctionModule#none()}). */
-        public Builder functions(FunctionModule functions) {
-            this.functions = Objects.requireNonNull(functions, "functions");
-            return this;
-        }
-
-        /** These functions in the module {@value FunctionModule#DEFAULT_NAME}. */
-        public Builder functions(PythonFunction... functions) {
-            return functions(FunctionModule.of(functions));
         }
 
         /**

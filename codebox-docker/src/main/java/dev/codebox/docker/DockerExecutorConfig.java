@@ -3,6 +3,7 @@ package dev.codebox.docker;
 import dev.codebox.commandline.Settings;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.output.OutputSink;
+import dev.codebox.support.ExecutorConfigBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -195,10 +196,9 @@ public record DockerExecutorConfig(
     }
 
     /** Builds a {@link DockerExecutorConfig}; values are checked by {@link #build()}. */
-    public static final class Builder {
+    public static final class Builder extends ExecutorConfigBuilder<Builder> {
         private String image = DEFAULT_IMAGE;
         private String containerName;
-        private Duration timeout = Settings.DEFAULT_TIMEOUT;
         private Path workDir;
         private Path bindDir;
         private boolean autoRemove = true;
@@ -217,9 +217,7 @@ public record DockerExecutorConfig(
         private boolean readOnlyRootFs;
         private String user;
         private final Map<String, String> environment = new LinkedHashMap<>();
-        private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
-        private FunctionModule functions = FunctionModule.none();
 
         private Builder() {
         }
@@ -233,12 +231,6 @@ public record DockerExecutorConfig(
         /** The container's name (default {@code codebox-exec-<random>}). */
         public Builder containerName(String containerName) {
             this.containerName = containerName;
-            return this;
-        }
-
-        /** Time each block may run (default 60 s, at least 1 s). */
-        public Builder timeout(Duration timeout) {
-            this.timeout = timeout;
             return this;
         }
 
@@ -367,21 +359,9 @@ public record DockerExecutorConfig(
             return this;
         }
 
-        /** How many bytes of output one execution keeps: head and tail (default 1 MiB). */
-        public Builder maxOutputBytes(int maxOutputBytes) {
-            this.maxOutputBytes = maxOutputBytes;
-            return this;
-        }
-
         /** How long the container, its init command and the runner may take to come up (default 60 s). */
         public Builder startTimeout(Duration startTimeout) {
             this.startTimeout = startTimeout;
-            return this;
-        }
-
-        /** The functions module set up at each start (default {@link FunctionModule#none()}). */
-        public Builder functions(FunctionModule functions) {
-            this.functions = functions;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.codebox.jupyter.kernel;
 import dev.codebox.commandline.Settings;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.output.OutputSink;
+import dev.codebox.support.ExecutorConfigBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -68,15 +69,12 @@ public record LocalJupyterConfig(
     }
 
     /** Builds a {@link LocalJupyterConfig}; values are checked by {@link #build()}. */
-    public static final class Builder {
+    public static final class Builder extends ExecutorConfigBuilder<Builder> {
         private String kernelName = "python3";
         private List<Path> kernelDataDirs = List.of();
         private Path outputDir;
         private Path workDir;
-        private Duration timeout = Settings.DEFAULT_TIMEOUT;
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
-        private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
-        private FunctionModule functions = FunctionModule.none();
 
         private Builder() {
         }
@@ -105,27 +103,9 @@ public record LocalJupyterConfig(
             return this;
         }
 
-        /** Time each block may run (default 60 s, at least 1 s). */
-        public Builder timeout(Duration timeout) {
-            this.timeout = timeout;
-            return this;
-        }
-
         /** Time the kernel may take to start and answer (default 60 s, at least 1 s). */
         public Builder startupTimeout(Duration startupTimeout) {
             this.startupTimeout = startupTimeout;
-            return this;
-        }
-
-        /** How many bytes of output one execution keeps: head and tail (default 1 MiB). */
-        public Builder maxOutputBytes(int maxOutputBytes) {
-            this.maxOutputBytes = maxOutputBytes;
-            return this;
-        }
-
-        /** The functions module set up in the kernel at each start (default {@link FunctionModule#none()}). */
-        public Builder functions(FunctionModule functions) {
-            this.functions = Objects.requireNonNull(functions, "functions");
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.codebox.jupyter.remote;
 import dev.codebox.commandline.Settings;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.output.OutputSink;
+import dev.codebox.support.ExecutorConfigBuilder;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,15 +64,12 @@ public record RemoteJupyterConfig(
     }
 
     /** Builds a {@link RemoteJupyterConfig}; values are checked by {@link #build()}. */
-    public static final class Builder {
+    public static final class Builder extends ExecutorConfigBuilder<Builder> {
         private final URI url;
         private String token = "";
         private String kernelName = "python3";
         private Path outputDir;
-        private Duration timeout = Settings.DEFAULT_TIMEOUT;
         private Duration startupTimeout = Duration.ofSeconds(60);
-        private int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
-        private FunctionModule functions = FunctionModule.none();
 
         private Builder(URI url) {
             this.url = url;
@@ -95,27 +93,9 @@ public record RemoteJupyterConfig(
             return this;
         }
 
-        /** Time each block may run (default 60 s, at least 1 s). */
-        public Builder timeout(Duration timeout) {
-            this.timeout = timeout;
-            return this;
-        }
-
         /** Time the kernel may take to start and answer (default 60 s, at least 1 s). */
         public Builder startupTimeout(Duration startupTimeout) {
             this.startupTimeout = startupTimeout;
-            return this;
-        }
-
-        /** How many bytes of output one execution keeps: head and tail (default 1 MiB). */
-        public Builder maxOutputBytes(int maxOutputBytes) {
-            this.maxOutputBytes = maxOutputBytes;
-            return this;
-        }
-
-        /** The functions module set up in the kernel at each start (default {@link FunctionModule#none()}). */
-        public Builder functions(FunctionModule functions) {
-            this.functions = Objects.requireNonNull(functions, "functions");
             return this;
         }
 

@@ -1,0 +1,53 @@
+package dev.codebox.support;
+
+import dev.codebox.commandline.Settings;
+import dev.codebox.functions.FunctionModule;
+import dev.codebox.functions.PythonFunction;
+import dev.codebox.output.OutputSink;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What the builders of every executor configuration share: the per-block timeout, the output cap
+ * and the functions module, with the same defaults everywhere. Values are checked when the
+ * configuration is built.
+ *
+ * @param <B> the concrete builder, returned by every setter
+ */
+public abstract class ExecutorConfigBuilder<B extends ExecutorConfigBuilder<B>> {
+
+    protected Duration timeout = Settings.DEFAULT_TIMEOUT;
+    protected int maxOutputBytes = OutputSink.DEFAULT_MAX_BYTES;
+    protected FunctionModule functions = FunctionModule.none();
+
+    protected ExecutorConfigBuilder() {
+    }
+
+    /** Time each block may run (default 60 s, at least 1 s). */
+    public B timeout(Duration timeout) {
+        this.timeout = timeout;
+        return self();
+    }
+
+    /** How many bytes of output one execution keeps: head and tail (default 1 MiB, at least 256). */
+    public B maxOutputBytes(int maxOutputBytes) {
+        this.maxOutputBytes = maxOutputBytes;
+        return self();
+    }
+
+    /** The functions module set up at each start (default {@link FunctionModule#none()}). */
+    public B functions(FunctionModule functions) {
+        this.functions = Objects.requireNonNull(functions, "functions");
+        return self();
+    }
+
+    /** These functions in the module {@value FunctionModule#DEFAULT_NAME}. */
+    public B functions(PythonFunction... functions) {
+        return functions(FunctionModule.of(functions));
+    }
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+        return (B) this;
+    }
+}
