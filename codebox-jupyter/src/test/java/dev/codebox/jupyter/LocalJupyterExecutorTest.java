@@ -80,6 +80,37 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void outputOfThreadsArrivesWithItsExecutionAndInOrder() {
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(60));
+        assertEquals(0, jupyter.execute(CodeBlock.python("import threading")).exitCode());
+        for (int i = 0; i < 100; i++) {
+            CodeResult result = jupyter.execute(CodeBlock.python("print(" + i + ")\n"
+                    + "t = threading.Thread(target=print, args=('thread', " + i + "))\nt.start()\nt.join()\n"
+                    + "print('end', " + i + ")"));
+            assertEquals(i + "\nthread " + i + "\nend " + i + "\n", result.output());
+        }
+    }
+
+    @Test
+    void outputOfABackgroundThreadArrivesWhileTheCellWaits() {
+        CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python(
+                "import threading, time\nthreading.Thread(target=print, args=('late',)).start()\ntime.sleep(0.5)"));
+        assertEquals("late\n", result.output());
+    }
+
+    @Test
+    void outputOfAForkedChildArrives() {
+        CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python("""
+                import multiprocessing, time
+                child = multiprocessing.get_context('fork').Process(target=print, args=('child',))
+                child.start()
+                child.join()
+                time.sleep(0.5)
+                print('parent', child.exitcode)"""));
+        assertEquals("child\nparent 0\n", result.output());
+    }
+
+    @Test
     void expressionValueIsPrinted() {
         CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python("6 * 7"));
         assertEquals("42\n", result.output());
