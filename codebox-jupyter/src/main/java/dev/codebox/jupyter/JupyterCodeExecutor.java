@@ -174,17 +174,8 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         try {
             Kernel started = launcher.launch(dir);
             try {
-                KernelSession newSession = new KernelSession(started);
-                newSession.handshake(startupTimeout);
-                if (Language.canonicalName(started.language()).equals("python")) {
-                    newSession.runSilently(PythonSetup.CODE, startupTimeout);
-                }
-                if (!functions.isEmpty()) {
-                    KernelFunctions.setUp(newSession, Language.canonicalName(started.language()), functions, dir,
-                            maxOutputBytes);
-                }
+                session = openSession(started, dir);
                 kernel = started;
-                session = newSession;
             } catch (RuntimeException e) {
                 started.close();
                 throw e;
@@ -200,6 +191,60 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         outputDir = dir;
         StopOnExit.register(this);
         LOG.debug("started {}", launcher.describe());
+    }
+
+    /** The kernel_info handshake, then the Python set-up and the functions module where they apply. */
+    private KernelSession openSession(Kernel started, Path dir) {
+        KernelSession newSession = new KernelSession(started);
+        newSession.handshake(startupTimeout);
+        String language = Language.canonicalName(started.language());
+        if (language.equals("python")) {
+            newSession.runSilently(PythonSetup.CODE, startupTimeout);
+        }
+        if (!functions.isEmpty()) {
+            KernelFunctions.setUp(newSession, language, functions, dir, maxOutputBytes);
+        }
+        return newSession;
+    }
+
+    /**
+     * Gives a fresh kernel state. Running executions are cancelled first. A kernel of a Jupyter server
+     * (remote or docker-jupyter) is restarted in place through the server's REST API: the server,
+     * its container and the output dir stay. A local kernel, a dead kernel or one whose restart fails
+     * is stopped and started anew, as {@link #stop()} then {@link #start()}.
+     *
+     * @throws CodeExecutorException when no kernel can be started
+     */
+    @Override
+    public void restart() {
+        Run running = current;
+        if (running != null) {
+            running.cancel();
+        }
+        lock.lock();
+        try {
+            if (kernel != null && failure == null && restartedInPlace()) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        stop();
+        start();
+    }
+
+    private boolean restartedInPlace() {
+        try {
+            if (!kernel.restartInPlace()) {
+                return false;
+            }
+            session = openSession(kernel, outputDir);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("{}: restarting the kernel in place failed, starting a new one: {}", launcher.describe(),
+                    e.getMessage());
+            return false;
+        }
     }
 
     @Override

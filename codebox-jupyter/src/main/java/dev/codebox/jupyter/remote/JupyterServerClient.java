@@ -46,6 +46,14 @@ public final class JupyterServerClient {
         call("POST", "api/kernels/" + id + "/interrupt", Json.object());
     }
 
+    /**
+     * {@code POST /api/kernels/<id>/restart}: the server restarts the kernel process under the same
+     * id and answers once the new process runs.
+     */
+    public void restartKernel(String id) {
+        call("POST", "api/kernels/" + id + "/restart", Json.object());
+    }
+
     /** {@code DELETE /api/kernels/<id>}. */
     public void deleteKernel(String id) {
         call("DELETE", "api/kernels/" + id, null);

@@ -1,12 +1,14 @@
 package dev.codebox.jupyter.remote;
 
 import dev.codebox.jupyter.session.Kernel;
+import dev.codebox.jupyter.session.KernelFailedException;
 import dev.codebox.jupyter.session.KernelTransport;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A kernel of a Jupyter server: REST for interrupt and delete, the websocket for messages. */
+/** A kernel of a Jupyter server: REST for interrupt, restart and delete, the websocket for messages. */
 final class RemoteKernel implements Kernel {
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteKernel.class);
@@ -15,7 +17,7 @@ final class RemoteKernel implements Kernel {
     private final String id;
     private final String name;
     private final String language;
-    private final WebSocketTransport transport;
+    private volatile WebSocketTransport transport;
     private boolean closed;
 
     RemoteKernel(JupyterServerClient server, String id, String name, String language, WebSocketTransport transport) {
@@ -44,6 +46,25 @@ final class RemoteKernel implements Kernel {
     @Override
     public void interrupt() {
         server.interruptKernel(id);
+    }
+
+    /**
+     * Restarts the kernel through the server's REST API and opens a new websocket: the old one may
+     * still deliver the old process's last messages and the server's "restarting" status.
+     */
+    @Override
+    public synchronized boolean restartInPlace() {
+        try {
+            server.restartKernel(id);
+            WebSocketTransport fresh = new WebSocketTransport();
+            fresh.connected(server.connect(id, UUID.randomUUID().toString(), fresh));
+            transport.close();
+            transport = fresh;
+            return true;
+        } catch (RuntimeException e) {
+            throw new KernelFailedException("cannot restart the " + name + " kernel " + id + " on " + server + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -16,6 +16,17 @@ public interface Kernel extends AutoCloseable {
     /** Interrupts the code running in the kernel, as its kernelspec's interrupt mode says; thread-safe. */
     void interrupt();
 
+    /**
+     * Restarts the kernel where it runs, with a fresh state, if this kind of kernel can; the caller
+     * then needs a new session on {@link #transport()}. Kernels that cannot return {@code false}
+     * and the caller starts a new one.
+     *
+     * @throws KernelFailedException when the restart was tried and failed
+     */
+    default boolean restartInPlace() {
+        return false;
+    }
+
     /** Why the kernel cannot run code any more (process gone, heartbeat lost), or empty when it can. */
     Optional<String> failure();
 

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,16 @@ class DockerJupyterExecutorTest {
         assertTrue(error.getMessage().contains("python3"), error.getMessage());
         assertTrue(TestDockerJupyter.containersOfThisJvm().isEmpty());
         assertFalse(executor.outputDir().isPresent());
+    }
+
+    @Test
+    void restartGivesAFreshKernelInTheSameContainer() {
+        executor = JupyterCodeExecutor.docker(TestDockerJupyter.config().build());
+        executor.execute(CodeBlock.python("x = 1"));
+        String container = TestDockerJupyter.containersOfThisJvm().get(0).getId();
+        executor.restart();
+        assertEquals("False\n", executor.execute(CodeBlock.python("print('x' in globals())")).output());
+        assertEquals(List.of(container), TestDockerJupyter.containersOfThisJvm().stream().map(c -> c.getId()).toList());
     }
 
     @Test

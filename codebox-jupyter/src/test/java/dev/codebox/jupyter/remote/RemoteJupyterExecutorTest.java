@@ -115,6 +115,20 @@ class RemoteJupyterExecutorTest {
     }
 
     @Test
+    void restartRestartsTheSameKernelThroughTheServer() {
+        FunctionModule module = FunctionModule.of(PythonFunction.builder("def double(x):\n    return 2 * x\n").build())
+                .named("restart_tools");
+        executor = JupyterCodeExecutor.remote(config().functions(module).build());
+        assertEquals(0, executor.execute(CodeBlock.python("x = 1")).exitCode());
+        String id = kernels().get(0).path("id").asText();
+        executor.restart();
+        assertEquals("False 4\n", executor.execute(CodeBlock.python(
+                "from restart_tools import double\nprint('x' in globals(), double(2))")).output());
+        assertEquals(1, kernels().size());
+        assertEquals(id, kernels().get(0).path("id").asText(), "the same kernel, restarted");
+    }
+
+    @Test
     void wrongTokenIsAClearError() {
         executor = JupyterCodeExecutor.remote(config().token("wrong").build());
         CodeExecutorException error = assertThrows(CodeExecutorException.class, executor::start);
