@@ -1,5 +1,6 @@
 package dev.codebox.local;
 
+import dev.codebox.support.Executables;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,15 +82,6 @@ final class Interpreters {
     }
 
     private Optional<String> search(String program) {
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(dir, program);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return Optional.of(candidate.toString());
-            }
-        }
-        return Optional.empty();
+        return Executables.onPath(program, path).map(Path::toString);
     }
 }

@@ -1,6 +1,7 @@
 package dev.codebox.jupyter.kernel;
 
 import dev.codebox.CodeExecutorException;
+import dev.codebox.support.Executables;
 import dev.codebox.support.ProcessSessions;
 import java.io.File;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class KernelProcess {
 
-    private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private static final Optional<Path> SETSID = Executables.onPath("setsid");
     private static final int LOG_TAIL_CHARS = 2000;
 
     private final Process process;
@@ -38,10 +40,10 @@ final class KernelProcess {
      */
     static KernelProcess start(List<String> command, Path workDir, Map<String, String> env, Path log) {
         List<String> argv = new ArrayList<>();
-        if (Files.isExecutable(SETSID)) {
-            argv.add(SETSID.toString());
+        SETSID.ifPresent(setsid -> {
+            argv.add(setsid.toString());
             argv.add("--wait");
-        }
+        });
         argv.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(workDir.toFile())
