@@ -209,6 +209,29 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void kernelspecWithMessageInterruptsIsInterruptedByAnInterruptRequest(@TempDir Path dataDir) throws IOException {
+        Path kernelDir = Files.createDirectories(dataDir.resolve("kernels/python3-message"));
+        Files.writeString(kernelDir.resolve("kernel.json"), """
+                {"argv": ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                 "display_name": "Python 3 (interrupt_request)", "language": "python", "interrupt_mode": "message"}
+                """);
+        executor = JupyterCodeExecutor.local(TestKernels.python().kernelDataDirs(List.of(dataDir))
+                .kernelName("python3-message").timeout(Duration.ofSeconds(2)).build());
+        assertEquals(0, executor.execute(CodeBlock.python("""
+                kernel = get_ipython().kernel
+                requests = []
+                handle = kernel.control_handlers['interrupt_request']
+                def record_and_handle(*args):
+                    requests.append(args)
+                    return handle(*args)
+                kernel.control_handlers['interrupt_request'] = record_and_handle
+                x = 7""")).exitCode());
+        CodeResult timedOut = executor.execute(CodeBlock.python("import time\ntime.sleep(30)"));
+        assertEquals(CodeResult.EXIT_TIMEOUT, timedOut.exitCode());
+        assertEquals("1 7\n", executor.execute(CodeBlock.python("print(len(requests), x)")).output());
+    }
+
+    @Test
     void kernelDeathIsAClearErrorAndRestartBringsAFreshKernel() {
         JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(30));
         jupyter.execute(CodeBlock.python("x = 1"));
