@@ -11,10 +11,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -89,15 +91,16 @@ final class LocalProcessRunner implements Runner {
             return RunOutcome.cancelled();
         }
         Process process;
+        List<Future<?>> pumps = new ArrayList<>(2);
         try {
-            process = launcher.start(command);
+            process = launcher.start(command, started -> pumps.add(pump(started, sink)));
         } catch (IOException e) {
             sink.writeLine("could not start " + command.get(0) + ": " + e.getMessage());
             return RunOutcome.exited(127);
         }
         long session = process.pid();
         sessions.add(session);
-        Future<?> pump = PUMPS.submit(() -> copy(process.getInputStream(), sink));
+        Future<?> pump = pumps.get(pumps.size() - 1);
         try (CancellationToken.Registration onCancel = token.onCancel(() -> killTree(process))) {
             boolean exited = waitFor(process, timeout);
             if (!exited) {
@@ -148,6 +151,31 @@ final class LocalProcessRunner implements Runner {
         }
     }
 
+    /**
+     * Starts copying the process's output into {@code sink} and returns once the copying thread
+     * holds the output stream's lock. The JDK closes a process's output stream when the process
+     * exits unless a read holds that lock: holding it from before the command runs until the end
+     * keeps the pipe open while background processes of the block hold it, so that they are seen
+     * (and killed with the block) and their output is kept.
+     */
+    private static Future<?> pump(Process process, OutputSink sink) {
+        InputStream in = process.getInputStream();
+        CountDownLatch locked = new CountDownLatch(1);
+        Future<?> pump = PUMPS.submit(() -> {
+            synchronized (in) {
+                locked.countDown();
+                copy(in, sink);
+            }
+        });
+        try {
+            locked.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return pump;
+    }
+
+    /** Copies until every process holding the pipe closed it. */
     private static void copy(InputStream in, OutputSink sink) {
         byte[] buffer = new byte[16 * 1024];
         try (in) {

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,25 +83,30 @@ final class ProcessLauncher implements AutoCloseable {
     /**
      * Starts {@code command}: through the standby when one is ready (or being started), else
      * (concurrent blocks, no shell, an argument with a line break) by spawning it directly.
+     * {@code beforeRunning} gets the process first: for a standby before the command is handed
+     * over, so before it can run or exit; for a spawned process right after the spawn.
      *
      * @throws IOException when the process cannot be started
      */
-    Process start(List<String> command) throws IOException {
+    Process start(List<String> command, Consumer<Process> beforeRunning) throws IOException {
         if (!standbyCommand.isEmpty() && command.stream().noneMatch(ProcessLauncher::hasLineBreak)) {
             Process standby = takeStandby();
             if (standby != null) {
+                beforeRunning.accept(standby);
                 try {
                     handOver(standby, command);
                     return standby;
                 } catch (IOException e) {
-                    // The standby died (killed from outside): spawn the block instead.
+                    // The standby died (killed from outside): its output ends, spawn the block instead.
                     standby.destroyForcibly();
                 }
             }
         }
         List<String> argv = new ArrayList<>(sessionPrefix);
         argv.addAll(command);
-        return spawn(argv, ProcessBuilder.Redirect.from(DEV_NULL));
+        Process process = spawn(argv, ProcessBuilder.Redirect.from(DEV_NULL));
+        beforeRunning.accept(process);
+        return process;
     }
 
     /**
