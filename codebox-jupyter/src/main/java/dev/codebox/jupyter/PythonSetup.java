@@ -9,7 +9,10 @@ package dev.codebox.jupyter;
  * cell, which also takes about a millisecond off each execution. ipykernel sends what code prints
  * in one message per flush interval, however large, so a block printing 300 MB would arrive as one
  * 300 MB message; the streams here are flushed whenever they hold more than 1 MiB, which keeps
- * every message, and so the executor's memory, small.
+ * every message, and so the executor's memory, small. What subprocesses and C code write to file
+ * descriptors 1 and 2 is copied into the streams before each flush, so it arrives with the
+ * execution that wrote it (ipykernel copies it in a thread of its own, which the end of an
+ * execution could overtake: the output came with the next execution or never).
  *
  * <p>It also takes thread switches off ipykernel's path, which halves the round trip of a small
  * cell: iopub messages and stream flushes are sent by the thread that makes them, under one lock,
@@ -17,7 +20,8 @@ package dev.codebox.jupyter;
  * each execution and the wake-up of the control thread before each request are skipped. Messages
  * and output reach the client in the same order as before. The changes are applied only where
  * ipykernel has the internals they rely on; failures are ignored, so a kernel without IPython or
- * with another ipykernel still works, only slower.
+ * with another ipykernel still works, only slower. A set-up that raises makes the kernel's start
+ * fail with the error.
  */
 final class PythonSetup {
 
@@ -119,6 +123,78 @@ final class PythonSetup {
                     tune_ipykernel(get_ipython().kernel)
                 except Exception:
                     pass
+                def copy_descriptor_output_before_each_flush(stream, fd):
+                    import fcntl, os, select, threading
+                    # What subprocesses and C code write to file descriptor 1 or 2 reaches ipykernel through
+                    # a pipe that one of its threads copies into the stream whenever it gets to it, so the end
+                    # of an execution could overtake it: the output came late, with the next execution or
+                    # never. ipykernel's thread is replaced by one that copies under a lock, and every flush
+                    # first copies whatever the pipe holds.
+                    pipe = getattr(stream, "_fid", None)
+                    echo = getattr(stream, "_original_stdstream_copy", None)
+                    old = getattr(stream, "watch_fd_thread", None)
+                    if pipe is None or old is None or not old.is_alive() or not hasattr(stream, "_should_watch"):
+                        return
+                    if os.fstat(fd).st_ino != os.fstat(pipe).st_ino:
+                        return
+                    # ipykernel's thread ends after its next read: give it one byte to read.
+                    stream._should_watch = False
+                    os.write(fd, b"\\n")
+                    old.join(1)
+                    if old.is_alive():
+                        stream._should_watch = True
+                        return
+                    os.set_blocking(pipe, False)
+                    master = os.getpid()
+                    lock = threading.RLock()
+                    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+                    copying = threading.local()
+                    def copy():
+                        if os.getpid() != master or getattr(copying, "now", False):
+                            return
+                        with lock:
+                            copying.now = True
+                            try:
+                                while True:
+                                    try:
+                                        data = os.read(pipe, 1 << 16)
+                                    except BlockingIOError:
+                                        return
+                                    if not data:
+                                        return
+                                    if echo is not None:
+                                        try:
+                                            os.write(echo, data)
+                                        except OSError:
+                                            pass
+                                    text = decoder.decode(data)
+                                    if text:
+                                        stream.write(text)
+                            finally:
+                                copying.now = False
+                    def watch():
+                        poller = select.poll()
+                        poller.register(pipe, select.POLLIN)
+                        try:
+                            while stream._should_watch:
+                                if poller.poll(100):
+                                    copy()
+                        except Exception:
+                            pass
+                    stream._should_watch = True
+                    thread = threading.Thread(target=watch, name="codebox-descriptor-output", daemon=True)
+                    thread.start()
+                    stream.watch_fd_thread = thread
+                    flush = stream.flush
+                    def copy_and_flush():
+                        copy()
+                        flush()
+                    stream.flush = copy_and_flush
+                for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
+                    try:
+                        copy_descriptor_output_before_each_flush(stream, fd)
+                    except Exception:
+                        pass
             try:
                 __codebox_setup()
             finally:

@@ -92,6 +92,17 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void outputOfSubprocessesArrivesWithItsExecution() {
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(60));
+        assertEquals(0, jupyter.execute(CodeBlock.python("import os, subprocess")).exitCode());
+        for (int i = 0; i < 50; i++) {
+            CodeResult result = jupyter.execute(CodeBlock.python(
+                    "os.system('echo system " + i + "')\ndone = subprocess.run(['echo', 'run', '" + i + "'])"));
+            assertEquals("system " + i + "\nrun " + i + "\n", result.output());
+        }
+    }
+
+    @Test
     void outputOfABackgroundThreadArrivesWhileTheCellWaits() {
         CodeResult result = executor(Duration.ofSeconds(30)).execute(CodeBlock.python(
                 "import threading, time\nthreading.Thread(target=print, args=('late',)).start()\ntime.sleep(0.5)"));

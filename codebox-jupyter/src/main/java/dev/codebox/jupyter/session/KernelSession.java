@@ -76,12 +76,24 @@ public final class KernelSession {
         return info;
     }
 
-    /** Runs {@code code} without output or history (setup code), waiting at most {@code timeout}. */
+    /**
+     * Runs {@code code} without output or history (set-up code), waiting at most {@code timeout}.
+     *
+     * @throws KernelFailedException when the code raises, or the kernel does not finish it in time
+     */
     public void runSilently(String code, Duration timeout) {
         JupyterMessage request = messages.executeRequest(code);
         ((ObjectNode) request.content()).put("silent", true).put("store_history", false);
         transport.send(request);
-        drain(request.msgId(), null, System.nanoTime() + timeout.toNanos());
+        JsonNode reply = drain(request.msgId(), null, System.nanoTime() + timeout.toNanos());
+        if (reply == null) {
+            throw new KernelFailedException("the " + kernel.name() + " kernel did not finish codebox's set-up within "
+                    + timeout.toSeconds() + " s");
+        }
+        if (!reply.path("status").asText().equals("ok")) {
+            throw new KernelFailedException("codebox's set-up failed in the " + kernel.name() + " kernel: "
+                    + reply.path("ename").asText() + ": " + reply.path("evalue").asText());
+        }
     }
 
     /**
@@ -173,16 +185,18 @@ public final class KernelSession {
      * Reads the messages of request {@code id} until its reply and idle status came or the deadline
      * passed (then the request stays {@link #unfinished}); only stream output goes to
      * {@code collector} (when given) and only until the error the interruption causes.
+     *
+     * @return the execute_reply content, or null when the deadline passed first
      */
-    private void drain(String id, ResultCollector collector, long deadlineNanos) {
+    private JsonNode drain(String id, ResultCollector collector, long deadlineNanos) {
         boolean idle = false;
-        boolean replied = false;
+        JsonNode reply = null;
         boolean collecting = collector != null;
         unfinished = id;
-        while (!(idle && replied)) {
+        while (!(idle && reply != null)) {
             long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
-                return;
+                return null;
             }
             JupyterMessage message = transport.receive(Math.min(left, POLL_SLICE_MILLIS), awaited(idle));
             if (message == null) {
@@ -199,13 +213,14 @@ public final class KernelSession {
                     }
                     case "error" -> collecting = false;
                     case "status" -> idle = idle || message.content().path("execution_state").asText().equals("idle");
-                    case "execute_reply" -> replied = true;
+                    case "execute_reply" -> reply = message.content();
                     case "input_request" -> answerInput(message);
                     default -> { }
                 }
             }
         }
         unfinished = null;
+        return reply;
     }
 
     // Kernels send the reply before the idle status, but it may arrive second on its own socket.
