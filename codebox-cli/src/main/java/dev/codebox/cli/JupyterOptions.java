@@ -3,6 +3,7 @@ package dev.codebox.cli;
 import dev.codebox.CodeExecutor;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.jupyter.JupyterCodeExecutor;
+import dev.codebox.jupyter.JupyterConfigBuilder;
 import dev.codebox.jupyter.docker.DockerJupyterConfig;
 import dev.codebox.jupyter.kernel.LocalJupyterConfig;
 import dev.codebox.jupyter.remote.RemoteJupyterConfig;
@@ -71,12 +72,7 @@ public final class JupyterOptions {
         if (!token.isEmpty() && System.getenv("JUPYTER_TOKEN") == null) {
             throw new UsageException("--jupyter-token needs --jupyter-url");
         }
-        LocalJupyterConfig.Builder config = LocalJupyterConfig.builder()
-                .kernelName(kernel)
-                .functions(functions)
-                .timeout(common.timeout())
-                .maxOutputBytes(common.maxOutputBytes())
-                .outputDir(outputDir());
+        LocalJupyterConfig.Builder config = configured(LocalJupyterConfig.builder(), common, functions);
         common.workDir().ifPresent(config::workDir);
         return JupyterCodeExecutor.local(config.build());
     }
@@ -85,13 +81,8 @@ public final class JupyterOptions {
         if (common.workDir().isPresent()) {
             throw new UsageException("--work-dir is not used with --jupyter-url: the kernel runs on the server");
         }
-        return JupyterCodeExecutor.remote(RemoteJupyterConfig.builder(serverUrl())
+        return JupyterCodeExecutor.remote(configured(RemoteJupyterConfig.builder(serverUrl()), common, functions)
                 .token(token)
-                .kernelName(kernel)
-                .functions(functions)
-                .timeout(common.timeout())
-                .maxOutputBytes(common.maxOutputBytes())
-                .outputDir(outputDir())
                 .build());
     }
 
@@ -103,14 +94,18 @@ public final class JupyterOptions {
             throw new UsageException("-e docker-jupyter runs the kernel in --output-dir; --work-dir is not used");
         }
         String image = command.findOption(DockerOptions.IMAGE_OPTION).getValue();
-        return JupyterCodeExecutor.docker(DockerJupyterConfig.builder()
+        return JupyterCodeExecutor.docker(configured(DockerJupyterConfig.builder(), common, functions)
                 .image(image == null ? DockerJupyterConfig.DEFAULT_IMAGE : image)
-                .kernelName(kernel)
+                .build());
+    }
+
+    /** {@code builder} with the kernel, functions, timeout, output cap and output dir of this invocation. */
+    private <B extends JupyterConfigBuilder<B>> B configured(B builder, CommonOptions common, FunctionModule functions) {
+        return builder.kernelName(kernel)
                 .functions(functions)
                 .timeout(common.timeout())
                 .maxOutputBytes(common.maxOutputBytes())
-                .outputDir(outputDir())
-                .build());
+                .outputDir(outputDir());
     }
 
     // Not the executors' default (a temp dir deleted at stop): the CLI ends by stopping the executor,

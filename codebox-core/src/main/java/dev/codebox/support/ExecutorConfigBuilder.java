@@ -46,8 +46,9 @@ public abstract class ExecutorConfigBuilder<B extends ExecutorConfigBuilder<B>> 
         return functions(FunctionModule.of(functions));
     }
 
+    /** This builder as its concrete type, for the setters of subclasses. */
     @SuppressWarnings("unchecked")
-    private B self() {
+    protected final B self() {
         return (B) this;
     }
 }

@@ -2,8 +2,8 @@ package dev.codebox.jupyter.docker;
 
 import dev.codebox.commandline.Settings;
 import dev.codebox.functions.FunctionModule;
+import dev.codebox.jupyter.JupyterConfigBuilder;
 import dev.codebox.output.OutputSink;
-import dev.codebox.support.ExecutorConfigBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -68,11 +68,8 @@ public record DockerJupyterConfig(
     }
 
     /** Builds a {@link DockerJupyterConfig}; values are checked by {@link #build()}. */
-    public static final class Builder extends ExecutorConfigBuilder<Builder> {
+    public static final class Builder extends JupyterConfigBuilder<Builder> {
         private String image = DEFAULT_IMAGE;
-        private String kernelName = "python3";
-        private Path outputDir;
-        private Duration startupTimeout = Duration.ofSeconds(60);
 
         private Builder() {
         }
@@ -80,24 +77,6 @@ public record DockerJupyterConfig(
         /** The image with Jupyter Server (default {@value DockerJupyterConfig#DEFAULT_IMAGE}). */
         public Builder image(String image) {
             this.image = image;
-            return this;
-        }
-
-        /** The kernelspec name in the image (default {@code python3}). */
-        public Builder kernelName(String kernelName) {
-            this.kernelName = kernelName;
-            return this;
-        }
-
-        /** The bind dir for the kernel's files and saved outputs (default: a temp dir deleted at stop). */
-        public Builder outputDir(Path outputDir) {
-            this.outputDir = outputDir;
-            return this;
-        }
-
-        /** Time the server and kernel may take to start (default 60 s, at least 1 s). */
-        public Builder startupTimeout(Duration startupTimeout) {
-            this.startupTimeout = startupTimeout;
             return this;
         }
 

@@ -2,8 +2,8 @@ package dev.codebox.jupyter.kernel;
 
 import dev.codebox.commandline.Settings;
 import dev.codebox.functions.FunctionModule;
+import dev.codebox.jupyter.JupyterConfigBuilder;
 import dev.codebox.output.OutputSink;
-import dev.codebox.support.ExecutorConfigBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,9 +38,6 @@ public record LocalJupyterConfig(
         int maxOutputBytes,
         FunctionModule functions) {
 
-    /** The default time a kernel may take to start: 60 seconds. */
-    public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
-
     /**
      * @throws IllegalArgumentException when the kernel name is blank, a timeout under one second or
      *     maxOutputBytes under {@link OutputSink#MIN_MAX_BYTES}
@@ -69,20 +66,11 @@ public record LocalJupyterConfig(
     }
 
     /** Builds a {@link LocalJupyterConfig}; values are checked by {@link #build()}. */
-    public static final class Builder extends ExecutorConfigBuilder<Builder> {
-        private String kernelName = "python3";
+    public static final class Builder extends JupyterConfigBuilder<Builder> {
         private List<Path> kernelDataDirs = List.of();
-        private Path outputDir;
         private Path workDir;
-        private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
 
         private Builder() {
-        }
-
-        /** The kernelspec name (default {@code python3}). */
-        public Builder kernelName(String kernelName) {
-            this.kernelName = kernelName;
-            return this;
         }
 
         /** Data directories holding {@code kernels/<name>/kernel.json} (default: Jupyter's standard ones). */
@@ -91,21 +79,9 @@ public record LocalJupyterConfig(
             return this;
         }
 
-        /** Where images and HTML are saved, created when missing and kept (default: a temp dir deleted at stop). */
-        public Builder outputDir(Path outputDir) {
-            this.outputDir = outputDir;
-            return this;
-        }
-
         /** The kernel's working directory (default: the output dir). */
         public Builder workDir(Path workDir) {
             this.workDir = workDir;
-            return this;
-        }
-
-        /** Time the kernel may take to start and answer (default 60 s, at least 1 s). */
-        public Builder startupTimeout(Duration startupTimeout) {
-            this.startupTimeout = startupTimeout;
             return this;
         }
 

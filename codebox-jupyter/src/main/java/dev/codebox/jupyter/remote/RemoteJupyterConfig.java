@@ -2,8 +2,8 @@ package dev.codebox.jupyter.remote;
 
 import dev.codebox.commandline.Settings;
 import dev.codebox.functions.FunctionModule;
+import dev.codebox.jupyter.JupyterConfigBuilder;
 import dev.codebox.output.OutputSink;
-import dev.codebox.support.ExecutorConfigBuilder;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,12 +64,9 @@ public record RemoteJupyterConfig(
     }
 
     /** Builds a {@link RemoteJupyterConfig}; values are checked by {@link #build()}. */
-    public static final class Builder extends ExecutorConfigBuilder<Builder> {
+    public static final class Builder extends JupyterConfigBuilder<Builder> {
         private final URI url;
         private String token = "";
-        private String kernelName = "python3";
-        private Path outputDir;
-        private Duration startupTimeout = Duration.ofSeconds(60);
 
         private Builder(URI url) {
             this.url = url;
@@ -78,24 +75,6 @@ public record RemoteJupyterConfig(
         /** The server's token (default: none). */
         public Builder token(String token) {
             this.token = token;
-            return this;
-        }
-
-        /** The kernelspec name on the server (default {@code python3}). */
-        public Builder kernelName(String kernelName) {
-            this.kernelName = kernelName;
-            return this;
-        }
-
-        /** Where images and HTML are saved on this machine (default: a temp dir deleted at stop). */
-        public Builder outputDir(Path outputDir) {
-            this.outputDir = outputDir;
-            return this;
-        }
-
-        /** Time the kernel may take to start and answer (default 60 s, at least 1 s). */
-        public Builder startupTimeout(Duration startupTimeout) {
-            this.startupTimeout = startupTimeout;
             return this;
         }
 
