@@ -3,6 +3,7 @@ package dev.codebox.bench;
 import dev.codebox.CodeBlock;
 import dev.codebox.jupyter.JupyterCodeExecutor;
 import dev.codebox.jupyter.kernel.LocalJupyterConfig;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.DoubleStream;
 
@@ -75,38 +76,34 @@ final class JupyterBench implements Bench {
      * {@code measured} of them, taken while the JIT was still compiling.
      */
     private static double[] warmUpTheJit(int measured) throws Exception {
-        double[] first = new double[Math.min(measured, JIT_WARMUP_TRIPS)];
         try (JupyterCodeExecutor executor = JupyterCodeExecutor.local(config())) {
-            Programs.check(executor.execute(CodeBlock.python("x = 0")), "");
-            for (int i = 0; i < JIT_WARMUP_TRIPS; i++) {
-                long nanos = Interleaved.time(() -> Programs.check(executor.execute(INCREMENT), ""));
-                if (i < first.length) {
-                    first[i] = nanos / 1e6;
-                }
-            }
+            return Arrays.copyOf(roundTrips(executor, JIT_WARMUP_TRIPS), Math.min(measured, JIT_WARMUP_TRIPS));
         }
-        return first;
     }
 
     /** The same loop as the baseline script, through codebox. */
     private static KernelTimings codebox(int warmup, int iterations, int starts) throws Exception {
         double[] startMillis = new double[starts];
-        double[] tripMillis = new double[iterations];
+        double[] tripMillis = new double[0];
         for (int i = 0; i < starts; i++) {
             try (JupyterCodeExecutor executor = JupyterCodeExecutor.local(config())) {
                 startMillis[i] = Interleaved.time(executor::start) / 1e6;
                 if (i == 0) {
-                    Programs.check(executor.execute(CodeBlock.python("x = 0")), "");
-                    for (int j = 0; j < warmup + iterations; j++) {
-                        long nanos = Interleaved.time(() -> Programs.check(executor.execute(INCREMENT), ""));
-                        if (j >= warmup) {
-                            tripMillis[j - warmup] = nanos / 1e6;
-                        }
-                    }
+                    tripMillis = Arrays.copyOfRange(roundTrips(executor, warmup + iterations), warmup, warmup + iterations);
                 }
             }
         }
         return new KernelTimings(startMillis, tripMillis);
+    }
+
+    /** Sets {@code x = 0}, then times {@code count} round trips of {@code x += 1}, in milliseconds. */
+    private static double[] roundTrips(JupyterCodeExecutor executor, int count) throws Exception {
+        Programs.check(executor.execute(CodeBlock.python("x = 0")), "");
+        double[] millis = new double[count];
+        for (int i = 0; i < count; i++) {
+            millis[i] = Interleaved.time(() -> Programs.check(executor.execute(INCREMENT), "")) / 1e6;
+        }
+        return millis;
     }
 
     private static double[] concat(double[] first, double[] second) {

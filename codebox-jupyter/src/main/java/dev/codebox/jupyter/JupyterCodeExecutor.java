@@ -217,10 +217,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
      */
     @Override
     public void restart() {
-        Run running = current;
-        if (running != null) {
-            running.cancel();
-        }
+        cancelRunning();
         lock.lock();
         try {
             if (kernel != null && failure == null && restartedInPlace()) {
@@ -333,12 +330,17 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         session = null;
     }
 
-    @Override
-    public void stop() {
+    // Before taking the lock, which the running execution holds until it has drained its kernel.
+    private void cancelRunning() {
         Run running = current;
         if (running != null) {
             running.cancel();
         }
+    }
+
+    @Override
+    public void stop() {
+        cancelRunning();
         lock.lock();
         try {
             if (kernel != null) {

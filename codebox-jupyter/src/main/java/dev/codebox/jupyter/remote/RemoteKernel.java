@@ -4,7 +4,6 @@ import dev.codebox.jupyter.session.Kernel;
 import dev.codebox.jupyter.session.KernelFailedException;
 import dev.codebox.jupyter.session.KernelTransport;
 import java.util.Optional;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,8 +55,7 @@ final class RemoteKernel implements Kernel {
     public synchronized boolean restartInPlace() {
         try {
             server.restartKernel(id);
-            WebSocketTransport fresh = new WebSocketTransport();
-            fresh.connected(server.connect(id, UUID.randomUUID().toString(), fresh));
+            WebSocketTransport fresh = WebSocketTransport.open(server, id);
             transport.close();
             transport = fresh;
             return true;

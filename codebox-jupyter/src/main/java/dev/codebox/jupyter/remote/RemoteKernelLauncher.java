@@ -7,7 +7,6 @@ import dev.codebox.jupyter.session.KernelLauncher;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /** Starts kernels on a Jupyter server through its REST API and connects their websocket. */
 public final class RemoteKernelLauncher implements KernelLauncher {
@@ -42,9 +41,9 @@ public final class RemoteKernelLauncher implements KernelLauncher {
         }
         String language = spec.path("spec").path("language").asText("");
         String id = server.startKernel(kernelName);
-        WebSocketTransport transport = new WebSocketTransport();
+        WebSocketTransport transport;
         try {
-            transport.connected(server.connect(id, UUID.randomUUID().toString(), transport));
+            transport = WebSocketTransport.open(server, id);
         } catch (RuntimeException e) {
             try {
                 server.deleteKernel(id);

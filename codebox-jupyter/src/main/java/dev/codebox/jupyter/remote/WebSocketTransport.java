@@ -8,6 +8,7 @@ import dev.codebox.jupyter.protocol.JupyterMessage;
 import dev.codebox.jupyter.session.KernelFailedException;
 import dev.codebox.jupyter.session.KernelTransport;
 import java.net.http.WebSocket;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,8 +31,19 @@ final class WebSocketTransport implements KernelTransport, WebSocket.Listener {
     private volatile WebSocket socket;
     private volatile String failure;
 
-    void connected(WebSocket webSocket) {
-        this.socket = webSocket;
+    private WebSocketTransport() {
+    }
+
+    /**
+     * The channels of kernel {@code kernelId} on {@code server}, over a new websocket of a new
+     * client session.
+     *
+     * @throws dev.codebox.CodeExecutorException when the websocket cannot be opened
+     */
+    static WebSocketTransport open(JupyterServerClient server, String kernelId) {
+        WebSocketTransport transport = new WebSocketTransport();
+        transport.socket = server.connect(kernelId, UUID.randomUUID().toString(), transport);
+        return transport;
     }
 
     /** Why the websocket closed, or {@code null} while it is open. */
