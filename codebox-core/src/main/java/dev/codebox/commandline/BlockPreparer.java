@@ -1,9 +1,7 @@
 package dev.codebox.commandline;
 
 import dev.codebox.CodeBlock;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,8 +18,9 @@ import java.util.regex.Pattern;
  *   <li>{@code pip install} lines (in Python blocks {@code !pip install} and {@code pip install}) get
  *       {@code -qqq} appended unless they already have it;
  *   <li>a first line {@code # filename: NAME} (after an optional {@code #!} line) saves the block under
- *       NAME inside the work dir; a NAME that resolves outside it is refused with
- *       {@code Filename is not in the workspace};
+ *       NAME inside the work dir; a NAME that is absolute or climbs out with {@code ..} is refused
+ *       with {@code Filename is not in the workspace} (as is, when the runner writes it, a NAME
+ *       that leads through a symbolic link);
  *   <li>otherwise the file is {@code tmp_code_<sha256 of the code>.<extension>}.
  * </ul>
  */
@@ -101,7 +100,11 @@ public final class BlockPreparer {
         return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
     }
 
-    /** {@code name} relative to {@code workDir} when it stays inside it, also through symbolic links. */
+    /**
+     * {@code name} relative to {@code workDir} when it stays inside it by its letters (not absolute,
+     * no {@code ..} above the work dir). Symbolic links are not looked at here: the work dir is the
+     * code's to change, so the runner refuses a link when it writes (see {@link Runner#writeFile}).
+     */
     private static Optional<String> insideWorkDir(Path workDir, String name) {
         Path relative;
         try {
@@ -114,19 +117,6 @@ public final class BlockPreparer {
         }
         Path target = workDir.resolve(relative).normalize();
         if (!target.startsWith(workDir) || target.equals(workDir)) {
-            return Optional.empty();
-        }
-        try {
-            Path realRoot = workDir.toRealPath();
-            for (Path p = target; p != null && p.startsWith(workDir); p = p.getParent()) {
-                if (Files.exists(p)) {
-                    if (!p.toRealPath().startsWith(realRoot)) {
-                        return Optional.empty();
-                    }
-                    break;
-                }
-            }
-        } catch (IOException e) {
             return Optional.empty();
         }
         return Optional.of(workDir.relativize(target).toString().replace('\\', '/'));

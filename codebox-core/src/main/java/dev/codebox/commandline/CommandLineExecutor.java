@@ -10,13 +10,7 @@ import dev.codebox.output.OutputSink;
 import dev.codebox.support.StopOnExit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,16 +50,13 @@ public abstract class CommandLineExecutor implements CodeExecutor {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLineExecutor.class);
 
-    private static final FileAttribute<Set<PosixFilePermission>> CODE_FILE_PERMISSIONS =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
-
     private final Duration timeout;
     private final int maxOutputBytes;
     private final boolean deleteCodeFiles;
     private final FunctionModule functions;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final Set<CancellationToken> running = ConcurrentHashMap.newKeySet();
-    private final Map<Path, Integer> codeFilesInUse = new HashMap<>();
+    private final Map<String, Integer> codeFilesInUse = new HashMap<>();
     private Runner runner;
 
     /**
@@ -207,8 +198,8 @@ public abstract class CommandLineExecutor implements CodeExecutor {
         CancellationToken runToken = new CancellationToken();
         running.add(runToken);
         OutputSink sink = new OutputSink(maxOutputBytes, listener);
-        WorkDirSnapshot before = WorkDirSnapshot.take(workDir);
-        List<Path> codeFiles = new ArrayList<>();
+        WorkDirSnapshot before = WorkDirSnapshot.take(runner);
+        List<String> codeFiles = new ArrayList<>();
         int exitCode = 0;
         boolean timedOut = false;
         boolean cancelled = false;
@@ -238,13 +229,17 @@ public abstract class CommandLineExecutor implements CodeExecutor {
                     break;
                 }
                 try {
-                    writeCodeFile(prepared);
-                } catch (IOException e) {
-                    sink.writeLine("could not write the code file " + prepared.file() + ": " + e);
+                    if (!writeCodeFile(runner, prepared)) {
+                        sink.writeLine(BlockPreparer.OUTSIDE_WORKSPACE);
+                        exitCode = 1;
+                        break;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    sink.writeLine("could not write the code file " + prepared.relativeName() + ": " + e.getMessage());
                     exitCode = 1;
                     break;
                 }
-                codeFiles.add(prepared.file());
+                codeFiles.add(prepared.relativeName());
                 RunOutcome outcome = runner.run(launch.command(), sink, timeout, runToken);
                 exitCode = outcome.exitCode();
                 if (outcome.ending() == RunOutcome.Ending.TIMED_OUT) {
@@ -257,57 +252,58 @@ public abstract class CommandLineExecutor implements CodeExecutor {
             }
         } finally {
             running.remove(runToken);
-            releaseCodeFiles(codeFiles);
+            releaseCodeFiles(runner, codeFiles);
         }
         sink.seal();
-        List<Path> outputFiles = new ArrayList<>(before.changedIn(WorkDirSnapshot.take(workDir)));
-        outputFiles.removeAll(codeFiles);
-        return new CodeResult(exitCode, sink.text(), codeFiles, outputFiles, timedOut, cancelled,
+        List<String> changed = before.changedIn(WorkDirSnapshot.take(runner));
+        changed.removeAll(codeFiles);
+        return new CodeResult(exitCode, sink.text(), resolve(workDir, codeFiles), resolve(workDir, changed), timedOut, cancelled,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
+    private static List<Path> resolve(Path workDir, List<String> names) {
+        List<Path> paths = new ArrayList<>(names.size());
+        names.forEach(name -> paths.add(workDir.resolve(name)));
+        return paths;
+    }
+
     /**
-     * Writes atomically, so that a concurrent run of the same file never reads it half written, and
-     * readable by all (as under umask 022), so that a container user other than the owner can run it.
+     * Writes the block's file through the runner (never on the host side of a sandbox), counting
+     * it as in use so that concurrent runs of the same file share it.
+     *
+     * @return false when its name leads out of the work dir through a symbolic link
      */
-    private void writeCodeFile(PreparedBlock block) throws IOException {
-        Path file = block.file();
-        byte[] code = block.code().getBytes(StandardCharsets.UTF_8);
+    private boolean writeCodeFile(Runner runner, PreparedBlock block) throws IOException {
+        String name = block.relativeName();
         synchronized (codeFilesInUse) {
-            codeFilesInUse.merge(file, 1, Integer::sum);
+            codeFilesInUse.merge(name, 1, Integer::sum);
         }
-        // A content-hash name already on disk with the right size holds this very code.
-        if (block.namedByContent() && Files.isRegularFile(file) && Files.size(file) == code.length) {
-            return;
-        }
-        Files.createDirectories(file.getParent());
-        Path temp = Files.createTempFile(file.getParent(), ".codebox-", ".tmp", CODE_FILE_PERMISSIONS);
+        boolean written = false;
         try {
-            // WRITE without TRUNCATE_EXISTING: truncating the new file makes ext4 flush it at rename.
-            Files.write(temp, code, StandardOpenOption.WRITE);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            Files.deleteIfExists(temp);
-            releaseCodeFiles(List.of(file));
-            throw e;
+            written = runner.writeFile(name, block.code().getBytes(StandardCharsets.UTF_8), block.namedByContent());
+            return written;
+        } finally {
+            if (!written) {
+                releaseCodeFiles(runner, List.of(name));
+            }
         }
     }
 
-    private void releaseCodeFiles(List<Path> files) {
-        for (Path file : files) {
-            boolean last;
+    private void releaseCodeFiles(Runner runner, List<String> files) {
+        List<String> unused = new ArrayList<>();
+        for (String file : files) {
             synchronized (codeFilesInUse) {
-                last = codeFilesInUse.merge(file, -1, Integer::sum) <= 0;
-                if (last) {
+                if (codeFilesInUse.merge(file, -1, Integer::sum) <= 0) {
                     codeFilesInUse.remove(file);
+                    unused.add(file);
                 }
             }
-            if (last && deleteCodeFiles) {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    LOG.warn("could not delete code file {}", file, e);
-                }
+        }
+        if (deleteCodeFiles && !unused.isEmpty()) {
+            try {
+                runner.deleteFiles(unused);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("could not delete code files {}: {}", unused, e.toString());
             }
         }
     }

@@ -8,8 +8,8 @@ import dev.codebox.functions.FunctionsSetup;
 import dev.codebox.output.OutputSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,13 +33,15 @@ final class FunctionsInstaller {
     static void install(Runner runner, FunctionModule module, int maxOutputBytes, CancellationToken token) {
         long started = System.nanoTime();
         Path workDir = runner.workDir();
-        Path moduleFile = workDir.resolve(module.fileName());
+        String moduleFile = module.fileName();
         String scriptName = "_codebox_functions_setup_" + UUID.randomUUID().toString().replace("-", "") + ".py";
-        Path script = workDir.resolve(scriptName);
         boolean installed = false;
         try {
-            Files.writeString(moduleFile, module.source(), StandardCharsets.UTF_8);
-            Files.writeString(script, FunctionsSetup.scriptForFile(module), StandardCharsets.UTF_8);
+            if (!runner.writeFile(moduleFile, module.source().getBytes(StandardCharsets.UTF_8), false)
+                    || !runner.writeFile(scriptName, FunctionsSetup.scriptForFile(module).getBytes(StandardCharsets.UTF_8), false)) {
+                throw new CodeExecutorException("cannot write the functions module into " + workDir
+                        + ": " + moduleFile + " is a symbolic link or not a file");
+            }
             Launch launch = runner.launch(Language.PYTHON, scriptName);
             if (launch.isRefused()) {
                 throw new CodeExecutorException("functions could not be set up: " + launch.refusal());
@@ -62,18 +64,15 @@ final class FunctionsInstaller {
         } catch (IOException e) {
             throw new CodeExecutorException("cannot write the functions module into " + workDir + ": " + e, e);
         } finally {
-            deleteQuietly(script);
-            if (!installed) {
-                deleteQuietly(moduleFile);
-            }
+            deleteQuietly(runner, installed ? List.of(scriptName) : List.of(scriptName, moduleFile));
         }
     }
 
-    private static void deleteQuietly(Path file) {
+    private static void deleteQuietly(Runner runner, List<String> files) {
         try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            LOG.warn("could not delete {}", file, e);
+            runner.deleteFiles(files);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not delete {}: {}", files, e.toString());
         }
     }
 }

@@ -2,20 +2,30 @@ package dev.codebox.commandline;
 
 import dev.codebox.CancellationToken;
 import dev.codebox.output.OutputSink;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The one part of a command-line executor that depends on where code runs (a local process group,
- * a container, ...): it runs a command line for a code file and streams its output. Everything else
- * (languages, file names, output cap, joining blocks) is done once by {@link CommandLineExecutor}.
+ * a container, ...): it writes, lists and deletes files in the work dir, and runs a command line for
+ * a code file, streaming its output. Everything else (languages, file names, output cap, joining
+ * blocks) is done once by {@link CommandLineExecutor}.
  *
- * <p>{@link #run} may be called from several threads at once.
+ * <p>Code may change the work dir at any moment, also while the executor writes into it (a
+ * background process can swap a directory for a symbolic link). File operations therefore take
+ * names relative to the work dir and must never resolve them through a symbolic link, or anywhere
+ * code can redirect them outside the work dir: a runner whose code runs on the other side of a
+ * privilege boundary (a container) performs them on that side.
+ *
+ * <p>Every method may be called from several threads at once.
  */
 public interface Runner extends AutoCloseable {
 
-    /** The host directory code files are written to; commands run in it (as the runner sees it). */
+    /** The host directory that holds the work dir's files; commands run in it (as the runner sees it). */
     Path workDir();
 
     /**
@@ -23,6 +33,29 @@ public interface Runner extends AutoCloseable {
      * as {@code language}, or a refusal when this runner cannot run the language.
      */
     Launch launch(Language language, String relativeFile);
+
+    /**
+     * Writes {@code content} to {@code relativeName}, creating missing directories, atomically (a
+     * concurrent reader sees the old or the new file, never half of it), readable by all.
+     *
+     * @param relativeName {@code /} separated, relative, without {@code .} or {@code ..} parts
+     * @param reuseSameSize when true, an existing regular file of the same size is left as it is
+     *     (for names that are the hash of their content)
+     * @return false, and nothing written, when the name leads out of the work dir through a
+     *     symbolic link (or anything else that is not a directory of the work dir)
+     * @throws IOException when writing fails
+     */
+    boolean writeFile(String relativeName, byte[] content, boolean reuseSameSize) throws IOException;
+
+    /** Deletes the named files when they are there, never through a symbolic link. */
+    void deleteFiles(List<String> relativeNames) throws IOException;
+
+    /**
+     * The regular files of the work dir (symbolic links are neither followed nor listed) by relative
+     * name, each with a stamp that changes when the file changes; empty when the work dir holds more
+     * than {@code limit} files.
+     */
+    Optional<Map<String, String>> listFiles(int limit) throws IOException;
 
     /**
      * Runs {@code command} in the work dir, writing standard output and standard error into

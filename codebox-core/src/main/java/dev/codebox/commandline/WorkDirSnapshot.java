@@ -1,60 +1,43 @@
 package dev.codebox.commandline;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The regular files of a work dir with their modification time and size, to tell which files an
- * execution created or changed. Reads at most {@value #MAX_FILES} files; a larger work dir is not
- * tracked (its executions list no output files).
+ * The regular files of a work dir with their stamps (as the {@link Runner} lists them), to tell
+ * which files an execution created or changed. A work dir of more than {@value #MAX_FILES} files
+ * is not tracked (its executions list no output files).
  */
 final class WorkDirSnapshot {
 
     static final int MAX_FILES = 10_000;
+    private static final Logger LOG = LoggerFactory.getLogger(WorkDirSnapshot.class);
 
-    private final Map<Path, String> stamps;
+    private final Map<String, String> stamps;
 
-    private WorkDirSnapshot(Map<Path, String> stamps) {
+    private WorkDirSnapshot(Map<String, String> stamps) {
         this.stamps = stamps;
     }
 
-    static WorkDirSnapshot take(Path workDir) {
-        Map<Path, String> stamps = new HashMap<>();
+    static WorkDirSnapshot take(Runner runner) {
         try {
-            Files.walkFileTree(workDir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile()) {
-                        stamps.put(file, attrs.lastModifiedTime().toMillis() + ":" + attrs.size()
-                                + ":" + attrs.lastModifiedTime().toInstant().getNano());
-                    }
-                    return stamps.size() > MAX_FILES ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
+            Optional<Map<String, String>> files = runner.listFiles(MAX_FILES);
+            return new WorkDirSnapshot(files.orElse(null));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot list the work dir", e);
             return new WorkDirSnapshot(null);
         }
-        return new WorkDirSnapshot(stamps.size() > MAX_FILES ? null : stamps);
     }
 
-    /** Files of {@code later} that are new or changed since this snapshot, sorted. */
-    List<Path> changedIn(WorkDirSnapshot later) {
-        List<Path> changed = new ArrayList<>();
+    /** Names (relative to the work dir) of files of {@code later} that are new or changed since this snapshot, sorted. */
+    List<String> changedIn(WorkDirSnapshot later) {
+        List<String> changed = new ArrayList<>();
         if (stamps == null || later.stamps == null) {
             return changed;
         }

@@ -1,6 +1,7 @@
 package dev.codebox.local;
 
 import dev.codebox.CancellationToken;
+import dev.codebox.commandline.HostWorkDir;
 import dev.codebox.commandline.Language;
 import dev.codebox.commandline.Launch;
 import dev.codebox.commandline.RunOutcome;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -83,6 +85,21 @@ final class LocalProcessRunner implements Runner {
             default:
                 throw new IllegalArgumentException("unhandled language " + language);
         }
+    }
+
+    @Override
+    public boolean writeFile(String relativeName, byte[] content, boolean reuseSameSize) throws IOException {
+        return HostWorkDir.write(workDir, relativeName, content, reuseSameSize);
+    }
+
+    @Override
+    public void deleteFiles(List<String> relativeNames) throws IOException {
+        HostWorkDir.delete(workDir, relativeNames);
+    }
+
+    @Override
+    public Optional<Map<String, String>> listFiles(int limit) throws IOException {
+        return HostWorkDir.list(workDir, limit);
     }
 
     @Override

@@ -8,11 +8,14 @@ import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
 import dev.codebox.CodeResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -234,6 +237,41 @@ public abstract class CodeExecutorConformanceTest {
             assertFalse(result.output().contains("ran"), result.output());
             assertTrue(result.codeFiles().isEmpty());
         }
+    }
+
+    @Test
+    void filenameThroughALinkTheCodeMadeIsRefused() throws Exception {
+        if (!writesCodeFiles()) {
+            return;
+        }
+        Path outside = Files.createTempDirectory("codebox-outside-");
+        try {
+            CodeExecutor executor = executor();
+            CodeResult linked = executor.execute(CodeBlock.python(
+                    "import os\nos.symlink(" + pythonString(outside.toString()) + ", 'link')\n"
+                    + "os.makedirs('real', exist_ok=True)\nos.symlink('real', 'inner')"));
+            assertEquals(0, linked.exitCode(), linked.output());
+            for (String name : List.of("link/x.py", "link/sub/x.py", "inner/x.py")) {
+                CodeResult result = executor.execute(CodeBlock.python("# filename: " + name + "\nprint('ran')"));
+                assertEquals(1, result.exitCode(), name + ": " + result.output());
+                assertTrue(result.output().contains("Filename is not in the workspace"), result.output());
+                assertFalse(result.output().contains("ran"), result.output());
+            }
+            try (Stream<Path> written = Files.list(outside)) {
+                assertEquals(List.of(), written.toList());
+            }
+        } finally {
+            try (Stream<Path> written = Files.list(outside)) {
+                for (Path file : written.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(outside);
+        }
+    }
+
+    private static String pythonString(String text) {
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
     @Test

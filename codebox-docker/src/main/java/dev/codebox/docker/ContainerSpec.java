@@ -36,21 +36,24 @@ final class ContainerSpec {
     private final Optional<String> user;
     private final String socketInContainer;
     private final Optional<String> temporaryWorkDir;
+    private final RunnerSecret secret;
 
     /**
      * @param bindDir the engine-side path of the work dir
      * @param user the user to run as, already resolved
      * @param socketName the runner socket's file name in the work dir
      * @param temporaryWorkDir the work dir when codebox created it, to be deleted with the container
+     * @param secret what the runner and the JVM prove to each other, passed in the environment
      */
     ContainerSpec(DockerExecutorConfig config, String name, String bindDir, Optional<String> user, String socketName,
-            Optional<String> temporaryWorkDir) {
+            Optional<String> temporaryWorkDir, RunnerSecret secret) {
         this.config = config;
         this.name = name;
         this.bindDir = bindDir;
         this.user = user;
         this.socketInContainer = DockerExecutorConfig.CONTAINER_WORK_DIR + "/" + socketName;
         this.temporaryWorkDir = temporaryWorkDir;
+        this.secret = secret;
     }
 
     /** The create command for this container, ready to {@code exec()}. */
@@ -107,6 +110,7 @@ final class ContainerSpec {
         // No __pycache__ dirs in the work dir, where they would show up as output files; overridable.
         env.add("PYTHONDONTWRITEBYTECODE=1");
         config.environment().forEach((key, value) -> env.add(key + "=" + value));
+        env.add(secret.environmentEntry()); // last, so that no configured variable replaces it
         return env;
     }
 

@@ -22,7 +22,10 @@ import java.util.Objects;
  * by {@link DockerEngine#prune} ({@code codebox docker prune}).
  *
  * <p><b>How blocks run.</b> The container's main process is a small Python program, the runner,
- * listening on a Unix socket in the work dir. Each block is one connection: the runner starts the
+ * listening on a Unix socket in the work dir (mode 0600; each connection proves a per-container
+ * secret, and the JVM checks the socket with {@code lstat} before it connects). Code files are
+ * written, deleted and listed by the runner inside the container, never through a path on the
+ * host that code could redirect with a symbolic link. Each block is one connection: the runner starts the
  * interpreter as the leader of a new session, streams its output back and reports its exit code.
  * A timeout or a cancellation kills the whole session inside the container; the container keeps
  * working. Concurrent {@code execute} calls run in parallel. A block killed for exceeding the

@@ -7,14 +7,11 @@ import dev.codebox.commandline.RunOutcome;
 import dev.codebox.commandline.Runner;
 import dev.codebox.output.OutputSink;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,15 +30,15 @@ final class DockerRunner implements Runner {
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerRunner.class);
     private static final long KILL_CONFIRM_MILLIS = 1000;
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "codebox-docker-timer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** How long a file request may take before the runner counts as not answering. */
+    private static final long CONTROL_MILLIS = 30_000;
+    private static final ScheduledExecutorService TIMER = RunnerContainer.TIMER;
 
     private final RunnerContainer container;
     private final DockerExecutorConfig config;
     private final boolean stopOnExit;
+    /** The connection for file requests, opened on first use and again after it broke. */
+    private RunnerChannel control;
 
     DockerRunner(RunnerContainer container, DockerExecutorConfig config) {
         this.container = container;
@@ -86,6 +83,62 @@ final class DockerRunner implements Runner {
     }
 
     @Override
+    public boolean writeFile(String relativeName, byte[] content, boolean reuseSameSize) throws IOException {
+        return control(channel -> channel.write(relativeName, content, reuseSameSize));
+    }
+
+    @Override
+    public void deleteFiles(List<String> relativeNames) throws IOException {
+        control(channel -> {
+            channel.delete(relativeNames);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Map<String, String>> listFiles(int limit) throws IOException {
+        return control(channel -> channel.list(limit));
+    }
+
+    /** A request on the file connection. */
+    private interface ControlRequest<T> {
+        T send(RunnerChannel channel) throws IOException;
+    }
+
+    /**
+     * Sends a file request on the shared connection, one at a time. A connection that broke (the
+     * container was restarted) is replaced once; a request the runner does not answer within
+     * {@value #CONTROL_MILLIS} ms closes the connection.
+     */
+    private synchronized <T> T control(ControlRequest<T> request) throws IOException {
+        container.checkIfSuspect();
+        for (int attempt = 0; ; attempt++) {
+            if (control == null || control.isClosed()) {
+                control = container.connect();
+            }
+            RunnerChannel channel = control;
+            ScheduledFuture<?> late = TIMER.schedule(() -> {
+                container.suspect();
+                channel.close();
+            }, CONTROL_MILLIS, TimeUnit.MILLISECONDS);
+            try {
+                return request.send(channel);
+            } catch (RunnerChannel.ProtocolException e) {
+                channel.close();
+                throw e;
+            } catch (IOException e) {
+                channel.close();
+                if (attempt > 0 || late.isDone()) {
+                    throw e;
+                }
+                LOG.debug("the file connection to the runner broke ({}); opening another", e.toString());
+            } finally {
+                late.cancel(false);
+            }
+        }
+    }
+
+    @Override
     @SuppressWarnings("try") // the cancellation registration is only closed
     public RunOutcome run(List<String> command, OutputSink sink, Duration timeout, CancellationToken token) {
         if (token.isCancelled()) {
@@ -98,12 +151,17 @@ final class DockerRunner implements Runner {
             Runnable stopOnTimeout = () -> stop(channel, stopped, RunOutcome.Ending.TIMED_OUT);
             ScheduledFuture<?> timer = TIMER.schedule(stopOnTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
             try (CancellationToken.Registration onCancel = token.onCancel(() -> stop(channel, stopped, RunOutcome.Ending.CANCELLED))) {
-                RunnerChannel.Exit exit = started ? readOutput(channel, sink) : null;
+                AtomicReference<RunnerChannel.ProtocolException> failure = new AtomicReference<>();
+                RunnerChannel.Exit exit = started ? readOutput(channel, sink, failure) : null;
                 if (stopped.get() == RunOutcome.Ending.CANCELLED) {
                     return RunOutcome.cancelled();
                 }
                 if (stopped.get() == RunOutcome.Ending.TIMED_OUT) {
                     return RunOutcome.timedOut();
+                }
+                if (exit == null && failure.get() != null) {
+                    sink.writeLine("codebox: the block did not finish: the runner broke the protocol: " + failure.get().getMessage());
+                    return RunOutcome.exited(1);
                 }
                 if (exit == null) {
                     sink.writeLine("codebox: the block did not finish: " + container.describeLoss()
@@ -133,26 +191,44 @@ final class DockerRunner implements Runner {
         }
     }
 
-    /** The runner's exit, or {@code null} when the connection ended without one. */
-    private static RunnerChannel.Exit readOutput(RunnerChannel channel, OutputSink sink) {
+    /** The runner's exit, or {@code null} when the connection ended without one (or broke the protocol). */
+    private static RunnerChannel.Exit readOutput(RunnerChannel channel, OutputSink sink,
+            AtomicReference<RunnerChannel.ProtocolException> failure) {
         try {
             return channel.readOutput(sink);
+        } catch (RunnerChannel.ProtocolException e) {
+            LOG.warn("the runner broke the protocol: {}", e.getMessage());
+            failure.set(e);
+            return null;
         } catch (IOException e) {
             LOG.debug("connection to the runner ended: {}", e.toString());
             return null;
         }
     }
 
-    /** Kills the command; drops the connection when the runner does not confirm in time. */
-    private static void stop(RunnerChannel channel, AtomicReference<RunOutcome.Ending> stopped, RunOutcome.Ending why) {
+    /**
+     * Kills the command; drops the connection when the runner does not confirm in time, and then
+     * has the container checked before the next request (it may be paused).
+     */
+    private void stop(RunnerChannel channel, AtomicReference<RunOutcome.Ending> stopped, RunOutcome.Ending why) {
         if (stopped.compareAndSet(null, why)) {
             channel.kill();
-            TIMER.schedule(channel::close, KILL_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
+            TIMER.schedule(() -> {
+                if (!channel.isClosed()) {
+                    container.suspect();
+                    channel.close();
+                }
+            }, KILL_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (control != null) {
+                control.close();
+            }
+        }
         if (!stopOnExit && shutdownInProgress()) {
             LOG.info("leaving container {} running at exit (stopContainerOnExit is off)", container.name());
             return;

@@ -13,9 +13,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +36,13 @@ final class RunnerContainer implements AutoCloseable {
     private static final long POLL_MILLIS = 3;
     private static final long INSPECT_EVERY_MILLIS = 100;
     private static final int LOG_LINES = 40;
+    /** How long the runner may take to say hello on a new connection. */
+    private static final long HANDSHAKE_MILLIS = 5000;
+    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "codebox-docker-timer");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final DockerClient client;
     private final DockerExecutorConfig config;
@@ -41,11 +51,16 @@ final class RunnerContainer implements AutoCloseable {
     private final boolean ownsWorkDir;
     private final Path socket;
     private final ContainerSpec spec;
+    private final RunnerSecret secret;
+    /** The socket's owner when the runner first proved itself; a socket of another owner is refused. */
+    private volatile Optional<Integer> socketOwner;
+    /** Set when the runner stopped answering in the middle of a conversation: check the container before talking. */
+    private volatile boolean suspect;
     private volatile String containerId;
     private volatile Map<String, String> interpreters = Map.of();
 
     private RunnerContainer(DockerClient client, DockerExecutorConfig config, String name, Path workDir,
-            boolean ownsWorkDir, Path socket, ContainerSpec spec) {
+            boolean ownsWorkDir, Path socket, ContainerSpec spec, RunnerSecret secret, Optional<Integer> socketOwner) {
         this.client = client;
         this.config = config;
         this.name = name;
@@ -53,6 +68,8 @@ final class RunnerContainer implements AutoCloseable {
         this.ownsWorkDir = ownsWorkDir;
         this.socket = socket;
         this.spec = spec;
+        this.secret = secret;
+        this.socketOwner = socketOwner;
     }
 
     /**
@@ -82,9 +99,11 @@ final class RunnerContainer implements AutoCloseable {
             if (config.containerName().isPresent()) {
                 removeIfPresent(client, name); // a generated name is new
             }
+            RunnerSecret secret = RunnerSecret.generate();
             container = new RunnerContainer(client, config, name, workDir, ownsWorkDir, socket,
                     new ContainerSpec(config, name, bindDir, user, socketName,
-                            ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty()));
+                            ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty(), secret),
+                    secret, Optional.empty());
             container.createAndStart();
             return container;
         } catch (RuntimeException e) {
@@ -124,22 +143,71 @@ final class RunnerContainer implements AutoCloseable {
     }
 
     /**
-     * A new connection to the runner. When the runner does not answer, the container is started
-     * again (it was stopped or killed) or created again (it was removed), and the connection retried.
+     * A new, authenticated connection to the runner. When nobody listens on the socket, the
+     * container is started again (it was stopped or killed) or created again (it was removed), and
+     * the connection retried.
      *
-     * @throws CodeExecutorException when the container cannot be brought back
+     * @throws CodeExecutorException when the container cannot be brought back, is paused, or the
+     *     socket is no longer the runner's (replaced by the code: it is never followed)
      */
     RunnerChannel connect() {
+        checkIfSuspect();
         try {
-            return RunnerChannel.open(socket);
+            return open();
+        } catch (RunnerChannel.UntrustedSocketException e) {
+            throw new CodeExecutorException("refusing to connect to the runner of container " + name + ": "
+                    + e.getMessage(), e);
+        } catch (RunnerChannel.ProtocolException e) {
+            suspect = true;
+            checkAnswering();
+            throw new CodeExecutorException("the runner in container " + name + " does not answer as it should: "
+                    + e.getMessage(), e);
         } catch (IOException e) {
             return recover(e);
         }
     }
 
+    /** Marks the runner as suspect: it stopped answering mid-conversation (paused, or dying). */
+    void suspect() {
+        suspect = true;
+    }
+
+    /**
+     * When the runner stopped answering earlier, checks the container first: throws when it is
+     * paused, so that no request waits on a frozen runner.
+     */
+    void checkIfSuspect() {
+        if (suspect) {
+            checkAnswering();
+        }
+    }
+
+    /** Throws when the container is paused; clears the suspicion when it runs. */
+    private void checkAnswering() {
+        Optional<InspectContainerResponse.ContainerState> state;
+        try {
+            state = state();
+        } catch (RuntimeException e) {
+            throw new CodeExecutorException("the Docker engine at " + DockerEngine.host() + " does not answer: "
+                    + DockerEngine.rootMessage(e), e);
+        }
+        if (state.isPresent() && Boolean.TRUE.equals(state.get().getPaused())) {
+            throw new CodeExecutorException("container " + name + " is paused; unpause it (docker unpause " + name + ")");
+        }
+        suspect = false;
+    }
+
+    private RunnerChannel open() throws IOException {
+        RunnerChannel channel = RunnerChannel.open(socket, secret, socketOwner, HANDSHAKE_MILLIS, TIMER);
+        if (socketOwner.isEmpty()) {
+            socketOwner = Optional.of(RunnerChannel.checkSocket(socket, Optional.empty()));
+        }
+        return channel;
+    }
+
     private synchronized RunnerChannel recover(IOException cause) {
         try {
-            return RunnerChannel.open(socket); // another thread recovered it meanwhile
+            return open(); // another thread recovered it meanwhile
         } catch (IOException e) {
             LOG.debug("the runner does not answer: {}", e.toString());
         }
@@ -159,7 +227,7 @@ final class RunnerContainer implements AutoCloseable {
                 client.startContainerCmd(containerId).exec();
                 awaitRunner();
             }
-            return RunnerChannel.open(socket);
+            return open();
         } catch (IOException e) {
             throw new CodeExecutorException("the runner in container " + name + " does not answer after a restart: " + e, e);
         } catch (RuntimeException e) {
@@ -227,17 +295,22 @@ final class RunnerContainer implements AutoCloseable {
     private void awaitRunner() {
         long deadline = System.nanoTime() + config.startTimeout().toNanos();
         long nextInspect = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(INSPECT_EVERY_MILLIS);
+        IOException lastError = null;
         while (true) {
-            try (RunnerChannel channel = RunnerChannel.open(socket)) {
+            try (RunnerChannel channel = open()) {
                 interpreters = channel.probe();
                 return;
+            } catch (RunnerChannel.UntrustedSocketException e) {
+                throw new CodeExecutorException("refusing to connect to the runner of container " + name + ": "
+                        + e.getMessage(), e);
             } catch (IOException notYet) {
+                lastError = notYet;
                 LOG.trace("runner not ready: {}", notYet.toString());
             }
             long now = System.nanoTime();
             if (now > deadline) {
                 throw new CodeExecutorException("the runner in container " + name + " did not come up within "
-                        + config.startTimeout().toSeconds() + " s; container logs:\n" + logs());
+                        + config.startTimeout().toSeconds() + " s (last attempt: " + lastError + "); container logs:\n" + logs());
             }
             if (now > nextInspect) {
                 nextInspect = now + TimeUnit.MILLISECONDS.toNanos(INSPECT_EVERY_MILLIS);
@@ -318,9 +391,11 @@ final class RunnerContainer implements AutoCloseable {
         }
     }
 
+    /** A given work dir; the directories codebox creates for it are its owner's only (0700). */
     private static Path createWorkDir(Path dir) {
         try {
-            return Files.createDirectories(dir.toAbsolutePath()).toRealPath();
+            return Files.createDirectories(dir.toAbsolutePath(), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------"))).toRealPath();
         } catch (IOException e) {
             throw new CodeExecutorException("cannot create the work dir " + dir + ": " + e, e);
         }

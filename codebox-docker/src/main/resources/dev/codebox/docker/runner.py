@@ -1,27 +1,59 @@
 # codebox's resident runner: the main process of a codebox Docker container.
 #
-# It listens on a Unix domain socket (argv[1], in the bind-mounted work dir) and serves each
-# connection in a thread of its own, so blocks may run concurrently. A connection sends one JSON
-# line, then may send a byte (any byte, or end of stream) to kill the running command:
-#   {"op": "probe"}                    -> frame P: JSON {name: path} of the interpreters installed
-#   {"op": "run", "argv": [...]}       -> frames O (output bytes) ..., then X (exit code, oom flag)
-# Frames are: 1 type byte, 4 byte big-endian length, payload. X's payload is a signed 4 byte exit
-# code and one byte that is 1 when the container's cgroup recorded an OOM kill while the command ran.
-# Each command is the leader of a new session, so killing the session kills its whole tree.
+# It listens on a Unix domain socket (argv[1], in the work dir, mode 0600) and serves each
+# connection in a thread of its own, so blocks may run concurrently.
+#
+# Frames from the runner: 1 type byte, 4 byte big-endian length, payload.
+#   H  hello, sent first on every connection: JSON {"protocol": 1, "proof": HEX}
+#   R  the reply to a request: JSON
+#   O  output bytes of a running command (at most 64 KiB)
+#   X  the command's end: a signed 4 byte exit code and one byte, 1 when the container's cgroup
+#      recorded an OOM kill while the command ran
+# Requests are JSON lines. The first must be {"op": "auth", "proof": HEX}; a wrong one ends the
+# connection. The proofs are HMAC-SHA256 of "codebox-runner" and "codebox-client" keyed with the
+# secret in CODEBOX_RUNNER_SECRET, so neither side sends the secret and the JVM can tell the runner
+# from any other socket a path may lead to.
+#   {"op": "probe"}                           -> R {name: path} of the interpreters installed
+#   {"op": "write", "path", "data", "reuse"}  -> R {"ok": true} | {"outside": true} | {"error": ...}
+#   {"op": "delete", "paths": [...]}          -> R {}
+#   {"op": "list", "limit": N}                -> R {"files": {name: stamp} or null when more than N}
+#   {"op": "run", "argv": [...]}              -> O ..., then X; the connection then only takes one
+#                                                byte (or its end), which kills the running command
+# Paths are relative to the work dir and are resolved one directory at a time, never through a
+# symbolic link: code running in the container may swap a directory for a link at any moment.
+import base64
+import errno
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import signal
-import socket
 import socketserver
 import struct
 import subprocess
 import sys
 import threading
 
+PROTOCOL = 1
 LINGER = 0.1  # output may stay open this long after the command exited before its session is killed
 DRAIN = 1.0   # how long to wait for the end of output once the session was killed
+MAX_REQUEST = 48 << 20  # a request line (a code file in base64) may be this long at most
+MAX_REPLY = 12 << 20    # a listing larger than this is reported as untracked
 OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+SECRET = os.environ.pop("CODEBOX_RUNNER_SECRET", "").encode()
+WORK_DIR = None
+
+
+def proof(role):
+    return hmac.new(SECRET, role, hashlib.sha256).hexdigest()
+
+
+class Outside(Exception):
+    """A path that leaves the work dir, or leads through something that is not a directory."""
 
 
 def oom_kills():
@@ -61,17 +93,167 @@ def kill_session(sid):
             pass
 
 
+def split(path):
+    parts = path.split("/")
+    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise Outside()
+    return parts[:-1], parts[-1]
+
+
+def open_dir(parts, create):
+    """A descriptor of the work dir's subdirectory parts, opened without following any link."""
+    fd = os.open(WORK_DIR, DIR_FLAGS)
+    try:
+        for part in parts:
+            if create:
+                try:
+                    os.mkdir(part, 0o777, dir_fd=fd)
+                except FileExistsError:
+                    pass
+            try:
+                child = os.open(part, DIR_FLAGS, dir_fd=fd)
+            except OSError as e:
+                if e.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise Outside()
+                raise
+            os.close(fd)
+            fd = child
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def write_file(path, data, reuse):
+    parents, name = split(path)
+    fd = open_dir(parents, True)
+    try:
+        try:
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            if reuse and (st.st_mode & 0o170000) == 0o100000 and st.st_size == len(data):
+                return
+        except FileNotFoundError:
+            pass
+        temp = ".codebox-%s.tmp" % secrets.token_hex(8)
+        out = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=fd)
+        try:
+            os.fchmod(out, 0o644)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(out, view):]
+        finally:
+            os.close(out)
+        try:
+            # rename replaces a link at the name itself; it never follows it.
+            os.rename(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
+        except OSError:
+            os.unlink(temp, dir_fd=fd)
+            raise
+    finally:
+        os.close(fd)
+
+
+def delete_files(paths):
+    for path in paths:
+        try:
+            parents, name = split(path)
+            fd = open_dir(parents, False)
+        except (Outside, OSError):
+            continue
+        try:
+            os.unlink(name, dir_fd=fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+class TooMany(Exception):
+    pass
+
+
+def list_files(limit):
+    files = {}
+
+    def walk(fd, prefix):
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        child = os.open(entry.name, DIR_FLAGS, dir_fd=fd)
+                        try:
+                            walk(child, prefix + entry.name + "/")
+                        finally:
+                            os.close(child)
+                    elif entry.is_file(follow_symlinks=False):
+                        st = entry.stat(follow_symlinks=False)
+                        files[prefix + entry.name] = "%d:%d" % (st.st_mtime_ns, st.st_size)
+                        if len(files) > limit:
+                            raise TooMany()
+                except OSError:
+                    pass  # gone meanwhile, or not readable
+
+    fd = os.open(WORK_DIR, DIR_FLAGS)
+    try:
+        walk(fd, "")
+    except TooMany:
+        return None
+    finally:
+        os.close(fd)
+    return files
+
+
 class Connection(socketserver.BaseRequestHandler):
 
     def handle(self):
         self.lock = threading.Lock()
         self.stream = self.request.makefile("rb")
-        request = json.loads(self.stream.readline() or b"{}")
-        if request.get("op") == "probe":
+        self.send(b"H", json.dumps({"protocol": PROTOCOL, "proof": proof(b"codebox-runner")}).encode())
+        auth = self.read_request()
+        if auth is None or auth.get("op") != "auth" or not hmac.compare_digest(str(auth.get("proof")), proof(b"codebox-client")):
+            return
+        while True:
+            request = self.read_request()
+            if request is None:
+                return
+            op = request.get("op")
+            if op == "run":
+                self.run(request["argv"])
+                return
+            try:
+                reply = self.answer(op, request)
+            except Outside:
+                reply = {"outside": True}
+            except OSError as e:
+                reply = {"error": "%s: %s" % (request.get("path", op), e.strerror or e)}
+            self.send(b"R", json.dumps(reply).encode())
+
+    def answer(self, op, request):
+        if op == "probe":
             found = {name: shutil.which(name) for name in ("python3", "python", "bash", "sh", "pwsh", "powershell")}
-            self.send(b"P", json.dumps({k: v for k, v in found.items() if v}).encode())
-        elif request.get("op") == "run":
-            self.run(request["argv"])
+            return {k: v for k, v in found.items() if v}
+        if op == "write":
+            write_file(request["path"], base64.b64decode(request["data"]), bool(request.get("reuse")))
+            return {"ok": True}
+        if op == "delete":
+            delete_files(request["paths"])
+            return {}
+        if op == "list":
+            files = list_files(int(request["limit"]))
+            if files is not None and sum(len(k) + len(v) + 8 for k, v in files.items()) > MAX_REPLY:
+                files = None
+            return {"files": files}
+        return {"error": "unknown op %r" % op}
+
+    def read_request(self):
+        line = self.stream.readline(MAX_REQUEST)
+        if not line.endswith(b"\n"):
+            return None  # the end of the connection, or a request over the limit
+        try:
+            request = json.loads(line)
+        except ValueError:
+            return None
+        return request if isinstance(request, dict) else None
 
     def send(self, kind, payload):
         with self.lock:
@@ -133,15 +315,22 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
 
 def main():
+    global WORK_DIR
     path = sys.argv[1]
+    WORK_DIR = os.path.dirname(path)
+    if not SECRET:
+        sys.exit("codebox: CODEBOX_RUNNER_SECRET is not set")
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server = Server(path, Connection)
-    # The JVM may run as another user than the container; the work dir's permissions guard the socket.
-    os.chmod(path, 0o666)
+    # Only the container's user (and root) may connect; the socket is born that way, not chmod-ed later.
+    umask = os.umask(0o177)
+    try:
+        server = Server(path, Connection)
+    finally:
+        os.umask(umask)
     try:
         server.serve_forever()
     finally:
