@@ -4,6 +4,10 @@ import dev.codebox.commandline.Settings;
 import dev.codebox.output.OutputSink;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -33,6 +37,18 @@ public final class CommonOptions {
     @Option(names = "--json", description = "Print one JSON object with the result instead of the output as it comes.")
     boolean json;
 
+    @Option(names = "--env", paramLabel = "NAME=VALUE",
+            description = "Set an environment variable for the code (repeatable; -e local and -e docker).")
+    List<String> environment = new ArrayList<>();
+
+    @Option(names = "--keep-code-files", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Keep the code files in the work dir after the run (default: deleted; --no-keep-code-files).")
+    boolean keepCodeFiles;
+
+    @Option(names = "--restart-between-blocks",
+            description = "Give each block a fresh executor state: restart the kernel or container (local: no state to reset) before every block but the first.")
+    boolean restartBetweenBlocks;
+
     /** The executor name, lower case. */
     public String executor() {
         return executor.toLowerCase(java.util.Locale.ROOT);
@@ -58,5 +74,27 @@ public final class CommonOptions {
 
     public boolean json() {
         return json;
+    }
+
+    /** Whether code files are deleted after the run. */
+    public boolean deleteCodeFiles() {
+        return !keepCodeFiles;
+    }
+
+    public boolean restartBetweenBlocks() {
+        return restartBetweenBlocks;
+    }
+
+    /** The {@code --env} variables in order; checked. */
+    public Map<String, String> environment() {
+        Map<String, String> variables = new LinkedHashMap<>();
+        for (String entry : environment) {
+            int equals = entry.indexOf('=');
+            if (equals <= 0) {
+                throw new UsageException("invalid --env '" + entry + "': expected NAME=VALUE");
+            }
+            variables.put(entry.substring(0, equals), entry.substring(equals + 1));
+        }
+        return variables;
     }
 }

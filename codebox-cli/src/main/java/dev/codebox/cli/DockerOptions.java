@@ -57,6 +57,25 @@ public final class DockerOptions {
     @Option(names = "--gpus", paramLabel = "all|N", description = "Give the container all GPUs or N of them (needs a GPU runtime).")
     String gpus;
 
+    @Option(names = "--init-command", paramLabel = "CMD",
+            description = "Shell command run once in /workspace when the container starts; start fails if it fails.")
+    String initCommand;
+
+    @Option(names = "--extra-host", paramLabel = "NAME:IP", description = "Add an /etc/hosts entry to the container (repeatable).")
+    List<String> extraHosts = new ArrayList<>();
+
+    @Option(names = "--bind-dir", paramLabel = "DIR",
+            description = "The engine-side path of the work dir, when codebox itself runs in a container (Docker-out-of-Docker).")
+    java.nio.file.Path bindDir;
+
+    @Option(names = "--container-name", paramLabel = "NAME",
+            description = "Name of the container (default: codebox-exec-<uuid>); a container of that name is replaced.")
+    String containerName;
+
+    @Option(names = "--no-auto-remove",
+            description = "Only stop the container at the end instead of removing it (for inspection; 'codebox docker prune' removes it).")
+    boolean noAutoRemove;
+
     /** The image of the docker executor: the option's value, else $CODEBOX_DOCKER_IMAGE, else the default. */
     public String image() {
         if (image != null) {
@@ -97,8 +116,21 @@ public final class DockerOptions {
                 .memoryBytes(memoryBytes())
                 .cpus(cpus)
                 .pidsLimit(pids)
-                .readOnlyRootFs(readOnly);
+                .readOnlyRootFs(readOnly)
+                .autoRemove(!noAutoRemove)
+                .deleteCodeFiles(common.deleteCodeFiles())
+                .environment(common.environment());
         common.workDir().ifPresent(config::workDir);
+        Optional.ofNullable(initCommand).ifPresent(config::initCommand);
+        Optional.ofNullable(bindDir).ifPresent(config::bindDir);
+        Optional.ofNullable(containerName).ifPresent(config::containerName);
+        for (String host : extraHosts) {
+            int colon = host.indexOf(':');
+            if (colon <= 0 || colon == host.length() - 1) {
+                throw new UsageException("invalid --extra-host '" + host + "': expected NAME:IP");
+            }
+            config.extraHost(host.substring(0, colon), host.substring(colon + 1));
+        }
         Optional.ofNullable(user).ifPresent(config::user);
         volumes().forEach(config::extraVolume);
         gpus().ifPresent(config::gpus);

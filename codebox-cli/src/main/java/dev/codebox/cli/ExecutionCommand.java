@@ -4,6 +4,7 @@ import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
 import dev.codebox.CodeResult;
+import dev.codebox.OutputListener;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.local.LocalCommandLineExecutor;
 import dev.codebox.local.LocalExecutorConfig;
@@ -50,7 +51,8 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     @Override
     public final Integer call() {
         List<CodeBlock> blocks = blocks();
-        CodeExecutor executor = createExecutor();
+        FunctionModule module = functions.module();
+        CodeExecutor executor = createExecutor(module);
         CancellationToken token = new CancellationToken();
         CountDownLatch finished = new CountDownLatch(1);
         AtomicInteger status = new AtomicInteger(CodeResult.EXIT_CANCELLED);
@@ -71,15 +73,17 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
         Runtime.getRuntime().addShutdownHook(onSignal);
         try {
             OutputStream stdout = new FileOutputStream(FileDescriptor.out);
-            CodeResult result = executor.execute(blocks, token, common.json() ? dev.codebox.OutputListener.NONE
-                    : (bytes, offset, length) -> {
-                        try {
-                            stdout.write(bytes, offset, length);
-                            stdout.flush();
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
+            OutputListener listener = common.json() ? OutputListener.NONE : (bytes, offset, length) -> {
+                try {
+                    stdout.write(bytes, offset, length);
+                    stdout.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+            CodeResult result = common.restartBetweenBlocks() && blocks.size() > 1
+                    ? BlockByBlock.run(executor, blocks, token, listener)
+                    : executor.execute(blocks, token, listener);
             if (common.json()) {
                 System.out.println(JsonResult.toJson(result));
                 System.out.flush();
@@ -88,19 +92,20 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
             return result.exitCode();
         } finally {
             executor.close();
-            jupyter.removeUnusedOutputDir();
+            jupyter.removeUnusedOutputDir(module);
             finished.countDown();
         }
     }
 
-    private CodeExecutor createExecutor() {
-        FunctionModule module = functions.module();
+    private CodeExecutor createExecutor(FunctionModule module) {
         switch (common.executor()) {
             case "local":
                 LocalExecutorConfig.Builder config = LocalExecutorConfig.builder()
                         .timeout(common.timeout())
                         .maxOutputBytes(common.maxOutputBytes())
-                        .functions(module);
+                        .functions(module)
+                        .deleteCodeFiles(common.deleteCodeFiles())
+                        .environment(common.environment());
                 common.workDir().ifPresent(config::workDir);
                 common.python().ifPresent(config::python);
                 return new LocalCommandLineExecutor(config.build());
@@ -108,6 +113,9 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
                 return docker.create(common, module);
             case "jupyter":
             case "docker-jupyter":
+                if (!common.environment().isEmpty()) {
+                    throw new UsageException("--env is for -e local and -e docker; a kernel's environment comes from its kernelspec or server");
+                }
                 return jupyter.create(common, module);
             default:
                 throw new UsageException("unknown executor '" + common.executor()

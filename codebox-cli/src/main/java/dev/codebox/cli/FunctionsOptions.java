@@ -2,10 +2,12 @@ package dev.codebox.cli;
 
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.FunctionsFile;
+import dev.codebox.support.Executables;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Options that give generated code a functions module (a picocli mixin of exec and run). */
@@ -50,12 +52,29 @@ public final class FunctionsOptions {
      */
     static FunctionModule module(Path file, List<String> requirements, String moduleName) {
         FunctionsFile functions;
+        String source = ExecutionCommand.read(file.toString());
         try {
-            functions = FunctionsFile.parse(ExecutionCommand.read(file.toString()), requirements);
+            // Python's own parser, when there is one, gives the line of a syntax error; the outline cannot.
+            Optional<Path> python = syntaxChecker();
+            if (python.isPresent()) {
+                FunctionsFile.checkSyntax(source, file.toString(), python.get());
+            }
+            functions = FunctionsFile.parse(source, requirements);
         } catch (IllegalArgumentException e) {
             throw new UsageException(file + ": " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new UsageException("cannot check " + file + ": " + e.getMessage());
         }
         return new FunctionModule(moduleName, functions.functions());
+    }
+
+    /** $CODEBOX_PYTHON, else python3 on PATH: the interpreter whose parser checks a functions file. */
+    private static Optional<Path> syntaxChecker() {
+        String configured = System.getenv("CODEBOX_PYTHON");
+        if (configured != null && !configured.isBlank()) {
+            return Optional.of(Path.of(configured));
+        }
+        return Executables.onPath("python3");
     }
 
     /** pip runs in the work dir, so a requirement naming a local file or directory must not be relative. */

@@ -7,11 +7,13 @@ import dev.codebox.jupyter.JupyterConfigBuilder;
 import dev.codebox.jupyter.docker.DockerJupyterConfig;
 import dev.codebox.jupyter.kernel.LocalJupyterConfig;
 import dev.codebox.jupyter.remote.RemoteJupyterConfig;
+import dev.codebox.local.TempDirs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import picocli.CommandLine.Model.CommandSpec;
@@ -96,6 +98,9 @@ public final class JupyterOptions {
         String image = command.findOption(DockerOptions.IMAGE_OPTION).getValue();
         return JupyterCodeExecutor.docker(configured(DockerJupyterConfig.builder(), common, functions)
                 .image(image == null ? DockerJupyterConfig.DEFAULT_IMAGE : image)
+                .memory(command.findOption("--memory").getValue())
+                .cpus(command.findOption("--cpus").<Double>getValue())
+                .pidsLimit(command.findOption("--pids").<Long>getValue())
                 .build());
     }
 
@@ -119,17 +124,22 @@ public final class JupyterOptions {
         return generatedOutputDir;
     }
 
-    /** Deletes the made-up output dir when the code saved nothing in it, so runs without plots leave no trace. */
-    void removeUnusedOutputDir() {
+    /**
+     * Deletes the made-up output dir when the code saved nothing in it but what codebox put there
+     * (the functions module the kernel wrote, Python's cache of it), so runs without plots leave no
+     * trace. Nothing in it is followed: a link is removed as a link.
+     */
+    void removeUnusedOutputDir(FunctionModule functions) {
         if (generatedOutputDir == null) {
             return;
         }
+        Set<String> ours = functions.isEmpty() ? Set.of() : Set.of(functions.fileName(), "__pycache__");
         try (Stream<Path> entries = Files.list(generatedOutputDir)) {
-            if (entries.findAny().isEmpty()) {
-                Files.delete(generatedOutputDir);
+            if (entries.allMatch(entry -> ours.contains(entry.getFileName().toString()))) {
+                TempDirs.deleteRecursively(generatedOutputDir);
             }
         } catch (IOException e) {
-            // Not created (the executor failed to start) or not empty: nothing to remove.
+            // Not created (the executor failed to start): nothing to remove.
         }
     }
 

@@ -47,6 +47,15 @@ class FunctionsCliTest {
     }
 
     @Test
+    void aSyntaxErrorIsReportedWithItsLine() throws Exception {
+        Files.writeString(dir.resolve("broken.py"), "import os\n\ndef broken(:\n    pass\n");
+        CliProcess cli = CliProcess.run(dir, "", "functions", "broken.py");
+        assertEquals(2, cli.exitCode(), cli.stderr());
+        assertTrue(cli.stderr().contains("broken.py: line 3: SyntaxError"), cli.stderr());
+        assertEquals(1, cli.stderr().lines().count(), cli.stderr());
+    }
+
+    @Test
     void functionsPrintsThePromptText() throws Exception {
         CliProcess cli = CliProcess.run(dir, "", "functions", "tools.py");
         assertEquals(0, cli.exitCode(), cli.stderr());

@@ -74,6 +74,39 @@ class JupyterCliTest {
         assertEquals(before, outputDirsIn(temp), "an unused output dir was left in " + temp);
     }
 
+    @Test
+    void functionsWithoutAWorkDirLeaveNoOutputDir() throws Exception {
+        Files.writeString(dir.resolve("tools.py"), "def double(x: int) -> int:\n    return 2 * x\n");
+        Files.writeString(dir.resolve("reply.md"), "```python\nfrom functions import double\nprint(double(21))\n```\n");
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        Set<Path> before = outputDirsIn(temp);
+        CliProcess cli = CliProcess.run(dir, "", "run", "-e", "jupyter", "--functions", "tools.py", "reply.md");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertEquals("42\n", cli.stdout());
+        assertEquals(before, outputDirsIn(temp), "the output dir holding only functions.py was left in " + temp);
+    }
+
+    @Test
+    void anOutputDirThatCannotBeCreatedIsAOneLineError() throws Exception {
+        Files.writeString(dir.resolve("file"), "");
+        CliProcess cli = CliProcess.run(dir, "print(1)", "exec", "-e", "jupyter", "-l", "python",
+                "--output-dir", dir.resolve("file/sub").toString(), "-");
+        assertEquals(3, cli.exitCode(), cli.stderr());
+        assertEquals(1, cli.stderr().lines().count(), cli.stderr());
+        assertTrue(cli.stderr().contains("cannot create the output dir"), cli.stderr());
+    }
+
+    @Test
+    void aKernelThatDiesStillGivesJsonWithTheOutputBefore() throws Exception {
+        CliProcess cli = CliProcess.run(dir, "import os\nprint('before', flush=True)\nos._exit(3)", "exec", "-e", "jupyter",
+                "-l", "python", "--json", "--output-dir", dir.toString(), "-");
+        assertEquals(1, cli.exitCode(), cli.stderr());
+        JsonNode result = JSON.readTree(cli.stdout());
+        String output = result.get("output").asText();
+        assertTrue(output.startsWith("before\n"), output);
+        assertTrue(output.contains("restart() starts a fresh kernel"), output);
+    }
+
     private static Set<Path> outputDirsIn(Path temp) throws Exception {
         try (Stream<Path> entries = Files.list(temp)) {
             return entries.filter(p -> p.getFileName().toString().startsWith("codebox-jupyter-")).collect(Collectors.toSet());

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  *       {@code unknown language X};
  *   <li>{@code pip install} lines (in Python blocks {@code !pip install} and {@code pip install}) get
  *       {@code -qqq} appended unless they already have it;
- *   <li>a first line {@code # filename: NAME} (after an optional {@code #!} line) saves the block under
+ *   <li>a first line {@code # filename: NAME}, or (as AG2 reads it) a comment holding only a file name
+ *       with a code extension such as {@code # test.py} (after an optional {@code #!} line), saves the block under
  *       NAME inside the work dir; a NAME that is absolute or climbs out with {@code ..} is refused
  *       with {@code Filename is not in the workspace} (as is, when the runner writes it, a NAME
  *       that leads through a symbolic link);
@@ -32,7 +33,10 @@ public final class BlockPreparer {
     private static final Pattern FILENAME = Pattern.compile(
             "^\\s*#\\s*filename:\\s*(\\S.*?)\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern SHELL_PIP = Pattern.compile("^(\\s*pip3? install\\b.*?)\\s*$", Pattern.MULTILINE);
-    private static final Pattern PYTHON_PIP = Pattern.compile("^(\\s*!?\\s*pip3? install\\b.*?)\\s*$", Pattern.MULTILINE);
+    private static final Pattern PYTHON_PIP = Pattern.compile("^(\\s*[!%]?\\s*pip3? install\\b.*?)\\s*$", Pattern.MULTILINE);
+    /** AG2's other convention: a first line that is a comment holding only a file name, {@code # test.py}. */
+    private static final Pattern BARE_FILENAME = Pattern.compile(
+            "^\\s*#\\s*([\\w./-]*\\w\\.(?:py|sh|bash|ps1|js|html|css))\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern QUIET = Pattern.compile("(^|\\s)-qqq(\\s|$)");
 
     private BlockPreparer() {
@@ -62,7 +66,7 @@ public final class BlockPreparer {
         if (language.isEmpty()) {
             return Preparation.refused("unknown language " + block.language());
         }
-        String code = silencePip(block.code(), language.get());
+        String code = language.get().isExecuted() ? silencePip(block.code(), language.get()) : block.code();
         Optional<String> requested = requestedFileName(code);
         String relativeName;
         if (requested.isPresent()) {
@@ -78,8 +82,11 @@ public final class BlockPreparer {
                 requested.isEmpty()));
     }
 
-    /** Appends {@code -qqq} to {@code pip install} lines that do not have it. */
-    static String silencePip(String code, Language language) {
+    /**
+     * Appends {@code -qqq} to {@code pip install} lines that do not have it: in Python code also
+     * {@code !pip install} and {@code %pip install} (the forms notebooks and kernels use).
+     */
+    public static String silencePip(String code, Language language) {
         Pattern pattern = language == Language.PYTHON ? PYTHON_PIP : SHELL_PIP;
         Matcher matcher = pattern.matcher(code);
         StringBuilder result = new StringBuilder();
@@ -97,7 +104,11 @@ public final class BlockPreparer {
         String[] lines = code.split("\\R", 3);
         int index = lines.length > 1 && lines[0].startsWith("#!") ? 1 : 0;
         Matcher matcher = FILENAME.matcher(lines[index]);
-        return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
+        if (matcher.matches()) {
+            return Optional.of(matcher.group(1));
+        }
+        Matcher bare = BARE_FILENAME.matcher(lines[index]);
+        return bare.matches() ? Optional.of(bare.group(1)) : Optional.empty();
     }
 
     /**

@@ -222,6 +222,10 @@ public abstract class CommandLineExecutor implements CodeExecutor {
                     break;
                 }
                 PreparedBlock prepared = preparation.block();
+                if (!prepared.language().isExecuted()) {
+                    exitCode = save(runner, prepared, sink);
+                    continue;
+                }
                 Launch launch = runner.launch(prepared.language(), prepared.relativeName());
                 if (launch.isRefused()) {
                     sink.writeLine(launch.refusal());
@@ -259,6 +263,25 @@ public abstract class CommandLineExecutor implements CodeExecutor {
         changed.removeAll(codeFiles);
         return new CodeResult(exitCode, sink.text(), resolve(workDir, codeFiles), resolve(workDir, changed), timedOut, cancelled,
                 Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /**
+     * Saves a block of a language that is not run (AG2's execution policy): the file stays in the
+     * work dir and is listed among the output files.
+     */
+    private static int save(Runner runner, PreparedBlock block, OutputSink sink) {
+        try {
+            if (!runner.writeFile(block.relativeName(), block.code().getBytes(StandardCharsets.UTF_8), block.namedByContent())) {
+                sink.writeLine(BlockPreparer.OUTSIDE_WORKSPACE);
+                return 1;
+            }
+        } catch (IOException | RuntimeException e) {
+            sink.writeLine("could not save " + block.relativeName() + ": " + e.getMessage());
+            return 1;
+        }
+        sink.writeLine("Code saved to " + block.relativeName() + " (" + block.language().canonicalName()
+                + " blocks are saved, not run)");
+        return 0;
     }
 
     private static List<Path> resolve(Path workDir, List<String> names) {

@@ -1,9 +1,14 @@
 package dev.codebox.functions;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Python file read as a set of functions, so that the module written from them behaves like the
@@ -16,8 +21,65 @@ import java.util.Objects;
  */
 public record FunctionsFile(List<PythonFunction> functions) {
 
+    private static final String CHECK_SYNTAX = readResource("check_syntax.py");
+
     public FunctionsFile {
         functions = List.copyOf(functions);
+    }
+
+    private static final long SYNTAX_CHECK_SECONDS = 20;
+
+    /**
+     * Parses {@code source} with {@code python}'s own parser ({@code ast.parse}; nothing runs), so
+     * that a file Python would refuse is refused here with Python's message and line instead of
+     * being read as a file without functions.
+     *
+     * @param fileName the name shown in the message
+     * @throws IllegalArgumentException when the source has a syntax error: {@code line N: SyntaxError: ...}
+     * @throws IllegalStateException when the interpreter cannot be run or does not answer in time
+     */
+    public static void checkSyntax(String source, String fileName, Path python) {
+        Process process;
+        try {
+            process = new ProcessBuilder(python.toString(), "-c", CHECK_SYNTAX, fileName)
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + python + " to check " + fileName + ": " + e.getMessage(), e);
+        }
+        try {
+            try (var in = process.getOutputStream()) {
+                in.write(source.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // the parser exited early; its output says why
+            }
+            String output = new String(process.getInputStream().readNBytes(64 * 1024), StandardCharsets.UTF_8).strip();
+            if (!process.waitFor(SYNTAX_CHECK_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(python + " did not check " + fileName + " within " + SYNTAX_CHECK_SECONDS + " s");
+            }
+            if (process.exitValue() != 0) {
+                int tab = output.indexOf('\t');
+                throw new IllegalArgumentException(tab > 0 ? "line " + output.substring(0, tab) + ": " + output.substring(tab + 1)
+                        : "Python cannot parse it: " + output);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + python + "'s check of " + fileName + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking " + fileName, e);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private static String readResource(String name) {
+        try (var in = FunctionsFile.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from codebox-core's jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name + " from codebox-core's jar", e);
+        }
     }
 
     /**

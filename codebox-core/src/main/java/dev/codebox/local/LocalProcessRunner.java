@@ -8,9 +8,13 @@ import dev.codebox.commandline.RunOutcome;
 import dev.codebox.commandline.Runner;
 import dev.codebox.output.OutputSink;
 import dev.codebox.support.ProcessSessions;
+import dev.codebox.support.Watchdog;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,12 +57,16 @@ final class LocalProcessRunner implements Runner {
     private final Interpreters interpreters;
     private final ProcessLauncher launcher;
     private final Set<Long> sessions = ConcurrentHashMap.newKeySet();
+    /** Kills the sessions and removes an owned work dir when this JVM dies without closing the runner. */
+    private final Watchdog watchdog;
 
     LocalProcessRunner(Path workDir, boolean ownsWorkDir, Map<String, String> environment, Interpreters interpreters) {
         this.workDir = workDir;
         this.ownsWorkDir = ownsWorkDir;
         this.interpreters = interpreters;
         this.launcher = new ProcessLauncher(workDir, environment, interpreters.setsid(), interpreters.posixShell());
+        this.watchdog = Watchdog.start(interpreters.setsid(), interpreters.posixShell(),
+                ownsWorkDir ? List.of(workDir) : List.of());
     }
 
     @Override
@@ -89,6 +97,10 @@ final class LocalProcessRunner implements Runner {
 
     @Override
     public boolean writeFile(String relativeName, byte[] content, boolean reuseSameSize) throws IOException {
+        if (!Files.isDirectory(workDir, LinkOption.NOFOLLOW_LINKS)) {
+            // Code deleted the work dir: the executor's next block runs in a new one of the same name.
+            Files.createDirectories(workDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
         return HostWorkDir.write(workDir, relativeName, content, reuseSameSize);
     }
 
@@ -117,6 +129,7 @@ final class LocalProcessRunner implements Runner {
         }
         long session = process.pid();
         sessions.add(session);
+        watchdog.watch(session);
         Future<?> pump = pumps.get(pumps.size() - 1);
         try (CancellationToken.Registration onCancel = token.onCancel(() -> killTree(process))) {
             boolean exited = waitFor(process, timeout);
@@ -218,6 +231,7 @@ final class LocalProcessRunner implements Runner {
     private void pruneSessions() {
         if (sessions.size() > PRUNE_THRESHOLD && ProcessSessions.supported()) {
             sessions.retainAll(ProcessSessions.live(sessions));
+            watchdog.reset(sessions);
         }
     }
 
@@ -228,6 +242,7 @@ final class LocalProcessRunner implements Runner {
             ProcessSessions.kill(sessions);
         }
         sessions.clear();
+        watchdog.close();
         if (ownsWorkDir) {
             TempDirs.deleteRecursively(workDir);
         }

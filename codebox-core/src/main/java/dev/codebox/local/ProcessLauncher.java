@@ -37,10 +37,14 @@ final class ProcessLauncher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessLauncher.class);
     private static final File DEV_NULL = new File("/dev/null");
-    /** Reads the argv (a count, then one argument per line) and becomes it, with stdin /dev/null. */
-    private static final String STANDBY_SCRIPT = "IFS= read -r n || exit 0; set --; "
+    /**
+     * Reads the argv (a count, then one argument per line) and becomes it, with stdin /dev/null, in
+     * the work dir named by {@code $1}: entered by name at hand-over, so that a work dir that code
+     * deleted and the executor created again is the one the block runs in.
+     */
+    private static final String STANDBY_SCRIPT = "dir=$1; IFS= read -r n || exit 0; set --; "
             + "while [ \"$n\" -gt 0 ]; do IFS= read -r a || exit 0; set -- \"$@\" \"$a\"; n=$((n - 1)); done; "
-            + "exec \"$@\" </dev/null";
+            + "cd \"$dir\" || exit 127; exec \"$@\" </dev/null";
     private static final long CLOSE_WAIT_MILLIS = 1000;
     private static final ExecutorService REFILLS = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "codebox-standby-process");
@@ -70,7 +74,7 @@ final class ProcessLauncher implements AutoCloseable {
         this.sessionPrefix = setsid.map(path -> List.of(path, "--wait")).orElse(List.of());
         if (sh.isPresent()) {
             List<String> command = new ArrayList<>(sessionPrefix);
-            command.addAll(List.of(sh.get(), "-c", STANDBY_SCRIPT, "codebox-block"));
+            command.addAll(List.of(sh.get(), "-c", STANDBY_SCRIPT, "codebox-block", workDir.toString()));
             this.standbyCommand = List.copyOf(command);
             synchronized (this) {
                 refilling = REFILLS.submit(this::refill);

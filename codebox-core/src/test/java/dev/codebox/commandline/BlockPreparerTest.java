@@ -21,6 +21,7 @@ class BlockPreparerTest {
         assertEquals("  pip3 install a b -qqq", BlockPreparer.silencePip("  pip3 install a b", Language.SH));
         assertEquals("!pip install pandas -qqq\nimport pandas", BlockPreparer.silencePip("!pip install pandas\nimport pandas", Language.PYTHON));
         assertEquals("!pip install x", BlockPreparer.silencePip("!pip install x", Language.SH), "shells have no !pip");
+        assertEquals("%pip install x -qqq", BlockPreparer.silencePip("%pip install x", Language.PYTHON));
         assertEquals("# pip install x is a comment", BlockPreparer.silencePip("# pip install x is a comment", Language.SH));
     }
 
@@ -31,6 +32,11 @@ class BlockPreparerTest {
         assertEquals(Optional.of("c.py"), BlockPreparer.requestedFileName("#FileName:   c.py  "));
         assertEquals(Optional.empty(), BlockPreparer.requestedFileName("# compute things\nprint(1)"));
         assertEquals(Optional.empty(), BlockPreparer.requestedFileName("print(1)\n# filename: late.py"));
+        assertEquals(Optional.of("test.py"), BlockPreparer.requestedFileName("# test.py\nprint(1)"));
+        assertEquals(Optional.of("web/page.html"), BlockPreparer.requestedFileName("#!/x\n#  web/page.html  \n"));
+        assertEquals(Optional.empty(), BlockPreparer.requestedFileName("# v1.0\nprint(1)"));
+        assertEquals(Optional.empty(), BlockPreparer.requestedFileName("# see notes.txt\nprint(1)"));
+        assertEquals(Optional.empty(), BlockPreparer.requestedFileName("# compute x.py\nprint(1)"));
     }
 
     @Test

@@ -270,6 +270,25 @@ public abstract class CodeExecutorConformanceTest {
         }
     }
 
+    @Test
+    void javascriptAndHtmlBlocksAreSavedNotRun() {
+        if (!writesCodeFiles()) {
+            return;
+        }
+        CodeResult result = executor().execute(List.of(
+                new CodeBlock("javascript", "console.log('must not run')"),
+                new CodeBlock("html", "<p>hi</p>"),
+                CodeBlock.python("import glob\nprint(len(glob.glob('tmp_code_*.js')), len(glob.glob('tmp_code_*.html')))")));
+        assertEquals(0, result.exitCode(), result.output());
+        assertFalse(result.output().contains("must not run"), result.output());
+        assertTrue(result.output().matches("(?s).*Code saved to tmp_code_[0-9a-f]{64}\\.js \\(javascript blocks are saved, not run\\).*"),
+                result.output());
+        assertTrue(result.output().matches("(?s).*Code saved to tmp_code_[0-9a-f]{64}\\.html \\(html blocks.*"), result.output());
+        assertTrue(result.output().contains("\n1 1\n"), result.output());
+        assertTrue(result.outputFiles().stream().anyMatch(file -> file.toString().endsWith(".js")), result.outputFiles().toString());
+        assertTrue(result.outputFiles().stream().anyMatch(file -> file.toString().endsWith(".html")), result.outputFiles().toString());
+    }
+
     private static String pythonString(String text) {
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }

@@ -102,4 +102,16 @@ class FunctionModuleTest {
         assertEquals("functions could not be set up (exit code 127): not found", other.getMessage());
         FunctionsSetup.check(0, "");
     }
+
+    @Test
+    void pythonsOwnParserReportsSyntaxErrorsWithTheirLine() {
+        java.nio.file.Path python = dev.codebox.local.TestPython.path();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FunctionsFile.checkSyntax("import os\n\ndef broken(:\n    pass\n", "tools.py", python));
+        assertTrue(e.getMessage().startsWith("line 3: SyntaxError: "), e.getMessage());
+        FunctionsFile.checkSyntax("def fine(x):\n    return x\n", "tools.py", python);
+        IllegalStateException missing = assertThrows(IllegalStateException.class,
+                () -> FunctionsFile.checkSyntax("x = 1", "tools.py", java.nio.file.Path.of("/nonexistent/python3")));
+        assertTrue(missing.getMessage().contains("cannot run /nonexistent/python3"), missing.getMessage());
+    }
 }

@@ -36,6 +36,21 @@ class LocalCommandLineExecutorTest {
     }
 
     @Test
+    void aWorkDirDeletedByCodeIsCreatedAgainForTheNextBlock() {
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().build())) {
+        executor.start();
+        Path workDir = executor.workDir();
+        CodeResult deleted = executor.execute(CodeBlock.python("import os, shutil\nshutil.rmtree(os.getcwd())"));
+        assertEquals(0, deleted.exitCode(), deleted.output());
+        for (int i = 0; i < 3; i++) {
+            CodeResult next = executor.execute(CodeBlock.python("import os\nprint(os.getcwd())"));
+            assertEquals(0, next.exitCode(), next.output());
+            assertEquals(workDir + "\n", next.output());
+        }
+        }
+    }
+
+    @Test
     void timeoutKillsTheWholeTreeEvenWhenADescendantKeepsStdoutOpen() throws Exception {
         String marker = Processes.uniqueSleep();
         try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().timeout(Duration.ofSeconds(2)).build())) {

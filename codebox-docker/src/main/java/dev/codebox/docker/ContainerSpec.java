@@ -4,7 +4,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
@@ -119,27 +118,12 @@ final class ContainerSpec {
         binds.add(new Bind(bindDir, new Volume(DockerExecutorConfig.CONTAINER_WORK_DIR), AccessMode.rw));
         config.extraVolumes().forEach(volume -> binds.add(new Bind(volume.hostPath().toString(),
                 new Volume(volume.containerPath()), volume.readOnly() ? AccessMode.ro : AccessMode.rw)));
-        HostConfig host = HostConfig.newHostConfig()
+        HostConfig host = new ContainerLimits(config.memoryBytes(), config.cpus(), config.pidsLimit(),
+                config.noNewPrivileges(), config.dropCapabilities()).applyTo(HostConfig.newHostConfig())
                 .withBinds(binds)
-                .withInit(true)
                 .withAutoRemove(false) // codebox removes it, after reading the logs of a failed start
                 .withNetworkMode(config.network())
                 .withReadonlyRootfs(config.readOnlyRootFs());
-        if (config.memoryBytes() > 0) {
-            host.withMemory(config.memoryBytes()).withMemorySwap(config.memoryBytes());
-        }
-        if (config.cpus() > 0) {
-            host.withNanoCPUs(Math.round(config.cpus() * 1e9));
-        }
-        if (config.pidsLimit() > 0) {
-            host.withPidsLimit(config.pidsLimit());
-        }
-        if (config.noNewPrivileges()) {
-            host.withSecurityOpts(List.of("no-new-privileges"));
-        }
-        if (config.dropCapabilities()) {
-            host.withCapDrop(Capability.ALL);
-        }
         if (config.readOnlyRootFs()) {
             host.withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,mode=1777"));
         }

@@ -36,6 +36,8 @@ final class RunnerContainer implements AutoCloseable {
     private static final long POLL_MILLIS = 3;
     private static final long INSPECT_EVERY_MILLIS = 100;
     private static final int LOG_LINES = 40;
+    /** How long a container that lost its runner may take to show as stopped or removed. */
+    private static final long SETTLE_MILLIS = 2000;
     /** How long the runner may take to say hello on a new connection. */
     private static final long HANDSHAKE_MILLIS = 5000;
     static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -248,10 +250,21 @@ final class RunnerContainer implements AutoCloseable {
         }
     }
 
-    /** Why a connection to the runner ended without an exit: the container's state in words. */
+    /**
+     * Why a connection to the runner ended without an exit: the container's state in words. The
+     * connection drops a moment before the engine records a kill or a removal, so a container that
+     * still looks running is asked again for up to {@value #SETTLE_MILLIS} ms.
+     */
     String describeLoss() {
         try {
-            return state().map(state -> "container " + name + " " + describe(state))
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
+            Optional<InspectContainerResponse.ContainerState> state = state();
+            while (state.isPresent() && Boolean.TRUE.equals(state.get().getRunning())
+                    && !Boolean.TRUE.equals(state.get().getPaused()) && System.nanoTime() < deadline) {
+                sleep(20);
+                state = state();
+            }
+            return state.map(found -> "container " + name + " " + describe(found))
                     .orElse("container " + name + " was removed");
         } catch (RuntimeException e) {
             return "the Docker engine does not answer (" + DockerEngine.rootMessage(e) + ")";

@@ -112,11 +112,25 @@ class DockerFaultTest {
         CodeResult result = runWhile(LONG_BLOCK, () -> client.killContainerCmd(executor.containerId()).exec());
         assertEquals(1, result.exitCode(), result.output());
         assertTrue(result.output().startsWith("started\n"), result.output());
-        assertTrue(result.output().contains("codebox: the block did not finish: container " + executor.containerName()),
-                result.output());
+        assertTrue(result.output().contains("codebox: the block did not finish: container " + executor.containerName()
+                + " stopped with exit code 137"), result.output());
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 10_000);
         CodeResult after = executor.execute(CodeBlock.python("print('back')"));
         assertEquals("back\n", after.output());
+    }
+
+    @Test
+    void containerRemovedWhileABlockRunsSaysSoAndIsCreatedAgain() throws Exception {
+        started(Duration.ofSeconds(30));
+        DockerClient client = TestEngine.client();
+        CodeResult result = runWhile(LONG_BLOCK,
+                () -> client.removeContainerCmd(executor.containerId()).withForce(true).exec());
+        assertEquals(1, result.exitCode(), result.output());
+        // rm -f kills first: the engine may still show the stopped container when codebox asks.
+        String prefix = "codebox: the block did not finish: container " + executor.containerName();
+        assertTrue(result.output().contains(prefix + " was removed")
+                || result.output().contains(prefix + " stopped with exit code 137"), result.output());
+        assertEquals("back\n", executor.execute(CodeBlock.python("print('back')")).output());
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.codebox.CodeExecutor;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.OutputListener;
+import dev.codebox.commandline.BlockPreparer;
 import dev.codebox.commandline.Language;
 import dev.codebox.commandline.Settings;
 import dev.codebox.functions.FunctionModule;
@@ -25,7 +26,6 @@ import dev.codebox.local.TempDirs;
 import dev.codebox.output.OutputSink;
 import dev.codebox.support.StopOnExit;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,11 +53,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Timeouts and cancellation</b> interrupt the kernel and return exit code 124 or 125 with the
  * output produced so far and a last line {@code Timeout} or {@code Cancelled}; the kernel keeps its
- * state. Code that ignores interrupts keeps the kernel busy and delays the next execution.
+ * state. A kernel still busy a second after the interrupt (code that ignores it) is restarted, or
+ * stopped so that the next execution starts a new one: its state is lost, and a line before
+ * {@code Timeout} says so; nothing of the interrupted block runs later.
  *
- * <p><b>Failures.</b> A kernel that cannot start, dies or loses its connection makes
- * {@code start()} and {@code execute} throw {@link CodeExecutorException}; the executor then stays
- * failed until {@link #restart()} starts a fresh kernel.
+ * <p><b>Failures.</b> A kernel that cannot start makes {@code start()} and {@code execute} throw
+ * {@link CodeExecutorException}. A kernel that dies or loses its connection during an execution
+ * ends it with exit code 1, the output produced so far and a last line
+ * {@code codebox: the ... kernel ...; restart() starts a fresh kernel}; later executions throw
+ * {@link CodeExecutorException} until {@link #restart()} starts a fresh kernel.
  *
  * <p><b>Functions.</b> With a non-empty {@link FunctionModule} (see the configurations), each new
  * Python kernel writes the module into its working directory, pip-installs the requirements with the
@@ -170,7 +174,9 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         if (kernel != null) {
             return;
         }
-        Path dir = configuredOutputDir.map(JupyterCodeExecutor::createDirectories).orElseGet(TempDirs::create);
+        // A kernel replaced after an ignored interrupt keeps the output dir of the one before.
+        Path dir = outputDir != null ? outputDir
+                : configuredOutputDir.map(JupyterCodeExecutor::createDirectories).orElseGet(TempDirs::create);
         try {
             Kernel started = launcher.launch(dir);
             try {
@@ -184,6 +190,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
             launcher.close();
             if (configuredOutputDir.isEmpty()) {
                 TempDirs.deleteRecursively(dir);
+                outputDir = null;
             }
             throw e instanceof CodeExecutorException ? e
                     : new CodeExecutorException("cannot start " + launcher.describe() + ": " + e.getMessage(), e);
@@ -282,7 +289,17 @@ public final class JupyterCodeExecutor implements CodeExecutor {
                     exitCode = 1;
                     continue;
                 }
-                Outcome outcome = executeBlock(block, run, collector);
+                Outcome outcome;
+                try {
+                    outcome = executeBlock(block, run, collector);
+                } catch (KernelFailedException died) {
+                    // The code (or the machine) killed the kernel: a result with what came before, not an exception.
+                    sink.writeLine("codebox: " + died.getMessage());
+                    return result(1, sink, collector.files(), false, false, started);
+                }
+                if (outcome.ending() != Outcome.Ending.FINISHED && session.isStuck()) {
+                    replaceStuckKernelLocked(sink);
+                }
                 switch (outcome.ending()) {
                     case TIMED_OUT -> {
                         sink.writeLine("Timeout");
@@ -308,13 +325,37 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         long deadline = System.nanoTime() + timeout.toNanos();
         run.executing = true;
         try {
-            return session.execute(block.code(), deadline, () -> run.cancelled, collector);
+            // As AG2 does: pip in a Python kernel (!pip, %pip) installs quietly.
+            String code = Language.canonicalName(kernel.language()).equals("python")
+                    ? BlockPreparer.silencePip(block.code(), Language.PYTHON) : block.code();
+            return session.execute(code, deadline, () -> run.cancelled, collector);
         } catch (KernelFailedException e) {
             failLocked(e.getMessage());
             throw new KernelFailedException(e.getMessage() + "; restart() starts a fresh kernel", e);
         } finally {
             run.executing = false;
         }
+    }
+
+    /**
+     * The interrupted block is still running a second after the interrupt: the kernel would run
+     * every later request only after it (and the block may still change files, or kill the kernel),
+     * so the kernel is restarted, in place on a Jupyter server that answers, else stopped so that
+     * the next block starts a new one in the same output dir. Either way its state is lost, and
+     * the output says so.
+     */
+    private void replaceStuckKernelLocked(OutputSink sink) {
+        String why = "codebox: the kernel did not stop within a second of the interrupt";
+        if (!session.isUnreachable() && restartedInPlace()) {
+            sink.writeLine(why + "; it was restarted, and its state (variables, imports) is lost");
+            return;
+        }
+        LOG.warn("{}: the kernel ignored the interrupt; stopping it", launcher.describe());
+        launcher.close(); // first, so that a frozen server's container goes at once
+        kernel.close();
+        kernel = null;
+        session = null;
+        sink.writeLine(why + "; it was stopped, and the next block starts a new one: its state (variables, imports) is lost");
     }
 
     private boolean runs(String language, String tag) {
@@ -375,7 +416,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         try {
             return Files.createDirectories(dir).toRealPath();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the output dir " + dir, e);
+            throw new CodeExecutorException("cannot create the output dir " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -389,7 +430,11 @@ public final class JupyterCodeExecutor implements CodeExecutor {
             cancelled = true;
             Kernel running = kernel;
             if (executing && running != null) {
-                running.interrupt();
+                try {
+                    running.interrupt();
+                } catch (RuntimeException e) {
+                    LOG.warn("interrupting the kernel failed: {}", e.getMessage());
+                }
             }
         }
     }

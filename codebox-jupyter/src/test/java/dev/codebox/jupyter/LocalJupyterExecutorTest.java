@@ -55,6 +55,41 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void aBlockThatIgnoresTheInterruptNeverRunsLaterAndTheKernelIsReplaced(@TempDir Path dir) throws Exception {
+        JupyterCodeExecutor jupyter = executor = JupyterCodeExecutor.local(
+                TestKernels.python().timeout(Duration.ofSeconds(1)).outputDir(dir).build());
+        assertEquals(0, jupyter.execute(CodeBlock.python("kept = 1")).exitCode());
+        long t0 = System.nanoTime();
+        CodeResult timedOut = jupyter.execute(CodeBlock.python("import signal, time\n"
+                + "signal.signal(signal.SIGINT, signal.SIG_IGN)\nprint('ignoring', flush=True)\n"
+                + "time.sleep(4)\nopen('late.txt', 'w').write('ran after its timeout')"));
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(CodeResult.EXIT_TIMEOUT, timedOut.exitCode(), timedOut.output());
+        assertTrue(timedOut.output().startsWith("ignoring\n"), timedOut.output());
+        assertTrue(timedOut.output().contains("the kernel did not stop within a second of the interrupt"), timedOut.output());
+        assertTrue(timedOut.output().contains("its state (variables, imports) is lost"), timedOut.output());
+        assertTrue(timedOut.output().endsWith("Timeout\n"), timedOut.output());
+        assertTrue(millis < 5000, "returned after " + millis + " ms");
+
+        CodeResult next = jupyter.execute(CodeBlock.python("print('kept' in globals())"));
+        assertEquals("False\n", next.output());
+        Thread.sleep(5000);
+        assertFalse(Files.exists(dir.resolve("late.txt")), "the timed-out block went on running");
+    }
+
+    @Test
+    void pipInstallLinesAreMadeQuietAsAg2Does(@TempDir Path bin) throws Exception {
+        Path pip = bin.resolve("pip");
+        Files.writeString(pip, "#!/bin/sh\necho \"pip got: $*\"\n");
+        pip.toFile().setExecutable(true);
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(30));
+        assertEquals(0, jupyter.execute(CodeBlock.python(
+                "import os\nos.environ['PATH'] = '" + bin + ":' + os.environ['PATH']")).exitCode());
+        CodeResult result = jupyter.execute(CodeBlock.python("!pip install foo\n!pip install -qqq bar"));
+        assertEquals("pip got: install foo -qqq\npip got: install -qqq bar\n", result.output());
+    }
+
+    @Test
     void hugeStreamMessagesAreCappedNotRefused() {
         CodeResult result = executor(Duration.ofSeconds(60)).execute(CodeBlock.python(
                 "import sys\nsys.stdout.write('x' * 30_000_000)\nsys.stdout.flush()\nprint('\\nend')"));
@@ -246,10 +281,12 @@ class LocalJupyterExecutorTest {
     void kernelDeathIsAClearErrorAndRestartBringsAFreshKernel() {
         JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(30));
         jupyter.execute(CodeBlock.python("x = 1"));
-        CodeExecutorException died = assertThrows(CodeExecutorException.class,
-                () -> jupyter.execute(CodeBlock.python("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")));
-        assertTrue(died.getMessage().contains("exited with code"), died.getMessage());
-        assertTrue(died.getMessage().contains("restart()"), died.getMessage());
+        CodeResult died = jupyter.execute(CodeBlock.python(
+                "import os, signal\nprint('before', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)"));
+        assertEquals(1, died.exitCode(), died.output());
+        assertTrue(died.output().startsWith("before\n"), died.output());
+        assertTrue(died.output().contains("exited with code"), died.output());
+        assertTrue(died.output().trim().endsWith("restart() starts a fresh kernel"), died.output());
         CodeExecutorException still = assertThrows(CodeExecutorException.class,
                 () -> jupyter.execute(CodeBlock.python("print(1)")));
         assertTrue(still.getMessage().contains("restart()"), still.getMessage());

@@ -1,6 +1,8 @@
 package dev.codebox.jupyter.docker;
 
 import dev.codebox.commandline.Settings;
+import dev.codebox.docker.ByteSize;
+import dev.codebox.docker.DockerExecutorConfig;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.jupyter.JupyterConfigBuilder;
 import dev.codebox.output.OutputSink;
@@ -24,7 +26,14 @@ import java.util.Optional;
  *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution;
  *   <li>{@code functions}: {@link FunctionModule#none()}; when not empty, the kernel writes the module
  *       into its working directory at each start, its requirements are pip-installed with the kernel's Python in the container
- *       ({@code python -m pip install}) and imports it, before any block runs.
+ *       ({@code python -m pip install}) and imports it, before any block runs;
+ *   <li>{@code memoryBytes}: 1 GiB (swap included; 0 for no limit), {@code cpus}: 1.0 (0 for no
+ *       limit), {@code pidsLimit}: 256 (0 for no limit), {@code dropCapabilities}: true (every
+ *       capability dropped: no raw sockets, no {@code mknod}), {@code noNewPrivileges}: true: the
+ *       same hardened defaults as the Docker command-line executor. The container always runs with
+ *       an init process that reaps orphans. Its network is the engine's default bridge, because the
+ *       server's port is published on 127.0.0.1; the kernel can therefore reach the network (and the
+ *       host's listeners on the bridge's gateway address).
  * </ul>
  */
 public record DockerJupyterConfig(
@@ -34,14 +43,19 @@ public record DockerJupyterConfig(
         Duration timeout,
         Duration startupTimeout,
         int maxOutputBytes,
-        FunctionModule functions) {
+        FunctionModule functions,
+        long memoryBytes,
+        double cpus,
+        long pidsLimit,
+        boolean dropCapabilities,
+        boolean noNewPrivileges) {
 
     /** The default image, built by scripts/setup-env.sh. */
     public static final String DEFAULT_IMAGE = "codebox/jupyter:3";
 
     /**
      * @throws IllegalArgumentException when the image or kernel name is blank, a timeout under one
-     *     second or maxOutputBytes under {@link OutputSink#MIN_MAX_BYTES}
+     *     second, maxOutputBytes under {@link OutputSink#MIN_MAX_BYTES}, or a negative limit
      */
     public DockerJupyterConfig {
         if (Objects.requireNonNull(image, "image").isBlank()) {
@@ -55,6 +69,9 @@ public record DockerJupyterConfig(
         Settings.requireTimeout(startupTimeout);
         Settings.requireMaxOutputBytes(maxOutputBytes);
         Objects.requireNonNull(functions, "functions");
+        if (memoryBytes < 0 || cpus < 0 || pidsLimit < 0) {
+            throw new IllegalArgumentException("memoryBytes, cpus and pidsLimit must not be negative (0 means no limit)");
+        }
     }
 
     /** The configuration with every default. */
@@ -70,6 +87,11 @@ public record DockerJupyterConfig(
     /** Builds a {@link DockerJupyterConfig}; values are checked by {@link #build()}. */
     public static final class Builder extends JupyterConfigBuilder<Builder> {
         private String image = DEFAULT_IMAGE;
+        private long memoryBytes = DockerExecutorConfig.DEFAULT_MEMORY_BYTES;
+        private double cpus = DockerExecutorConfig.DEFAULT_CPUS;
+        private long pidsLimit = DockerExecutorConfig.DEFAULT_PIDS_LIMIT;
+        private boolean dropCapabilities = true;
+        private boolean noNewPrivileges = true;
 
         private Builder() {
         }
@@ -80,10 +102,40 @@ public record DockerJupyterConfig(
             return this;
         }
 
+        /** The memory limit, swap included, e.g. {@code "512m"}, {@code "2g"}; {@code "0"} for none (default 1 GiB). */
+        public Builder memory(String size) {
+            this.memoryBytes = size.trim().equals("0") ? 0 : ByteSize.parse(size);
+            return this;
+        }
+
+        /** How many CPUs the container may use (default 1.0; 0 for no limit). */
+        public Builder cpus(double cpus) {
+            this.cpus = cpus;
+            return this;
+        }
+
+        /** How many processes the container may hold (default 256; 0 for no limit). */
+        public Builder pidsLimit(long pidsLimit) {
+            this.pidsLimit = pidsLimit;
+            return this;
+        }
+
+        /** Whether every capability is dropped (default true). */
+        public Builder dropCapabilities(boolean dropCapabilities) {
+            this.dropCapabilities = dropCapabilities;
+            return this;
+        }
+
+        /** Whether the container runs with {@code no-new-privileges} (default true). */
+        public Builder noNewPrivileges(boolean noNewPrivileges) {
+            this.noNewPrivileges = noNewPrivileges;
+            return this;
+        }
+
         /** @throws IllegalArgumentException when a value is out of range */
         public DockerJupyterConfig build() {
             return new DockerJupyterConfig(image, kernelName, Optional.ofNullable(outputDir), timeout, startupTimeout,
-                    maxOutputBytes, functions);
+                    maxOutputBytes, functions, memoryBytes, cpus, pidsLimit, dropCapabilities, noNewPrivileges);
         }
     }
 }

@@ -22,7 +22,7 @@ public final class DockerJupyterLauncher implements KernelLauncher {
     @Override
     public synchronized Kernel launch(Path outputDir) {
         if (server == null) {
-            server = DockerJupyterServer.start(config.image(), outputDir, config.startupTimeout());
+            server = DockerJupyterServer.start(config, outputDir);
         }
         return new RemoteKernelLauncher(new JupyterServerClient(server.url(), server.token()), config.kernelName())
                 .launch(outputDir);

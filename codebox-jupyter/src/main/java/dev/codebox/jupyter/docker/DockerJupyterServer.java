@@ -11,6 +11,7 @@ import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
 import dev.codebox.CodeExecutorException;
+import dev.codebox.docker.ContainerLimits;
 import dev.codebox.docker.DockerEngine;
 import dev.codebox.jupyter.remote.JupyterServerClient;
 import java.io.IOException;
@@ -50,12 +51,15 @@ public final class DockerJupyterServer implements AutoCloseable {
     }
 
     /**
-     * Starts a server from {@code image} serving {@code bindDir} and waits until it answers.
+     * Starts a server from the configuration's image, with its limits and hardening, serving
+     * {@code bindDir}, and waits until it answers. The token reaches the server in its environment
+     * ({@code JUPYTER_TOKEN}), never on a command line.
      *
      * @throws CodeExecutorException when the engine is unreachable, the image is missing, or the
      *     server does not answer within {@code startupTimeout} (the container is removed then)
      */
-    public static DockerJupyterServer start(String image, Path bindDir, Duration startupTimeout) {
+    public static DockerJupyterServer start(DockerJupyterConfig config, Path bindDir) {
+        String image = config.image();
         DockerClient docker = DockerEngine.connect();
         String containerId = null;
         try {
@@ -63,20 +67,21 @@ public final class DockerJupyterServer implements AutoCloseable {
             requireImage(docker, image);
             String token = HexFormat.of().formatHex(randomBytes(24));
             ExposedPort port = ExposedPort.tcp(PORT);
-            HostConfig host = HostConfig.newHostConfig()
+            HostConfig host = new ContainerLimits(config.memoryBytes(), config.cpus(), config.pidsLimit(),
+                    config.noNewPrivileges(), config.dropCapabilities()).applyTo(HostConfig.newHostConfig())
                     .withPortBindings(new PortBinding(Ports.Binding.bindIp("127.0.0.1"), port))
                     .withBinds(new Bind(bindDir.toString(), new Volume(ROOT_DIR)));
             containerId = docker.createContainerCmd(image)
                     .withName("codebox-jupyter-" + HexFormat.of().formatHex(randomBytes(6)))
                     .withLabels(DockerEngine.labels(DockerEngine.KIND_DOCKER_JUPYTER))
                     .withUser(owner(bindDir))
-                    .withEnv("HOME=/tmp", "JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime")
+                    .withEnv("HOME=/tmp", "JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime", "JUPYTER_TOKEN=" + token)
                     .withWorkingDir(ROOT_DIR)
                     .withExposedPorts(port)
                     .withHostConfig(host)
                     .withCmd(List.of("python3", "-m", "jupyter_server", "--allow-root", "--no-browser",
                             "--ServerApp.ip=0.0.0.0", "--ServerApp.port=" + PORT,
-                            "--ServerApp.token=" + token, "--ServerApp.root_dir=" + ROOT_DIR,
+                            "--ServerApp.root_dir=" + ROOT_DIR,
                             // codebox caps output itself; the server's rate limits would drop output.
                             "--ServerApp.iopub_data_rate_limit=0", "--ServerApp.iopub_msg_rate_limit=0"))
                     .exec()
@@ -84,7 +89,7 @@ public final class DockerJupyterServer implements AutoCloseable {
             docker.startContainerCmd(containerId).exec();
             URI url = URI.create("http://127.0.0.1:" + hostPort(docker.inspectContainerCmd(containerId).exec(), port) + "/");
             DockerJupyterServer server = new DockerJupyterServer(docker, containerId, url, token);
-            server.awaitReady(startupTimeout);
+            server.awaitReady(config.startupTimeout());
             LOG.debug("Jupyter server {} ready at {}", containerId, url);
             return server;
         } catch (RuntimeException e) {

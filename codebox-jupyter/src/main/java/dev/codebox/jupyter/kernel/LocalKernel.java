@@ -5,6 +5,7 @@ import dev.codebox.jupyter.protocol.Json;
 import dev.codebox.jupyter.protocol.MessageFactory;
 import dev.codebox.jupyter.session.Kernel;
 import dev.codebox.jupyter.session.KernelTransport;
+import dev.codebox.support.Watchdog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,17 +26,19 @@ final class LocalKernel implements Kernel {
     private final Heartbeat heartbeat;
     private final Path connectionFile;
     private final Path log;
+    private final Watchdog watchdog;
     private final MessageFactory messages = new MessageFactory();
     private boolean closed;
 
     LocalKernel(KernelSpec spec, KernelProcess process, ZmqTransport transport, Heartbeat heartbeat,
-            Path connectionFile, Path log) {
+            Path connectionFile, Path log, Watchdog watchdog) {
         this.spec = spec;
         this.process = process;
         this.transport = transport;
         this.heartbeat = heartbeat;
         this.connectionFile = connectionFile;
         this.log = log;
+        this.watchdog = watchdog;
     }
 
     @Override
@@ -96,6 +99,7 @@ final class LocalKernel implements Kernel {
             transport.close();
             deleteQuietly(connectionFile);
             deleteQuietly(log);
+            watchdog.close();
         }
     }
 

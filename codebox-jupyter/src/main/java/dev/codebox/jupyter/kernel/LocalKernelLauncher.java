@@ -3,6 +3,8 @@ package dev.codebox.jupyter.kernel;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.jupyter.session.Kernel;
 import dev.codebox.jupyter.session.KernelLauncher;
+import dev.codebox.support.Executables;
+import dev.codebox.support.Watchdog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +33,10 @@ public final class LocalKernelLauncher implements KernelLauncher {
         Path log = null;
         ZmqTransport transport = null;
         try {
-            connectionFile = Files.createTempFile("codebox-kernel-", ".json");
-            log = Files.createTempFile("codebox-kernel-", ".log");
+            // codebox-kernel-<pid>-: TempDirs.reapStale removes them if this JVM and its watchdog both die.
+            String prefix = "codebox-kernel-" + ProcessHandle.current().pid() + "-";
+            connectionFile = Files.createTempFile(prefix, ".json");
+            log = Files.createTempFile(prefix, ".log");
             ConnectionInfo info = ConnectionInfo.allocate();
             info.write(connectionFile);
             transport = new ZmqTransport(info);
@@ -41,9 +45,13 @@ public final class LocalKernelLauncher implements KernelLauncher {
             env.put("JPY_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
             KernelProcess process = KernelProcess.start(spec.command(connectionFile),
                     config.workDir().orElse(outputDir), env, log);
+            // Kills the kernel's session (code's subprocesses too) and removes its files if this JVM dies.
+            Watchdog watchdog = Watchdog.start(Executables.onPath("setsid").map(Path::toString),
+                    Executables.onPath("sh").map(Path::toString), List.of(connectionFile, log));
+            watchdog.watch(process.pid());
             Heartbeat heartbeat = new Heartbeat(transport, info.heartbeatPort(), spec.name());
             heartbeat.start();
-            return new LocalKernel(spec, process, transport, heartbeat, connectionFile, log);
+            return new LocalKernel(spec, process, transport, heartbeat, connectionFile, log, watchdog);
         } catch (IOException | RuntimeException e) {
             if (transport != null) {
                 transport.close();

@@ -20,6 +20,11 @@ import java.util.concurrent.TimeUnit;
 public final class JupyterServerClient {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** An interrupt is sent when a block's deadline has passed: it may add only about a second. */
+    private static final Duration INTERRUPT_TIMEOUT = Duration.ofSeconds(1);
+    /** Deleting a kernel happens at stop and after an ignored interrupt; a frozen server must not hold either. */
+    private static final Duration DELETE_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(10);
 
     private final URI base;
     private final String token;
@@ -43,7 +48,7 @@ public final class JupyterServerClient {
 
     /** {@code POST /api/kernels/<id>/interrupt}. */
     public void interruptKernel(String id) {
-        call("POST", "api/kernels/" + id + "/interrupt", Json.object());
+        call("POST", "api/kernels/" + id + "/interrupt", Json.object(), INTERRUPT_TIMEOUT);
     }
 
     /**
@@ -51,12 +56,12 @@ public final class JupyterServerClient {
      * id and answers once the new process runs.
      */
     public void restartKernel(String id) {
-        call("POST", "api/kernels/" + id + "/restart", Json.object());
+        call("POST", "api/kernels/" + id + "/restart", Json.object(), RESTART_TIMEOUT);
     }
 
     /** {@code DELETE /api/kernels/<id>}. */
     public void deleteKernel(String id) {
-        call("DELETE", "api/kernels/" + id, null);
+        call("DELETE", "api/kernels/" + id, null, DELETE_TIMEOUT);
     }
 
     /** Whether the server answers its API with the token, without waiting long. */
@@ -98,9 +103,13 @@ public final class JupyterServerClient {
     }
 
     private JsonNode call(String method, String path, JsonNode body) {
+        return call(method, path, body, REQUEST_TIMEOUT);
+    }
+
+    private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
         HttpResponse<String> response;
         try {
-            response = http.send(request(method, path, body).build(), HttpResponse.BodyHandlers.ofString());
+            response = http.send(request(method, path, body).timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new CodeExecutorException("cannot reach the Jupyter server at " + base + ": " + e, e);
         } catch (InterruptedException e) {

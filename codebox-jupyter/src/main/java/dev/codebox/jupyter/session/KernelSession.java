@@ -29,6 +29,7 @@ public final class KernelSession {
     private final Kernel kernel;
     private final KernelTransport transport;
     private final MessageFactory messages = new MessageFactory();
+    private boolean interruptFailed;
     /** An interrupted request the kernel had not finished when its execution returned, or null. */
     private String unfinished;
 
@@ -139,8 +140,11 @@ public final class KernelSession {
             }
             long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
-                kernel.interrupt();
-                drain(id, collector, System.nanoTime() + DRAIN_MILLIS * 1_000_000);
+                if (interrupt()) {
+                    drain(id, collector, System.nanoTime() + DRAIN_MILLIS * 1_000_000);
+                } else {
+                    unfinished = id;
+                }
                 return new Outcome(Outcome.Ending.TIMED_OUT, 1);
             }
             JupyterMessage message = transport.receive(Math.min(left, POLL_SLICE_MILLIS), awaited(idle));
@@ -179,6 +183,31 @@ public final class KernelSession {
             collector.error(reply); // kernels that report errors only in the reply
         }
         return new Outcome(Outcome.Ending.FINISHED, exitCode(reply, systemExit, collector));
+    }
+
+    /** Interrupts the kernel; false when that failed (its server does not answer in time). */
+    private boolean interrupt() {
+        try {
+            kernel.interrupt();
+            return true;
+        } catch (RuntimeException e) {
+            interruptFailed = true;
+            return false;
+        }
+    }
+
+    /**
+     * Whether the last interrupted request was still running when its execution returned: the
+     * kernel ignored the interrupt (or could not be reached), and would run later requests only
+     * after it. The executor replaces such a kernel.
+     */
+    public boolean isStuck() {
+        return unfinished != null;
+    }
+
+    /** Whether an interrupt could not even be delivered (the kernel's server did not answer). */
+    public boolean isUnreachable() {
+        return interruptFailed;
     }
 
     /**

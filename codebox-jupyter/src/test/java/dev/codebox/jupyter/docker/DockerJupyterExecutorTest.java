@@ -86,9 +86,10 @@ class DockerJupyterExecutorTest {
     void kernelDeathIsAClearErrorAndRestartWorks() {
         executor = JupyterCodeExecutor.docker(TestDockerJupyter.config().build());
         executor.execute(CodeBlock.python("x = 1"));
-        CodeExecutorException died = assertThrows(CodeExecutorException.class,
-                () -> executor.execute(CodeBlock.python("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")));
-        assertTrue(died.getMessage().contains("restart()"), died.getMessage());
+        CodeResult died = executor.execute(CodeBlock.python("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"));
+        assertEquals(1, died.exitCode(), died.output());
+        assertTrue(died.output().contains("restart()"), died.output());
+        assertThrows(CodeExecutorException.class, () -> executor.execute(CodeBlock.python("print(1)")));
         executor.restart();
         assertEquals("False\n", executor.execute(CodeBlock.python("print('x' in globals())")).output());
     }
