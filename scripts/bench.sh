@@ -3,7 +3,7 @@
 #   scripts/bench.sh [--json] [--only local|docker|jupyter] [--iterations N] [--warmup N]
 #                    [--rounds N] [--batch N] [--python PATH]
 # Builds the bench jar first when it is missing or older than a main source file or pom.
-# The figures are only comparable within one run: read the ratio column. See the README's performance section.
+# The figures are only comparable within one run: read the ratio column. See docs/performance.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/codebox-bench/target/codebox-bench.jar"

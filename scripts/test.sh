@@ -8,6 +8,10 @@ cd "$root"
 
 "$root/scripts/setup-env.sh"
 
+tmp=${TMPDIR:-/tmp}
+temp_entries() { find "$tmp" -maxdepth 1 \( -name 'codebox-[0-9]*-*' -o -name 'codebox-kernel-*' \) 2>/dev/null | sort; }
+before="$(temp_entries)"
+
 mvn -B -ntp verify "$@"
 
 # The suite must leave nothing behind: no container, no kernel, no code process.
@@ -20,6 +24,20 @@ fi
 if pgrep -f 'ipykernel_launcher.*codebox' >/dev/null; then
   echo "test.sh: the tests left Jupyter kernels behind:" >&2
   pgrep -af 'ipykernel_launcher.*codebox' >&2
+  exit 1
+fi
+if pgrep -f 'codebox-watchdog' >/dev/null; then
+  sleep 2 # a watchdog finishes its clean-up just after its JVM
+  if pgrep -f 'codebox-watchdog' >/dev/null; then
+    echo "test.sh: the tests left watchdog processes behind:" >&2
+    pgrep -af 'codebox-watchdog' | cut -c1-120 >&2
+    exit 1
+  fi
+fi
+left="$(comm -13 <(echo "$before") <(temp_entries))"
+if [ -n "$left" ]; then
+  echo "test.sh: the tests left temporary files behind:" >&2
+  echo "$left" >&2
   exit 1
 fi
 echo "test.sh: all tests passed and nothing was left behind"

@@ -1,7 +1,7 @@
 package dev.codebox.bench;
 
 /**
- * A goal a measured row must meet, as written in the README's performance section. Ratios are codebox cost
+ * A goal a measured row must meet, as written in docs/performance.md. Ratios are codebox cost
  * divided by baseline cost, so every target is an upper bound.
  */
 interface Target {

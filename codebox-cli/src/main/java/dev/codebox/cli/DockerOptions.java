@@ -57,6 +57,14 @@ public final class DockerOptions {
     @Option(names = "--gpus", paramLabel = "all|N", description = "Give the container all GPUs or N of them (needs a GPU runtime).")
     String gpus;
 
+    @Option(names = "--tmp-size", paramLabel = "SIZE", defaultValue = "512m",
+            description = "Size of the tmpfs at /tmp, such as 256m; 0 for none: /tmp on the root file system (default: ${DEFAULT-VALUE}).")
+    String tmpSize;
+
+    @Option(names = "--storage-size", paramLabel = "SIZE",
+            description = "Limit of writes to the container's root file system (--storage-opt size; only some storage drivers support it).")
+    String storageSize;
+
     @Option(names = "--init-command", paramLabel = "CMD",
             description = "Shell command run once in /workspace when the container starts; start fails if it fails.")
     String initCommand;
@@ -92,7 +100,11 @@ public final class DockerOptions {
 
     /** The memory limit in bytes, 0 for none; checked. */
     public long memoryBytes() {
-        return memory.trim().equals("0") ? 0 : checked(() -> ByteSize.parse(memory), "--memory");
+        return size(memory, "--memory");
+    }
+
+    private static long size(String text, String option) {
+        return text.trim().equals("0") ? 0 : checked(() -> ByteSize.parse(text), option);
     }
 
     /** The volumes; checked. */
@@ -118,6 +130,8 @@ public final class DockerOptions {
                 .pidsLimit(pids)
                 .readOnlyRootFs(readOnly)
                 .autoRemove(!noAutoRemove)
+                .tmpBytes(size(tmpSize, "--tmp-size"))
+                .storageBytes(storageSize == null ? 0 : size(storageSize, "--storage-size"))
                 .deleteCodeFiles(common.deleteCodeFiles())
                 .environment(common.environment());
         common.workDir().ifPresent(config::workDir);

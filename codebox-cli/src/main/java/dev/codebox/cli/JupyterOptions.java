@@ -101,6 +101,7 @@ public final class JupyterOptions {
                 .memory(command.findOption("--memory").getValue())
                 .cpus(command.findOption("--cpus").<Double>getValue())
                 .pidsLimit(command.findOption("--pids").<Long>getValue())
+                .network(command.findOption("--network").getValue())
                 .build());
     }
 

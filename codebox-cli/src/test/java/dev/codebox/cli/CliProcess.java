@@ -27,9 +27,15 @@ final class CliProcess {
 
     /** Starts {@code codebox ARGS} in {@code dir} with {@code stdin} as standard input. */
     static CliProcess start(Path dir, String stdin, String... args) throws IOException {
+        return start(List.of(), dir, stdin, args);
+    }
+
+    /** Starts {@code codebox ARGS} in a JVM with {@code jvmOptions} (such as a small heap). */
+    static CliProcess start(List<String> jvmOptions, Path dir, String stdin, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
         builder.environment().put("CODEBOX_PYTHON", dev.codebox.local.TestPython.path().toString());

@@ -81,6 +81,25 @@ class CliTest {
     }
 
     @Test
+    void localEnvironmentAndKeptCodeFiles() throws Exception {
+        Path work = dir.resolve("work");
+        CliProcess cli = CliProcess.run(dir, "```bash\necho \"$A-$B\"\n```\n```html\n<p>saved</p>\n```\n", "run",
+                "--env", "A=1", "--env", "B=x=y", "--work-dir", work.toString(), "--keep-code-files", "-");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertTrue(cli.stdout().startsWith("--- block 1 (bash) ---\n1-x=y\n--- block 2 (html) ---\nCode saved to tmp_code_"),
+                cli.stdout());
+        try (var files = Files.list(work)) {
+            assertEquals(2, files.filter(file -> file.getFileName().toString().startsWith("tmp_code_")).count());
+        }
+        CliProcess deleted = CliProcess.run(dir, "echo hi", "exec", "-l", "bash", "--work-dir", work.toString(), "-");
+        assertEquals("hi\n", deleted.stdout());
+        try (var files = Files.list(work)) {
+            assertEquals(2, files.filter(file -> file.getFileName().toString().startsWith("tmp_code_")).count(),
+                    "the default deletes the code file of the run");
+        }
+    }
+
+    @Test
     void runStopsAtTheFirstFailureAndReturnsItsExitCode() throws Exception {
         CliProcess cli = CliProcess.run(dir, "```bash\nexit 4\n```\n```bash\necho never\n```\n", "run", "-");
         assertEquals(4, cli.exitCode());

@@ -53,6 +53,38 @@ class DockerCliTest {
     }
 
     @Test
+    void everyContainerOptionOfTheLibraryIsReachable() throws Exception {
+        String name = "codebox-cli-options-" + ProcessHandle.current().pid();
+        Path work = dir.resolve("work");
+        Files.writeString(dir.resolve("reply.md"), "```sh\ncat init.txt\ngetent hosts db\necho \"$GREETING\"\n```\n");
+        CliProcess cli = CliProcess.run(dir, "", "run", "-e", "docker", "--image", IMAGE,
+                "--init-command", "echo initialised > /workspace/init.txt", "--extra-host", "db:10.1.2.3",
+                "--env", "GREETING=hello there", "--container-name", name, "--no-auto-remove",
+                "--work-dir", work.toString(), "--bind-dir", work.toString(), "--keep-code-files", "reply.md");
+        try {
+            assertEquals(0, cli.exitCode(), cli.stderr());
+            assertEquals("initialised\n10.1.2.3        db\nhello there\n", cli.stdout());
+            Container kept = client.listContainersCmd().withShowAll(true).withNameFilter(List.of(name)).exec().get(0);
+            assertTrue(kept.getState().equals("exited"), kept.getState());
+            try (var files = Files.list(work)) {
+                assertTrue(files.anyMatch(file -> file.getFileName().toString().startsWith("tmp_code_")), "code file kept");
+            }
+        } finally {
+            client.removeContainerCmd(name).withForce(true).exec();
+        }
+    }
+
+    @Test
+    void badContainerOptionsAreUsageErrors() throws Exception {
+        for (String[] args : new String[][] {{"--extra-host", "nocolon"}, {"--env", "=x"}, {"--env", "NOEQUALS"}}) {
+            CliProcess cli = CliProcess.run(dir, "print(1)", "exec", "-e", "docker", "--image", IMAGE, "-l", "python",
+                    args[0], args[1], "-");
+            assertEquals(2, cli.exitCode(), String.join(" ", args) + ": " + cli.stderr());
+            assertEquals(1, cli.stderr().lines().count(), cli.stderr());
+        }
+    }
+
+    @Test
     void execRunsInAContainerThatIsRemovedAtTheEnd() throws Exception {
         CliProcess cli = CliProcess.run(dir, "import os\nprint('in', os.getcwd(), sorted(os.listdir('/sys/class/net')))",
                 "exec", "-e", "docker", "--image", IMAGE, "-l", "python");

@@ -11,6 +11,7 @@ import dev.codebox.testing.TestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -75,6 +76,33 @@ class JupyterCliTest {
     }
 
     @Test
+    void aFiftyMegabytePlotPassesThroughASixtyFourMegabyteHeap() throws Exception {
+        String code = "import os\nfrom IPython.display import Image, display\n"
+                + "display(Image(data=b'\\x89PNG\\r\\n\\x1a\\n' + os.urandom(50 << 20), format='png'))\nprint('shown')";
+        CliProcess cli = CliProcess.start(List.of("-Xmx64m"), dir, code, "exec", "-e", "jupyter", "-l", "python", "--json",
+                "--output-dir", dir.toString(), "-");
+        cli.await();
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        JsonNode result = JSON.readTree(cli.stdout());
+        assertEquals("<IPython.core.display.Image object>\nshown\n", result.get("output").asText());
+        assertEquals(1, result.get("outputFiles").size(), result.toString());
+        Path png = Path.of(result.get("outputFiles").get(0).asText());
+        assertEquals((50L << 20) + 8, Files.size(png));
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(Files.readAllBytes(png), 4));
+    }
+
+    @Test
+    void restartBetweenBlocksGivesEachBlockAFreshKernel() throws Exception {
+        Files.writeString(dir.resolve("reply.md"), "```python\nx = 1\nprint('set')\n```\n```python\nprint('x' in globals())\n```\n");
+        CliProcess cli = CliProcess.run(dir, "", "run", "-e", "jupyter", "--output-dir", dir.toString(),
+                "--restart-between-blocks", "reply.md");
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertEquals("--- block 1 (python) ---\nset\n--- block 2 (python) ---\nFalse\n", cli.stdout());
+        CliProcess same = CliProcess.run(dir, "", "run", "-e", "jupyter", "--output-dir", dir.toString(), "reply.md");
+        assertEquals("--- block 1 (python) ---\nset\n--- block 2 (python) ---\nTrue\n", same.stdout());
+    }
+
+    @Test
     void functionsWithoutAWorkDirLeaveNoOutputDir() throws Exception {
         Files.writeString(dir.resolve("tools.py"), "def double(x: int) -> int:\n    return 2 * x\n");
         Files.writeString(dir.resolve("reply.md"), "```python\nfrom functions import double\nprint(double(21))\n```\n");
@@ -98,7 +126,7 @@ class JupyterCliTest {
 
     @Test
     void aKernelThatDiesStillGivesJsonWithTheOutputBefore() throws Exception {
-        CliProcess cli = CliProcess.run(dir, "import os\nprint('before', flush=True)\nos._exit(3)", "exec", "-e", "jupyter",
+        CliProcess cli = CliProcess.run(dir, "import os, time\nprint('before', flush=True)\ntime.sleep(0.5)\nos._exit(3)", "exec", "-e", "jupyter",
                 "-l", "python", "--json", "--output-dir", dir.toString(), "-");
         assertEquals(1, cli.exitCode(), cli.stderr());
         JsonNode result = JSON.readTree(cli.stdout());

@@ -1,7 +1,7 @@
 package dev.codebox.functions;
 
+import dev.codebox.support.Resources;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 public record FunctionsFile(List<PythonFunction> functions) {
 
-    private static final String CHECK_SYNTAX = readResource("check_syntax.py");
+    private static final String CHECK_SYNTAX = Resources.read(FunctionsFile.class, "check_syntax.py");
 
     public FunctionsFile {
         functions = List.copyOf(functions);
@@ -68,17 +68,6 @@ public record FunctionsFile(List<PythonFunction> functions) {
             throw new IllegalStateException("interrupted while checking " + fileName, e);
         } finally {
             process.destroyForcibly();
-        }
-    }
-
-    private static String readResource(String name) {
-        try (var in = FunctionsFile.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException(name + " is missing from codebox-core's jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name + " from codebox-core's jar", e);
         }
     }
 

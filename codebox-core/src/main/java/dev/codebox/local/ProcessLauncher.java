@@ -1,5 +1,6 @@
 package dev.codebox.local;
 
+import dev.codebox.support.Resources;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,14 +38,8 @@ final class ProcessLauncher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessLauncher.class);
     private static final File DEV_NULL = new File("/dev/null");
-    /**
-     * Reads the argv (a count, then one argument per line) and becomes it, with stdin /dev/null, in
-     * the work dir named by {@code $1}: entered by name at hand-over, so that a work dir that code
-     * deleted and the executor created again is the one the block runs in.
-     */
-    private static final String STANDBY_SCRIPT = "dir=$1; IFS= read -r n || exit 0; set --; "
-            + "while [ \"$n\" -gt 0 ]; do IFS= read -r a || exit 0; set -- \"$@\" \"$a\"; n=$((n - 1)); done; "
-            + "cd \"$dir\" || exit 127; exec \"$@\" </dev/null";
+    /** The standby's script: see standby.sh. */
+    private static final String STANDBY_SCRIPT = Resources.read(ProcessLauncher.class, "standby.sh");
     private static final long CLOSE_WAIT_MILLIS = 1000;
     private static final ExecutorService REFILLS = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "codebox-standby-process");

@@ -1,9 +1,7 @@
 package dev.codebox.support;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class Watchdog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
-    private static final String SCRIPT = readScript();
+    private static final String SCRIPT = Resources.read(Watchdog.class, "watchdog.sh");
     private static final long CLOSE_WAIT_SECONDS = 10;
 
     private final Process process;
@@ -105,17 +103,6 @@ public final class Watchdog implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static String readScript() {
-        try (InputStream in = Watchdog.class.getResourceAsStream("watchdog.sh")) {
-            if (in == null) {
-                throw new IllegalStateException("watchdog.sh is missing from codebox-core's jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read watchdog.sh from codebox-core's jar", e);
         }
     }
 }

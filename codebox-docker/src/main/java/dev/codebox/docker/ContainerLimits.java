@@ -3,6 +3,7 @@ package dev.codebox.docker;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The resource limits and hardening every codebox container gets (the Docker executor's and the
@@ -13,13 +14,21 @@ import java.util.List;
  * @param pidsLimit processes and threads the container may hold; 0 for no limit
  * @param noNewPrivileges whether {@code no-new-privileges} is set
  * @param dropCapabilities whether every capability is dropped
+ * @param tmpBytes size of a fresh tmpfs at {@code /tmp}; 0 for none
+ * @param storageBytes limit of writes to the root file system ({@code --storage-opt size}); 0 for none
  */
 public record ContainerLimits(long memoryBytes, double cpus, long pidsLimit, boolean noNewPrivileges,
-        boolean dropCapabilities) {
+        boolean dropCapabilities, long tmpBytes, long storageBytes) {
 
     /** Sets these limits, and an init process that reaps orphans, on {@code host}; returns it. */
     public HostConfig applyTo(HostConfig host) {
         host.withInit(true);
+        if (tmpBytes > 0) {
+            host.withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,mode=1777,size=" + tmpBytes));
+        }
+        if (storageBytes > 0) {
+            host.withStorageOpt(Map.of("size", Long.toString(storageBytes)));
+        }
         if (memoryBytes > 0) {
             host.withMemory(memoryBytes).withMemorySwap(memoryBytes);
         }

@@ -7,10 +7,7 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.codebox.support.Resources;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +21,7 @@ import java.util.Optional;
 final class ContainerSpec {
 
     /** The runner's source, passed on the command line so that the image needs no file of ours. */
-    static final String RUNNER_SOURCE = readRunnerSource();
+    static final String RUNNER_SOURCE = Resources.read(ContainerSpec.class, "runner.py");
 
     private static final String MISSING_PYTHON = "codebox: the image has no python3 or python on PATH;"
             + " the codebox runner needs Python 3 in the image";
@@ -119,13 +116,14 @@ final class ContainerSpec {
         config.extraVolumes().forEach(volume -> binds.add(new Bind(volume.hostPath().toString(),
                 new Volume(volume.containerPath()), volume.readOnly() ? AccessMode.ro : AccessMode.rw)));
         HostConfig host = new ContainerLimits(config.memoryBytes(), config.cpus(), config.pidsLimit(),
-                config.noNewPrivileges(), config.dropCapabilities()).applyTo(HostConfig.newHostConfig())
+                config.noNewPrivileges(), config.dropCapabilities(), config.tmpBytes(), config.storageBytes())
+                .applyTo(HostConfig.newHostConfig())
                 .withBinds(binds)
                 .withAutoRemove(false) // codebox removes it, after reading the logs of a failed start
                 .withNetworkMode(config.network())
                 .withReadonlyRootfs(config.readOnlyRootFs());
-        if (config.readOnlyRootFs()) {
-            host.withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,mode=1777"));
+        if (config.readOnlyRootFs() && config.tmpBytes() == 0) {
+            host.withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,mode=1777")); // a read-only root still needs a writable /tmp
         }
         if (!config.extraHosts().isEmpty()) {
             host.withExtraHosts(config.extraHosts().entrySet().stream()
@@ -137,16 +135,5 @@ final class ContainerSpec {
                     .toList());
         }
         return host;
-    }
-
-    private static String readRunnerSource() {
-        try (InputStream in = ContainerSpec.class.getResourceAsStream("runner.py")) {
-            if (in == null) {
-                throw new IllegalStateException("runner.py is missing from codebox-docker's jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read runner.py from codebox-docker's jar", e);
-        }
     }
 }

@@ -56,8 +56,15 @@ import java.util.Optional;
  *   <li>{@code pidsLimit}: 256 processes and threads in the container; {@code 0} means no limit;
  *   <li>{@code noNewPrivileges}: {@code true} (setuid binaries cannot gain privileges);
  *   <li>{@code dropCapabilities}: {@code true}, every Linux capability is dropped;
- *   <li>{@code readOnlyRootFs}: {@code false}; when {@code true} the root file system is read-only,
- *       {@value #CONTAINER_WORK_DIR} stays writable and {@code /tmp} is a fresh tmpfs;
+ *   <li>{@code readOnlyRootFs}: {@code false}; when {@code true} the root file system is read-only and
+ *       {@value #CONTAINER_WORK_DIR} and {@code /tmp} stay writable;
+ *   <li>{@code tmpBytes}: 512 MiB: {@code /tmp} is a fresh tmpfs of that size (its pages count
+ *       against the memory limit too); {@code 0} leaves {@code /tmp} on the root file system;
+ *   <li>{@code storageBytes}: {@code 0}, no limit on what the container writes to its root file
+ *       system; a size becomes {@code --storage-opt size=...}, which only some storage drivers
+ *       support (overlay2 on xfs with project quotas, btrfs, zfs): on others start fails with the
+ *       engine's reason. The work dir is a directory of this machine's disk and is never limited:
+ *       use {@code readOnlyRootFs} and a work dir on a size-limited file system when disk use matters;
  *   <li>{@code user}: none, so the owner ({@code uid:gid}) of the work dir: code does not run as root
  *       unless this program does, and the files it writes belong to you. Give {@code "root"} (or
  *       any {@code user[:group]} of the image, or numeric ids) to choose; the work dir must be
@@ -93,6 +100,8 @@ public record DockerExecutorConfig(
         boolean noNewPrivileges,
         boolean dropCapabilities,
         boolean readOnlyRootFs,
+        long tmpBytes,
+        long storageBytes,
         Optional<String> user,
         Map<String, String> environment,
         int maxOutputBytes,
@@ -109,6 +118,8 @@ public record DockerExecutorConfig(
     public static final long DEFAULT_MEMORY_BYTES = 1L << 30;
     /** The default CPU limit: one CPU. */
     public static final double DEFAULT_CPUS = 1.0;
+    /** The default size of the tmpfs at {@code /tmp}: 512 MiB. */
+    public static final long DEFAULT_TMP_BYTES = 512L << 20;
     /** The default limit of processes and threads: 256. */
     public static final long DEFAULT_PIDS_LIMIT = 256;
     /** The default time the container may take to come up: 60 seconds. */
@@ -140,6 +151,9 @@ public record DockerExecutorConfig(
         gpus = List.copyOf(gpus);
         Objects.requireNonNull(initCommand, "initCommand");
         requireText(network, "network");
+        if (tmpBytes < 0 || storageBytes < 0) {
+            throw new IllegalArgumentException("tmpBytes and storageBytes must not be negative (0: not limited)");
+        }
         if (memoryBytes < 0 || (memoryBytes > 0 && memoryBytes < 6L << 20)) {
             throw new IllegalArgumentException("memoryBytes is 0 (no limit) or at least 6 MiB (docker's minimum), was " + memoryBytes);
         }
@@ -183,7 +197,8 @@ public record DockerExecutorConfig(
                 .image(image).timeout(timeout).autoRemove(autoRemove).stopContainerOnExit(stopContainerOnExit)
                 .extraHosts(extraHosts).deleteCodeFiles(deleteCodeFiles).network(network)
                 .memoryBytes(memoryBytes).cpus(cpus).pidsLimit(pidsLimit).noNewPrivileges(noNewPrivileges)
-                .dropCapabilities(dropCapabilities).readOnlyRootFs(readOnlyRootFs).environment(environment)
+                .dropCapabilities(dropCapabilities).readOnlyRootFs(readOnlyRootFs).tmpBytes(tmpBytes)
+                .storageBytes(storageBytes).environment(environment)
                 .maxOutputBytes(maxOutputBytes).startTimeout(startTimeout).functions(functions);
         extraVolumes.forEach(builder::extraVolume);
         gpus.forEach(builder::gpus);
@@ -215,6 +230,8 @@ public record DockerExecutorConfig(
         private boolean noNewPrivileges = true;
         private boolean dropCapabilities = true;
         private boolean readOnlyRootFs;
+        private long tmpBytes = DEFAULT_TMP_BYTES;
+        private long storageBytes;
         private String user;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
@@ -341,6 +358,18 @@ public record DockerExecutorConfig(
             return this;
         }
 
+        /** The size of the tmpfs at {@code /tmp}, 0 for none (default 512 MiB). */
+        public Builder tmpBytes(long tmpBytes) {
+            this.tmpBytes = tmpBytes;
+            return this;
+        }
+
+        /** The limit of what the container writes to its root file system, 0 for none (default; needs driver support). */
+        public Builder storageBytes(long storageBytes) {
+            this.storageBytes = storageBytes;
+            return this;
+        }
+
         /** The user code runs as, {@code user[:group]} or numeric (default: the work dir's owner). */
         public Builder user(String user) {
             this.user = user;
@@ -372,8 +401,8 @@ public record DockerExecutorConfig(
             return new DockerExecutorConfig(image, Optional.ofNullable(containerName), timeout,
                     Optional.ofNullable(workDir), Optional.ofNullable(bindDir), autoRemove, stopContainerOnExit,
                     extraVolumes, extraHosts, gpus, Optional.ofNullable(initCommand), deleteCodeFiles, network,
-                    memoryBytes, cpus, pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs,
-                    Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions);
+                    memoryBytes, cpus, pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs, tmpBytes,
+                    storageBytes, Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions);
         }
     }
 }

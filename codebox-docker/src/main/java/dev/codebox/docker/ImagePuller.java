@@ -55,7 +55,7 @@ final class ImagePuller {
         } catch (RuntimeException e) { // the engine's refusal, or the error it reported in the stream
             throw new CodeExecutorException("cannot pull image " + image + ": " + DockerEngine.rootMessage(e).trim()
                     + ". Check the name, the registry's reachability and credentials, or build or load the image"
-                    + " locally (docker build / docker load; see the README for codebox/python:3).", e);
+                    + " locally (docker build / docker load; see docs/docker.md for codebox/python:3).", e);
         }
         LOG.info("pulled image {}: {}", image, progress.summary());
     }

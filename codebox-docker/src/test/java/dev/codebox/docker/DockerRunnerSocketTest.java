@@ -8,11 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
+import dev.codebox.testing.HostSocketServer;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +19,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -100,37 +98,18 @@ class DockerRunnerSocketTest {
     @Test
     void aSocketReplacedByTheCodeIsNeverConnected() throws Exception {
         Path workDir = started().workDir();
-        Path hostSocketPath = Files.createTempDirectory("codebox-host-socket-").resolve("other.sock");
-        AtomicInteger accepted = new AtomicInteger();
-        try (ServerSocketChannel hostServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            hostServer.bind(UnixDomainSocketAddress.of(hostSocketPath));
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        hostServer.accept().close();
-                        accepted.incrementAndGet();
-                    }
-                } catch (IOException closed) {
-                    // the test is over
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-
+        try (HostSocketServer host = HostSocketServer.start()) {
             String name = socketOf(workDir).getFileName().toString();
             CodeResult swapped = executor.execute(CodeBlock.python("import os\n"
                     + "os.rename('" + name + "', 'kept.sock')\n"
-                    + "os.symlink('" + hostSocketPath + "', '" + name + "')\nprint('swapped')"));
+                    + "os.symlink('" + host.path() + "', '" + name + "')\nprint('swapped')"));
             assertEquals("swapped\n", swapped.output());
 
             CodeExecutorException refused = assertThrows(CodeExecutorException.class,
                     () -> executor.execute(CodeBlock.python("print('should not run')")));
             assertTrue(refused.getMessage().contains("refusing to connect to the runner"), refused.getMessage());
             assertTrue(refused.getMessage().contains("not a socket"), refused.getMessage());
-            assertEquals(0, accepted.get(), "the JVM connected to the host socket the link pointed to");
-        } finally {
-            Files.deleteIfExists(hostSocketPath);
-            Files.deleteIfExists(hostSocketPath.getParent());
+            assertEquals(0, host.accepted(), "the JVM connected to the host socket the link pointed to");
         }
     }
 }

@@ -119,6 +119,32 @@ class DockerSettingsTest {
     }
 
     @Test
+    void tmpIsASizeLimitedTmpfsAndStorageLimitsNeedDriverSupport() {
+        DockerCommandLineExecutor executor = started(TestEngine.config().build());
+        assertEquals("rw,nosuid,nodev,mode=1777,size=" + (512L << 20), inspect(executor).getHostConfig().getTmpFs().get("/tmp"));
+        CodeResult full = python(executor, "import os\n"
+                + "fd = os.open('/tmp/big', os.O_WRONLY | os.O_CREAT)\n"
+                + "try:\n    os.posix_fallocate(fd, 0, 1 << 30)\n    print('1 GiB fits')\n"
+                + "except OSError as e:\n    print('refused:', e.strerror)\n"
+                + "os.close(fd)\nos.remove('/tmp/big')");
+        assertEquals("refused: No space left on device\n", full.output());
+
+        DockerCommandLineExecutor small = started(TestEngine.config().tmpBytes(16L << 20).build());
+        assertEquals("rw,nosuid,nodev,mode=1777,size=" + (16L << 20), inspect(small).getHostConfig().getTmpFs().get("/tmp"));
+
+        // This machine's overlay2 sits on a file system without project quotas: the engine refuses, clearly.
+        DockerCommandLineExecutor limited = new DockerCommandLineExecutor(TestEngine.config().storageBytes(1L << 30).build());
+        executors.add(limited);
+        try {
+            limited.start();
+            assertEquals(Long.toString(1L << 30), inspect(limited).getHostConfig().getStorageOpt().get("size"));
+        } catch (dev.codebox.CodeExecutorException e) {
+            assertTrue(e.getMessage().contains("storage-opt") || e.getMessage().contains("storage"), e.getMessage());
+        }
+        assertTrue(TestEngine.containersOfThisJvm().size() <= 2, "a refused container was left behind");
+    }
+
+    @Test
     void readOnlyRootAndNonRootUser() {
         DockerCommandLineExecutor executor = started(TestEngine.config().readOnlyRootFs(true).user("1000:1000").build());
         InspectContainerResponse container = inspect(executor);

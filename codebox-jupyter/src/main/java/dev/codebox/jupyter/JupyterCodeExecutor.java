@@ -207,6 +207,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         String language = Language.canonicalName(started.language());
         if (language.equals("python")) {
             newSession.runSilently(PythonSetup.CODE, startupTimeout);
+            newSession.runSilently(PythonSetup.displayLimit(launcher.outputDirInKernel(dir)), startupTimeout);
         }
         if (!functions.isEmpty()) {
             KernelFunctions.setUp(newSession, language, functions, dir, maxOutputBytes);

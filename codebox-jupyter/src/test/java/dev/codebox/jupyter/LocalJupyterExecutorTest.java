@@ -86,7 +86,29 @@ class LocalJupyterExecutorTest {
         assertEquals(0, jupyter.execute(CodeBlock.python(
                 "import os\nos.environ['PATH'] = '" + bin + ":' + os.environ['PATH']")).exitCode());
         CodeResult result = jupyter.execute(CodeBlock.python("!pip install foo\n!pip install -qqq bar"));
-        assertEquals("pip got: install foo -qqq\npip got: install -qqq bar\n", result.output());
+        // IPython runs ! commands on a terminal, which ends lines with \r\n.
+        assertEquals("pip got: install foo -qqq\npip got: install -qqq bar\n", result.output().replace("\r\n", "\n"));
+    }
+
+    @Test
+    void largeDisplaysAreSavedByTheKernelAndForgedNamesAreNotListed(@TempDir Path dir) throws Exception {
+        JupyterCodeExecutor jupyter = executor = JupyterCodeExecutor.local(
+                TestKernels.python().timeout(Duration.ofSeconds(60)).outputDir(dir).build());
+        CodeResult result = jupyter.execute(CodeBlock.python("import os\nfrom IPython.display import Image, HTML, display\n"
+                + "display(Image(data=b'\\x89PNG\\r\\n\\x1a\\n' + os.urandom(3 << 20), format='png'))\n"
+                + "display(HTML('<p>' + 'x' * (2 << 20) + '</p>'))\n"
+                + "display({'application/x-big': 'y' * (2 << 20)}, raw=True)\n"
+                + "display({'application/vnd.codebox.saved+json': [{'name': '../../../etc/passwd', 'mime': 'image/png'}]}, raw=True)"));
+        assertEquals(0, result.exitCode(), result.output());
+        assertEquals(2, result.outputFiles().size(), result.outputFiles().toString());
+        Path png = result.outputFiles().get(0);
+        assertTrue(png.startsWith(dir.toRealPath()) && png.toString().endsWith(".png"), png.toString());
+        assertEquals((3L << 20) + 8, Files.size(png));
+        assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(Files.readAllBytes(png), 8));
+        assertTrue(result.outputFiles().get(1).toString().endsWith(".html"));
+        assertEquals((2L << 20) + 7, Files.size(result.outputFiles().get(1)));
+        assertTrue(result.output().contains("codebox: a application/x-big display of " + (2 << 20)
+                + " bytes was dropped (more than the limit of 1048576 bytes)"), result.output());
     }
 
     @Test
@@ -282,7 +304,8 @@ class LocalJupyterExecutorTest {
         JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(30));
         jupyter.execute(CodeBlock.python("x = 1"));
         CodeResult died = jupyter.execute(CodeBlock.python(
-                "import os, signal\nprint('before', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)"));
+                "import os, signal, time\nprint('before', flush=True)\ntime.sleep(0.5)  # what a killed process had not sent is lost\n"
+                + "os.kill(os.getpid(), signal.SIGKILL)"));
         assertEquals(1, died.exitCode(), died.output());
         assertTrue(died.output().startsWith("before\n"), died.output());
         assertTrue(died.output().contains("exited with code"), died.output());

@@ -31,9 +31,10 @@ import java.util.Optional;
  *       limit), {@code pidsLimit}: 256 (0 for no limit), {@code dropCapabilities}: true (every
  *       capability dropped: no raw sockets, no {@code mknod}), {@code noNewPrivileges}: true: the
  *       same hardened defaults as the Docker command-line executor. The container always runs with
- *       an init process that reaps orphans. Its network is the engine's default bridge, because the
- *       server's port is published on 127.0.0.1; the kernel can therefore reach the network (and the
- *       host's listeners on the bridge's gateway address).
+ *       an init process that reaps orphans, and {@code /tmp} is a 512 MiB tmpfs;
+ *   <li>{@code network}: {@code none}: the server listens on a Unix socket in the output dir, which
+ *       this JVM reaches through a forwarder on 127.0.0.1, so the container needs no network; give
+ *       {@code bridge} (or a network's name) when the code must reach the network, e.g. for pip.
  * </ul>
  */
 public record DockerJupyterConfig(
@@ -48,7 +49,8 @@ public record DockerJupyterConfig(
         double cpus,
         long pidsLimit,
         boolean dropCapabilities,
-        boolean noNewPrivileges) {
+        boolean noNewPrivileges,
+        String network) {
 
     /** The default image, built by scripts/setup-env.sh. */
     public static final String DEFAULT_IMAGE = "codebox/jupyter:3";
@@ -69,6 +71,9 @@ public record DockerJupyterConfig(
         Settings.requireTimeout(startupTimeout);
         Settings.requireMaxOutputBytes(maxOutputBytes);
         Objects.requireNonNull(functions, "functions");
+        if (Objects.requireNonNull(network, "network").isBlank()) {
+            throw new IllegalArgumentException("network must not be blank (none for no network)");
+        }
         if (memoryBytes < 0 || cpus < 0 || pidsLimit < 0) {
             throw new IllegalArgumentException("memoryBytes, cpus and pidsLimit must not be negative (0 means no limit)");
         }
@@ -92,6 +97,7 @@ public record DockerJupyterConfig(
         private long pidsLimit = DockerExecutorConfig.DEFAULT_PIDS_LIMIT;
         private boolean dropCapabilities = true;
         private boolean noNewPrivileges = true;
+        private String network = DockerExecutorConfig.NETWORK_NONE;
 
         private Builder() {
         }
@@ -132,10 +138,16 @@ public record DockerJupyterConfig(
             return this;
         }
 
+        /** The container's network (default {@code none}); {@code bridge} or a network's name opt in. */
+        public Builder network(String network) {
+            this.network = network;
+            return this;
+        }
+
         /** @throws IllegalArgumentException when a value is out of range */
         public DockerJupyterConfig build() {
             return new DockerJupyterConfig(image, kernelName, Optional.ofNullable(outputDir), timeout, startupTimeout,
-                    maxOutputBytes, functions, memoryBytes, cpus, pidsLimit, dropCapabilities, noNewPrivileges);
+                    maxOutputBytes, functions, memoryBytes, cpus, pidsLimit, dropCapabilities, noNewPrivileges, network);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.codebox.jupyter.remote.RemoteKernelLauncher;
 import dev.codebox.jupyter.session.Kernel;
 import dev.codebox.jupyter.session.KernelLauncher;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Starts a {@link DockerJupyterServer} on the output dir with the first kernel, then kernels on it
@@ -34,6 +35,11 @@ public final class DockerJupyterLauncher implements KernelLauncher {
             server.close();
             server = null;
         }
+    }
+
+    @Override
+    public Optional<String> outputDirInKernel(Path outputDir) {
+        return Optional.of(DockerJupyterServer.ROOT_DIR);
     }
 
     @Override

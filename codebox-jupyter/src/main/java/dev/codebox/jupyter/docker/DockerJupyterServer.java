@@ -5,17 +5,16 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.docker.ContainerLimits;
 import dev.codebox.docker.DockerEngine;
+import dev.codebox.docker.DockerExecutorConfig;
 import dev.codebox.jupyter.remote.JupyterServerClient;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -26,34 +25,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Jupyter Server in a container: a random token, its port published on 127.0.0.1 only (a random host
- * port), a host directory bind-mounted as its root dir {@code /workspace}, codebox's labels (so that
+ * Jupyter Server in a container: a random token, a Unix socket in a host directory bind-mounted as
+ * its root dir {@code /workspace} (reached through a forwarder on 127.0.0.1), codebox's labels (so that
  * {@link DockerEngine#prune} removes it when its program crashed), run as the owner of that
  * directory so that files the kernel writes belong to the user. {@link #close()} removes it.
  */
 public final class DockerJupyterServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerJupyterServer.class);
-    private static final int PORT = 8888;
-    private static final String ROOT_DIR = "/workspace";
+    /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the terminating NUL). */
+    private static final int MAX_SOCKET_PATH = 107;
+    /** Where the output dir is mounted in the container, the server's root dir. */
+    static final String ROOT_DIR = "/workspace";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final DockerClient docker;
     private final String containerId;
     private final URI url;
     private final String token;
+    private final UnixSocketForwarder forwarder;
+    private final Path socket;
 
-    private DockerJupyterServer(DockerClient docker, String containerId, URI url, String token) {
+    private DockerJupyterServer(DockerClient docker, String containerId, URI url, String token,
+            UnixSocketForwarder forwarder, Path socket) {
         this.docker = docker;
         this.containerId = containerId;
         this.url = url;
         this.token = token;
+        this.forwarder = forwarder;
+        this.socket = socket;
     }
 
     /**
      * Starts a server from the configuration's image, with its limits and hardening, serving
      * {@code bindDir}, and waits until it answers. The token reaches the server in its environment
-     * ({@code JUPYTER_TOKEN}), never on a command line.
+     * ({@code JUPYTER_TOKEN}), never on a command line. The server listens on a Unix socket in
+     * {@code bindDir}, not on a port, so the container needs no network (its network is the
+     * configuration's, {@code none} by default); this JVM reaches it through a forwarder on
+     * 127.0.0.1 ({@link #url()}).
      *
      * @throws CodeExecutorException when the engine is unreachable, the image is missing, or the
      *     server does not answer within {@code startupTimeout} (the container is removed then)
@@ -62,43 +71,55 @@ public final class DockerJupyterServer implements AutoCloseable {
         String image = config.image();
         DockerClient docker = DockerEngine.connect();
         String containerId = null;
+        UnixSocketForwarder forwarder = null;
+        String socketName = ".codebox-jupyter-" + HexFormat.of().formatHex(randomBytes(4)) + ".sock";
+        Path socket = bindDir.toAbsolutePath().resolve(socketName);
         try {
+            if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+                throw new CodeExecutorException("the output dir path " + bindDir + " is too long for the Jupyter server's"
+                        + " Unix socket (at most " + (MAX_SOCKET_PATH - socketName.length() - 1) + " bytes); choose a shorter one");
+            }
             DockerEngine.prune(docker);
             requireImage(docker, image);
             String token = HexFormat.of().formatHex(randomBytes(24));
-            ExposedPort port = ExposedPort.tcp(PORT);
+            String user = owner(bindDir);
             HostConfig host = new ContainerLimits(config.memoryBytes(), config.cpus(), config.pidsLimit(),
-                    config.noNewPrivileges(), config.dropCapabilities()).applyTo(HostConfig.newHostConfig())
-                    .withPortBindings(new PortBinding(Ports.Binding.bindIp("127.0.0.1"), port))
+                    config.noNewPrivileges(), config.dropCapabilities(), DockerExecutorConfig.DEFAULT_TMP_BYTES, 0)
+                    .applyTo(HostConfig.newHostConfig())
+                    .withNetworkMode(config.network())
                     .withBinds(new Bind(bindDir.toString(), new Volume(ROOT_DIR)));
             containerId = docker.createContainerCmd(image)
                     .withName("codebox-jupyter-" + HexFormat.of().formatHex(randomBytes(6)))
                     .withLabels(DockerEngine.labels(DockerEngine.KIND_DOCKER_JUPYTER))
-                    .withUser(owner(bindDir))
+                    .withUser(user)
                     .withEnv("HOME=/tmp", "JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime", "JUPYTER_TOKEN=" + token)
                     .withWorkingDir(ROOT_DIR)
-                    .withExposedPorts(port)
                     .withHostConfig(host)
                     .withCmd(List.of("python3", "-m", "jupyter_server", "--allow-root", "--no-browser",
-                            "--ServerApp.ip=0.0.0.0", "--ServerApp.port=" + PORT,
+                            "--ServerApp.sock=" + ROOT_DIR + "/" + socketName, "--ServerApp.sock_mode=0600",
                             "--ServerApp.root_dir=" + ROOT_DIR,
                             // codebox caps output itself; the server's rate limits would drop output.
                             "--ServerApp.iopub_data_rate_limit=0", "--ServerApp.iopub_msg_rate_limit=0"))
                     .exec()
                     .getId();
             docker.startContainerCmd(containerId).exec();
-            URI url = URI.create("http://127.0.0.1:" + hostPort(docker.inspectContainerCmd(containerId).exec(), port) + "/");
-            DockerJupyterServer server = new DockerJupyterServer(docker, containerId, url, token);
+            forwarder = UnixSocketForwarder.start(socket, Integer.parseInt(user.split(":")[0]));
+            URI url = URI.create("http://127.0.0.1:" + forwarder.port() + "/");
+            DockerJupyterServer server = new DockerJupyterServer(docker, containerId, url, token, forwarder, socket);
             server.awaitReady(config.startupTimeout());
             LOG.debug("Jupyter server {} ready at {}", containerId, url);
             return server;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
+            if (forwarder != null) {
+                forwarder.close();
+            }
             if (containerId != null) {
                 remove(docker, containerId);
             }
+            deleteQuietly(socket);
             close(docker);
-            if (e instanceof CodeExecutorException) {
-                throw e;
+            if (e instanceof CodeExecutorException failed) {
+                throw failed;
             }
             throw new CodeExecutorException("cannot start a Jupyter server from " + image + ": " + e.getMessage(), e);
         }
@@ -119,11 +140,22 @@ public final class DockerJupyterServer implements AutoCloseable {
         return containerId;
     }
 
-    /** Removes the container; does not throw. */
+    /** Removes the container and its socket; does not throw. */
     @Override
     public void close() {
+        forwarder.close();
         remove(docker, containerId);
+        deleteQuietly(socket);
         close(docker);
+    }
+
+    // The socket is a direct child of the output dir: unlink removes whatever is there, never following it.
+    private static void deleteQuietly(Path socket) {
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            LOG.debug("could not delete {}", socket, e);
+        }
     }
 
     private void awaitReady(Duration timeout) {
@@ -155,14 +187,6 @@ public final class DockerJupyterServer implements AutoCloseable {
             throw new CodeExecutorException("the image " + image + " is not available; build codebox/jupyter:3 with"
                     + " scripts/setup-env.sh or pull an image with jupyter_server and ipykernel", e);
         }
-    }
-
-    private static String hostPort(InspectContainerResponse container, ExposedPort port) {
-        Ports.Binding[] bindings = container.getNetworkSettings().getPorts().getBindings().get(port);
-        if (bindings == null || bindings.length == 0) {
-            throw new CodeExecutorException("the engine published no host port for the Jupyter server");
-        }
-        return bindings[0].getHostPortSpec();
     }
 
     // uid:gid of the bind dir, so that the kernel's files belong to whoever owns the dir.

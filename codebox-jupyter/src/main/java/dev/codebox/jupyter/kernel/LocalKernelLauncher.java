@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Starts kernel processes from a kernelspec: finds the spec, writes a connection file (free ports, a
@@ -61,6 +62,11 @@ public final class LocalKernelLauncher implements KernelLauncher {
             throw e instanceof CodeExecutorException cee ? cee
                     : new CodeExecutorException("cannot start the " + spec.name() + " kernel: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public Optional<String> outputDirInKernel(Path outputDir) {
+        return Optional.of(outputDir.toAbsolutePath().toString());
     }
 
     @Override

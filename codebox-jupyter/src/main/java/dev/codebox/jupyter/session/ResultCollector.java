@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,16 +15,24 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Turns the iopub messages of executions into a result: streams and {@code text/plain} go to the
  * output sink; PNG, JPEG, SVG and HTML are saved as {@code <uuid>.<ext>} in the output dir and listed;
  * any other MIME type is written to the output as one line of JSON ({@code {"mime": data}}).
+ * Values the kernel saved itself because they were large (see {@code display_limit.py}) are listed
+ * when they are files of the output dir; values it dropped get a line saying so; a value of more
+ * than {@value #MAX_VALUE_CHARS} characters from a kernel without that set-up is dropped the same way.
  */
 public final class ResultCollector {
 
     private static final Map<String, String> SAVED_TYPES = Map.of(
             "image/png", "png", "image/jpeg", "jpg", "image/svg+xml", "svg", "text/html", "html");
+    static final String SAVED_BY_KERNEL = "application/vnd.codebox.saved+json";
+    static final String DROPPED_BY_KERNEL = "application/vnd.codebox.dropped+json";
+    static final int MAX_VALUE_CHARS = 32 << 20;
+    private static final Pattern SAVED_NAME = Pattern.compile("[0-9a-f-]{36}\\.(png|jpg|svg|html)");
 
     private final OutputSink sink;
     private final Path outputDir;
@@ -46,7 +55,15 @@ public final class ResultCollector {
             Map.Entry<String, JsonNode> entry = entries.next();
             String mime = entry.getKey();
             String extension = SAVED_TYPES.get(mime);
-            if (mime.equals("text/plain")) {
+            if (mime.equals(SAVED_BY_KERNEL)) {
+                entry.getValue().forEach(this::savedByKernel);
+            } else if (mime.equals(DROPPED_BY_KERNEL)) {
+                long limit = entry.getValue().path("limit").asLong();
+                entry.getValue().path("dropped").forEach(dropped -> dropped(dropped.path("mime").asText(),
+                        dropped.path("bytes").asLong(), limit));
+            } else if (length(entry.getValue()) > MAX_VALUE_CHARS) {
+                dropped(mime, length(entry.getValue()), MAX_VALUE_CHARS);
+            } else if (mime.equals("text/plain")) {
                 sink.writeLine(text(entry.getValue()));
             } else if (extension != null) {
                 files.add(save(mime, extension, entry.getValue()));
@@ -54,6 +71,34 @@ public final class ResultCollector {
                 sink.writeLine(Json.text(Json.object().set(mime, entry.getValue())));
             }
         }
+    }
+
+    // Only a file of the output dir with the name the set-up gives, never a link: the kernel's code could forge the message.
+    private void savedByKernel(JsonNode saved) {
+        String name = saved.path("name").asText();
+        if (!SAVED_NAME.matcher(name).matches()) {
+            return;
+        }
+        Path file = outputDir.resolve(name);
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            files.add(file);
+        }
+    }
+
+    private void dropped(String mime, long bytes, long limit) {
+        sink.writeLine("codebox: a " + mime + " display of " + bytes + " bytes was dropped (more than the limit of "
+                + limit + " bytes)");
+    }
+
+    private static long length(JsonNode value) {
+        if (value.isTextual()) {
+            return value.textValue().length();
+        }
+        long length = 0;
+        for (JsonNode part : value) {
+            length += part.isTextual() ? part.textValue().length() : 0;
+        }
+        return length;
     }
 
     /** An error: the traceback without ANSI colours, else {@code ename: evalue}. */

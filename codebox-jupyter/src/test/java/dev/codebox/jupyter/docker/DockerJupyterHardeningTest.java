@@ -12,6 +12,7 @@ import dev.codebox.CodeBlock;
 import dev.codebox.CodeResult;
 import dev.codebox.docker.DockerEngine;
 import dev.codebox.jupyter.JupyterCodeExecutor;
+import dev.codebox.testing.HostSocketServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The docker-jupyter container gets the Docker executor's hardened defaults, read back from the
@@ -59,9 +61,11 @@ class DockerJupyterHardeningTest {
         assertEquals(List.of(Capability.ALL), Arrays.asList(host.getCapDrop()));
         assertEquals(List.of("no-new-privileges"), host.getSecurityOpts());
         assertTrue(host.getInit());
+        assertEquals("none", host.getNetworkMode());
 
         CodeResult result = executor.execute(CodeBlock.python(String.join("\n",
                 "import os, socket",
+                "print(sorted(os.listdir('/sys/class/net')))",
                 "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])",
                 "try:",
                 "    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)",
@@ -74,7 +78,7 @@ class DockerJupyterHardeningTest {
                 "except PermissionError:",
                 "    print('mknod: no')",
                 "print(open('/proc/self/status').read().split('NoNewPrivs:')[1].split()[0])")));
-        assertEquals("0000000000000000\nraw socket: no\nmknod: no\n1\n", result.output());
+        assertEquals("['lo']\n0000000000000000\nraw socket: no\nmknod: no\n1\n", result.output());
     }
 
     @Test
@@ -96,9 +100,23 @@ class DockerJupyterHardeningTest {
     }
 
     @Test
+    void aServerSocketReplacedByTheCodeIsNeverConnected(@TempDir Path dir) throws Exception {
+        try (HostSocketServer host = HostSocketServer.start()) {
+            executor = JupyterCodeExecutor.docker(TestDockerJupyter.config().outputDir(dir).build());
+            CodeResult swapped = executor.execute(CodeBlock.python("import glob, os\n"
+                    + "name = glob.glob('.codebox-jupyter-*.sock')[0]\nos.rename(name, 'kept.sock')\n"
+                    + "os.symlink('" + host.path() + "', name)\nprint('swapped')"));
+            assertEquals("swapped\n", swapped.output());
+            executor.restart(); // a REST call: refused by the forwarder, so a new server replaces this one
+            assertEquals("fresh\n", executor.execute(CodeBlock.python("print('fresh')")).output());
+            assertEquals(0, host.accepted(), "the JVM connected to the host socket the link pointed to");
+        }
+    }
+
+    @Test
     void limitsCanBeChanged() throws Exception {
         executor = JupyterCodeExecutor.docker(TestDockerJupyter.config().memory("512m").cpus(0.5).pidsLimit(64)
-                .dropCapabilities(false).noNewPrivileges(false).build());
+                .dropCapabilities(false).noNewPrivileges(false).network("bridge").build());
         executor.start();
         HostConfig host = inspectOnly().getHostConfig();
         assertEquals(512L << 20, host.getMemory());
@@ -106,6 +124,7 @@ class DockerJupyterHardeningTest {
         assertEquals(64L, host.getPidsLimit());
         assertTrue(host.getCapDrop() == null || host.getCapDrop().length == 0);
         assertTrue(host.getSecurityOpts() == null || host.getSecurityOpts().isEmpty());
+        assertEquals("bridge", host.getNetworkMode());
     }
 
     @Test
