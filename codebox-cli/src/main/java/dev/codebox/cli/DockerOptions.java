@@ -65,6 +65,11 @@ public final class DockerOptions {
             description = "Limit of writes to the container's root file system (--storage-opt size; only some storage drivers support it).")
     String storageSize;
 
+    @Option(names = "--work-dir-size", paramLabel = "SIZE",
+            description = "Make /workspace a tmpfs of the container of that size (default: the host work dir, not limited); "
+                    + "the files each run creates are copied out to the host work dir.")
+    String workDirSize;
+
     @Option(names = "--init-command", paramLabel = "CMD",
             description = "Shell command run once in /workspace when the container starts; start fails if it fails.")
     String initCommand;
@@ -132,6 +137,7 @@ public final class DockerOptions {
                 .autoRemove(!noAutoRemove)
                 .tmpBytes(size(tmpSize, "--tmp-size"))
                 .storageBytes(storageSize == null ? 0 : size(storageSize, "--storage-size"))
+                .workDirBytes(workDirSize == null ? 0 : size(workDirSize, "--work-dir-size"))
                 .deleteCodeFiles(common.deleteCodeFiles())
                 .environment(common.environment());
         common.workDir().ifPresent(config::workDir);

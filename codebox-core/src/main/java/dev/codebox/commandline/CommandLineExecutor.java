@@ -261,7 +261,14 @@ public abstract class CommandLineExecutor implements CodeExecutor {
         sink.seal();
         List<String> changed = before.changedIn(WorkDirSnapshot.take(runner));
         changed.removeAll(codeFiles);
-        return new CodeResult(exitCode, sink.text(), resolve(workDir, codeFiles), resolve(workDir, changed), timedOut, cancelled,
+        List<Path> outputFiles;
+        try {
+            outputFiles = runner.exportFiles(changed);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not copy the output files out of the work dir: {}", e.toString());
+            outputFiles = List.of();
+        }
+        return new CodeResult(exitCode, sink.text(), resolve(workDir, codeFiles), outputFiles, timedOut, cancelled,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 

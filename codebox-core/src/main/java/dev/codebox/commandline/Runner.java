@@ -58,6 +58,14 @@ public interface Runner extends AutoCloseable {
     Optional<Map<String, String>> listFiles(int limit) throws IOException;
 
     /**
+     * The host paths of the named files of the work dir, for the result's {@code outputFiles}. Where
+     * the work dir is this machine's directory they are resolved in it; where it is not (a work dir
+     * inside a container), the files are first copied out into the host work dir, which code cannot
+     * reach. Names that are not regular files of the work dir are left out.
+     */
+    List<Path> exportFiles(List<String> relativeNames) throws IOException;
+
+    /**
      * Runs {@code command} in the work dir, writing standard output and standard error into
      * {@code sink} as they come. Returns when the command has ended; by then the command's whole
      * process tree is gone if it timed out or was cancelled. Never throws for failing code: a

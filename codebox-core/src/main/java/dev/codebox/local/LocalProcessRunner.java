@@ -115,6 +115,11 @@ final class LocalProcessRunner implements Runner {
     }
 
     @Override
+    public List<Path> exportFiles(List<String> relativeNames) {
+        return relativeNames.stream().map(workDir::resolve).toList();
+    }
+
+    @Override
     public RunOutcome run(List<String> command, OutputSink sink, Duration timeout, CancellationToken token) {
         if (token.isCancelled()) {
             return RunOutcome.cancelled();

@@ -23,8 +23,9 @@ final class ContainerSpec {
     /** The runner's source, passed on the command line so that the image needs no file of ours. */
     static final String RUNNER_SOURCE = Resources.read(ContainerSpec.class, "runner.py");
 
-    private static final String MISSING_PYTHON = "codebox: the image has no python3 or python on PATH;"
-            + " the codebox runner needs Python 3 in the image";
+    private static final String MAIN_SCRIPT = Resources.read(ContainerSpec.class, "container_main.sh");
+    /** Where the runner's socket is mounted when the work dir is a tmpfs of the container. */
+    static final String SOCKET_DIR = "/run/codebox";
 
     private final DockerExecutorConfig config;
     private final String name;
@@ -32,23 +33,28 @@ final class ContainerSpec {
     private final Optional<String> user;
     private final String socketInContainer;
     private final Optional<String> temporaryWorkDir;
+    private final Optional<String> socketBindDir;
     private final RunnerSecret secret;
 
     /**
      * @param bindDir the engine-side path of the work dir
      * @param user the user to run as, already resolved
-     * @param socketName the runner socket's file name in the work dir
+     * @param socketName the runner socket's file name
      * @param temporaryWorkDir the work dir when codebox created it, to be deleted with the container
+     * @param socketBindDir the host dir of the socket when the work dir is a tmpfs (workDirBytes), else
+     *     empty: the socket is in the work dir
      * @param secret what the runner and the JVM prove to each other, passed in the environment
      */
     ContainerSpec(DockerExecutorConfig config, String name, String bindDir, Optional<String> user, String socketName,
-            Optional<String> temporaryWorkDir, RunnerSecret secret) {
+            Optional<String> temporaryWorkDir, Optional<String> socketBindDir, RunnerSecret secret) {
         this.config = config;
         this.name = name;
         this.bindDir = bindDir;
         this.user = user;
-        this.socketInContainer = DockerExecutorConfig.CONTAINER_WORK_DIR + "/" + socketName;
+        this.socketInContainer = (socketBindDir.isPresent() ? SOCKET_DIR : DockerExecutorConfig.CONTAINER_WORK_DIR)
+                + "/" + socketName;
         this.temporaryWorkDir = temporaryWorkDir;
+        this.socketBindDir = socketBindDir;
         this.secret = secret;
     }
 
@@ -68,28 +74,12 @@ final class ContainerSpec {
         return create;
     }
 
-    /**
-     * {@code sh -c SCRIPT codebox-runner RUNNER_SOURCE SOCKET [INIT_COMMAND]}: the script runs the
-     * init command, then replaces the shell with the runner (PID 1 is docker's init, which reaps
-     * orphans and forwards signals).
-     */
+    /** {@code sh -c SCRIPT codebox-runner RUNNER_SOURCE SOCKET WORK_DIR [INIT_COMMAND]}: see container_main.sh. */
     private List<String> entrypoint() {
-        List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", mainScript(), "codebox-runner",
-                RUNNER_SOURCE, socketInContainer));
+        List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", MAIN_SCRIPT, "codebox-runner",
+                RUNNER_SOURCE, socketInContainer, DockerExecutorConfig.CONTAINER_WORK_DIR));
         config.initCommand().ifPresent(entrypoint::add);
         return entrypoint;
-    }
-
-    private String mainScript() {
-        StringBuilder script = new StringBuilder("set -u\n");
-        config.initCommand().ifPresent(init -> script
-                .append("/bin/sh -c \"$3\" || { status=$?; echo \"codebox: the init command failed with exit code $status\" >&2; exit $status; }\n"));
-        script.append("for python in python3 python; do\n")
-                .append("  command -v $python >/dev/null 2>&1 && exec $python -c \"$1\" \"$2\"\n")
-                .append("done\n")
-                .append("echo '").append(MISSING_PYTHON).append("' >&2\n")
-                .append("exit 127\n");
-        return script.toString();
     }
 
     private Map<String, String> labels() {
@@ -112,7 +102,11 @@ final class ContainerSpec {
 
     private HostConfig hostConfig() {
         List<Bind> binds = new ArrayList<>();
-        binds.add(new Bind(bindDir, new Volume(DockerExecutorConfig.CONTAINER_WORK_DIR), AccessMode.rw));
+        if (socketBindDir.isPresent()) {
+            binds.add(new Bind(socketBindDir.get(), new Volume(SOCKET_DIR), AccessMode.rw));
+        } else {
+            binds.add(new Bind(bindDir, new Volume(DockerExecutorConfig.CONTAINER_WORK_DIR), AccessMode.rw));
+        }
         config.extraVolumes().forEach(volume -> binds.add(new Bind(volume.hostPath().toString(),
                 new Volume(volume.containerPath()), volume.readOnly() ? AccessMode.ro : AccessMode.rw)));
         HostConfig host = new ContainerLimits(config.memoryBytes(), config.cpus(), config.pidsLimit(),
@@ -122,8 +116,17 @@ final class ContainerSpec {
                 .withAutoRemove(false) // codebox removes it, after reading the logs of a failed start
                 .withNetworkMode(config.network())
                 .withReadonlyRootfs(config.readOnlyRootFs());
+        Map<String, String> tmpfs = new HashMap<>(host.getTmpFs() == null ? Map.of() : host.getTmpFs());
         if (config.readOnlyRootFs() && config.tmpBytes() == 0) {
-            host.withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,mode=1777")); // a read-only root still needs a writable /tmp
+            tmpfs.put("/tmp", "rw,nosuid,nodev,mode=1777"); // a read-only root still needs a writable /tmp
+        }
+        if (config.workDirBytes() > 0) {
+            tmpfs.put(DockerExecutorConfig.CONTAINER_WORK_DIR, "rw,nosuid,nodev,mode=0755,size=" + config.workDirBytes()
+                    + user.filter(u -> u.matches("\\d+(:\\d+)?")).map(u -> ",uid=" + u.split(":")[0]
+                            + ",gid=" + (u.contains(":") ? u.split(":")[1] : u.split(":")[0])).orElse(""));
+        }
+        if (!tmpfs.isEmpty()) {
+            host.withTmpFs(tmpfs);
         }
         if (!config.extraHosts().isEmpty()) {
             host.withExtraHosts(config.extraHosts().entrySet().stream()

@@ -63,8 +63,14 @@ import java.util.Optional;
  *   <li>{@code storageBytes}: {@code 0}, no limit on what the container writes to its root file
  *       system; a size becomes {@code --storage-opt size=...}, which only some storage drivers
  *       support (overlay2 on xfs with project quotas, btrfs, zfs): on others start fails with the
- *       engine's reason. The work dir is a directory of this machine's disk and is never limited:
- *       use {@code readOnlyRootFs} and a work dir on a size-limited file system when disk use matters;
+ *       engine's reason;
+ *   <li>{@code workDirBytes}: {@code 0}: {@value #CONTAINER_WORK_DIR} is the work dir, a directory of
+ *       this machine's disk, and what code writes there is not limited. A size makes
+ *       {@value #CONTAINER_WORK_DIR} a tmpfs of the container of that size instead (its pages count
+ *       against the memory limit): writes beyond it fail with "No space left on device". The host work
+ *       dir then receives copies of the files each execution created or changed (its
+ *       {@code outputFiles}), read out through the runner; code files and other files stay in the
+ *       container. Not with {@code bindDir} (Docker-out-of-Docker);
  *   <li>{@code user}: none, so the owner ({@code uid:gid}) of the work dir: code does not run as root
  *       unless this program does, and the files it writes belong to you. Give {@code "root"} (or
  *       any {@code user[:group]} of the image, or numeric ids) to choose; the work dir must be
@@ -102,6 +108,7 @@ public record DockerExecutorConfig(
         boolean readOnlyRootFs,
         long tmpBytes,
         long storageBytes,
+        long workDirBytes,
         Optional<String> user,
         Map<String, String> environment,
         int maxOutputBytes,
@@ -151,8 +158,11 @@ public record DockerExecutorConfig(
         gpus = List.copyOf(gpus);
         Objects.requireNonNull(initCommand, "initCommand");
         requireText(network, "network");
-        if (tmpBytes < 0 || storageBytes < 0) {
-            throw new IllegalArgumentException("tmpBytes and storageBytes must not be negative (0: not limited)");
+        if (tmpBytes < 0 || storageBytes < 0 || workDirBytes < 0) {
+            throw new IllegalArgumentException("tmpBytes, storageBytes and workDirBytes must not be negative (0: not limited)");
+        }
+        if (workDirBytes > 0 && bindDir.isPresent()) {
+            throw new IllegalArgumentException("workDirBytes (a tmpfs work dir) does not go with bindDir (Docker-out-of-Docker)");
         }
         if (memoryBytes < 0 || (memoryBytes > 0 && memoryBytes < 6L << 20)) {
             throw new IllegalArgumentException("memoryBytes is 0 (no limit) or at least 6 MiB (docker's minimum), was " + memoryBytes);
@@ -198,7 +208,7 @@ public record DockerExecutorConfig(
                 .extraHosts(extraHosts).deleteCodeFiles(deleteCodeFiles).network(network)
                 .memoryBytes(memoryBytes).cpus(cpus).pidsLimit(pidsLimit).noNewPrivileges(noNewPrivileges)
                 .dropCapabilities(dropCapabilities).readOnlyRootFs(readOnlyRootFs).tmpBytes(tmpBytes)
-                .storageBytes(storageBytes).environment(environment)
+                .storageBytes(storageBytes).workDirBytes(workDirBytes).environment(environment)
                 .maxOutputBytes(maxOutputBytes).startTimeout(startTimeout).functions(functions);
         extraVolumes.forEach(builder::extraVolume);
         gpus.forEach(builder::gpus);
@@ -232,6 +242,7 @@ public record DockerExecutorConfig(
         private boolean readOnlyRootFs;
         private long tmpBytes = DEFAULT_TMP_BYTES;
         private long storageBytes;
+        private long workDirBytes;
         private String user;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
@@ -370,6 +381,12 @@ public record DockerExecutorConfig(
             return this;
         }
 
+        /** The size of a tmpfs work dir in the container, 0 for the host work dir mounted (default). */
+        public Builder workDirBytes(long workDirBytes) {
+            this.workDirBytes = workDirBytes;
+            return this;
+        }
+
         /** The user code runs as, {@code user[:group]} or numeric (default: the work dir's owner). */
         public Builder user(String user) {
             this.user = user;
@@ -402,7 +419,7 @@ public record DockerExecutorConfig(
                     Optional.ofNullable(workDir), Optional.ofNullable(bindDir), autoRemove, stopContainerOnExit,
                     extraVolumes, extraHosts, gpus, Optional.ofNullable(initCommand), deleteCodeFiles, network,
                     memoryBytes, cpus, pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs, tmpBytes,
-                    storageBytes, Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions);
+                    storageBytes, workDirBytes, Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions);
         }
     }
 }

@@ -7,7 +7,11 @@ import dev.codebox.commandline.RunOutcome;
 import dev.codebox.commandline.Runner;
 import dev.codebox.output.OutputSink;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +36,7 @@ final class DockerRunner implements Runner {
     private static final long KILL_CONFIRM_MILLIS = 1000;
     /** How long a file request may take before the runner counts as not answering. */
     private static final long CONTROL_MILLIS = 30_000;
+    private static final int COPY_CHUNK_BYTES = 1 << 20;
     private static final ScheduledExecutorService TIMER = RunnerContainer.TIMER;
 
     private final RunnerContainer container;
@@ -98,6 +103,54 @@ final class DockerRunner implements Runner {
     @Override
     public Optional<Map<String, String>> listFiles(int limit) throws IOException {
         return control(channel -> channel.list(limit));
+    }
+
+    @Override
+    public List<Path> exportFiles(List<String> relativeNames) throws IOException {
+        Path workDir = container.workDir();
+        if (config.workDirBytes() == 0) {
+            return relativeNames.stream().map(workDir::resolve).toList(); // the host work dir is /workspace
+        }
+        List<Path> exported = new ArrayList<>();
+        for (String name : relativeNames) {
+            Path target = workDir.resolve(name).normalize();
+            // Names come from the container, whose code can answer in the runner's place: stay in the work dir.
+            if (!target.startsWith(workDir) || target.equals(workDir) || name.startsWith("/")) {
+                LOG.warn("not copying {}: it is not a name inside the work dir", name);
+                continue;
+            }
+            if (copyOut(name, target)) {
+                exported.add(target);
+            }
+        }
+        return exported;
+    }
+
+    /** Copies a file of the container's work dir to {@code target} in the host work dir, which no code can reach. */
+    private boolean copyOut(String name, Path target) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path temp = Files.createTempFile(target.getParent(), ".codebox-", ".tmp");
+        try (OutputStream out = Files.newOutputStream(temp)) {
+            long offset = 0;
+            long limit = config.workDirBytes(); // no file of the tmpfs is larger
+            while (offset <= limit) {
+                long at = offset;
+                Optional<RunnerChannel.Chunk> chunk = control(channel -> channel.read(name, at, COPY_CHUNK_BYTES));
+                if (chunk.isEmpty()) {
+                    return false;
+                }
+                out.write(chunk.get().data());
+                offset += chunk.get().data().length;
+                if (chunk.get().endOfFile()) {
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return true;
     }
 
     /** A request on the file connection. */

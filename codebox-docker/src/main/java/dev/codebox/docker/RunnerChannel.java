@@ -166,6 +166,21 @@ final class RunnerChannel implements AutoCloseable {
         return Optional.of(JSON.convertValue(files, new TypeReference<Map<String, String>>() { }));
     }
 
+    /** A chunk of a regular file of the work dir; empty when the path leads through a link or is not a file. */
+    Optional<Chunk> read(String path, long offset, int length) throws IOException {
+        send(Map.of("op", "read", "path", path, "offset", offset, "length", length));
+        JsonNode reply = reply();
+        if (reply.path("outside").asBoolean()) {
+            return Optional.empty();
+        }
+        failOnError(reply);
+        return Optional.of(new Chunk(Base64.getDecoder().decode(reply.path("data").asText()), reply.path("eof").asBoolean()));
+    }
+
+    /** Bytes read from a file, and whether they end it. */
+    record Chunk(byte[] data, boolean endOfFile) {
+    }
+
     /** Asks the runner to start {@code argv} in the work dir; the connection then serves this run only. */
     void startRun(List<String> argv) throws IOException {
         send(Map.of("op", "run", "argv", argv));

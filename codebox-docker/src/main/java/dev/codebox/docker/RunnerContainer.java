@@ -52,6 +52,7 @@ final class RunnerContainer implements AutoCloseable {
     private final Path workDir;
     private final boolean ownsWorkDir;
     private final Path socket;
+    private final Optional<Path> socketDir;
     private final ContainerSpec spec;
     private final RunnerSecret secret;
     /** The socket's owner when the runner first proved itself; a socket of another owner is refused. */
@@ -62,13 +63,15 @@ final class RunnerContainer implements AutoCloseable {
     private volatile Map<String, String> interpreters = Map.of();
 
     private RunnerContainer(DockerClient client, DockerExecutorConfig config, String name, Path workDir,
-            boolean ownsWorkDir, Path socket, ContainerSpec spec, RunnerSecret secret, Optional<Integer> socketOwner) {
+            boolean ownsWorkDir, Path socket, Optional<Path> socketDir, ContainerSpec spec, RunnerSecret secret,
+            Optional<Integer> socketOwner) {
         this.client = client;
         this.config = config;
         this.name = name;
         this.workDir = workDir;
         this.ownsWorkDir = ownsWorkDir;
         this.socket = socket;
+        this.socketDir = socketDir;
         this.spec = spec;
         this.secret = secret;
         this.socketOwner = socketOwner;
@@ -84,16 +87,21 @@ final class RunnerContainer implements AutoCloseable {
     static RunnerContainer start(DockerExecutorConfig config) {
         boolean ownsWorkDir = config.workDir().isEmpty();
         Path workDir = ownsWorkDir ? TempDirs.create() : createWorkDir(config.workDir().get());
+        // With a tmpfs work dir the host work dir is not mounted; the socket gets a directory of its own.
+        Optional<Path> socketDir = config.workDirBytes() > 0 ? Optional.of(TempDirs.create()) : Optional.empty();
         DockerClient client = null;
         RunnerContainer container = null;
         try {
             String socketName = ".codebox-" + UUID.randomUUID().toString().substring(0, 8) + ".sock";
-            Path socket = workDir.resolve(socketName);
+            Path socket = socketDir.orElse(workDir).resolve(socketName);
             if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
                 throw new CodeExecutorException("the work dir path " + workDir + " is too long for the runner's Unix socket"
                         + " (at most " + (MAX_SOCKET_PATH - socketName.length() - 1) + " bytes); choose a shorter work dir");
             }
             Optional<String> user = resolveUser(config, workDir, ownsWorkDir);
+            if (socketDir.isPresent()) {
+                handOver(socketDir.get(), user);
+            }
             String bindDir = config.bindDir().map(Path::toString).orElse(workDir.toString());
             String name = config.containerName().orElse("codebox-exec-" + UUID.randomUUID());
             client = DockerEngine.connect();
@@ -102,9 +110,10 @@ final class RunnerContainer implements AutoCloseable {
                 removeIfPresent(client, name); // a generated name is new
             }
             RunnerSecret secret = RunnerSecret.generate();
-            container = new RunnerContainer(client, config, name, workDir, ownsWorkDir, socket,
+            container = new RunnerContainer(client, config, name, workDir, ownsWorkDir, socket, socketDir,
                     new ContainerSpec(config, name, bindDir, user, socketName,
-                            ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty(), secret),
+                            ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty(),
+                            socketDir.map(Path::toString), secret),
                     secret, Optional.empty());
             container.createAndStart();
             return container;
@@ -118,6 +127,7 @@ final class RunnerContainer implements AutoCloseable {
                 if (ownsWorkDir) {
                     TempDirs.deleteRecursively(workDir);
                 }
+                socketDir.ifPresent(TempDirs::deleteRecursively);
             }
             throw e instanceof CodeExecutorException ? e
                     : new CodeExecutorException("cannot start the Docker executor: " + DockerEngine.rootMessage(e), e);
@@ -384,6 +394,7 @@ final class RunnerContainer implements AutoCloseable {
             if (ownsWorkDir) {
                 TempDirs.deleteRecursively(workDir);
             }
+            socketDir.ifPresent(TempDirs::deleteRecursively);
         }
     }
 
@@ -401,6 +412,19 @@ final class RunnerContainer implements AutoCloseable {
             LOG.info("removed an earlier container named {}", name);
         } catch (NotFoundException e) {
             // the usual case: no such container
+        }
+    }
+
+    /** Gives {@code dir} to a numeric container user when this JVM runs as root, so that its runner can use it. */
+    private static void handOver(Path dir, Optional<String> user) {
+        try {
+            if (user.isPresent() && user.get().matches("\\d+(:\\d+)?") && ((Integer) Files.getAttribute(dir, "unix:uid")) == 0) {
+                String[] ids = user.get().split(":");
+                Files.setAttribute(dir, "unix:uid", Integer.parseInt(ids[0]));
+                Files.setAttribute(dir, "unix:gid", Integer.parseInt(ids.length > 1 ? ids[1] : ids[0]));
+            }
+        } catch (UnsupportedOperationException | IOException e) {
+            LOG.debug("cannot hand {} over to {}", dir, user, e);
         }
     }
 

@@ -1,7 +1,7 @@
 # codebox's resident runner: the main process of a codebox Docker container.
 #
-# It listens on a Unix domain socket (argv[1], in the work dir, mode 0600) and serves each
-# connection in a thread of its own, so blocks may run concurrently.
+# It listens on a Unix domain socket (argv[1], mode 0600) and serves each connection in a thread of
+# its own, so blocks may run concurrently. argv[2] is the work dir (/workspace).
 #
 # Frames from the runner: 1 type byte, 4 byte big-endian length, payload.
 #   H  hello, sent first on every connection: JSON {"protocol": 1, "proof": HEX}
@@ -17,6 +17,8 @@
 #   {"op": "write", "path", "data", "reuse"}  -> R {"ok": true} | {"outside": true} | {"error": ...}
 #   {"op": "delete", "paths": [...]}          -> R {}
 #   {"op": "list", "limit": N}                -> R {"files": {name: stamp} or null when more than N}
+#   {"op": "read", "path", "offset", "length"} -> R {"data": base64, "eof": bool} | {"outside": true}
+#                                                (a regular file only; length at most 1 MiB)
 #   {"op": "run", "argv": [...]}              -> O ..., then X; the connection then only takes one
 #                                                byte (or its end), which kills the running command
 # Paths are relative to the work dir and are resolved one directory at a time, never through a
@@ -41,6 +43,7 @@ LINGER = 0.1  # output may stay open this long after the command exited before i
 DRAIN = 1.0   # how long to wait for the end of output once the session was killed
 MAX_REQUEST = 48 << 20  # a request line (a code file in base64) may be this long at most
 MAX_REPLY = 12 << 20    # a listing larger than this is reported as untracked
+MAX_READ = 1 << 20      # a read returns at most this many bytes
 OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -168,6 +171,27 @@ def delete_files(paths):
             os.close(fd)
 
 
+def read_file(path, offset, length):
+    parents, name = split(path)
+    fd = open_dir(parents, False)
+    try:
+        try:
+            f = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=fd)
+        except OSError as e:
+            if e.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise Outside()
+            raise
+    finally:
+        os.close(fd)
+    try:
+        if (os.fstat(f).st_mode & 0o170000) != 0o100000:
+            raise Outside()  # a fifo or a device: nothing to copy
+        data = os.pread(f, min(max(length, 0), MAX_READ), max(offset, 0))
+        return {"data": base64.b64encode(data).decode("ascii"), "eof": len(data) < min(length, MAX_READ)}
+    finally:
+        os.close(f)
+
+
 class TooMany(Exception):
     pass
 
@@ -238,6 +262,8 @@ class Connection(socketserver.BaseRequestHandler):
         if op == "delete":
             delete_files(request["paths"])
             return {}
+        if op == "read":
+            return read_file(request["path"], int(request["offset"]), int(request["length"]))
         if op == "list":
             files = list_files(int(request["limit"]))
             if files is not None and sum(len(k) + len(v) + 8 for k, v in files.items()) > MAX_REPLY:
@@ -317,7 +343,7 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 def main():
     global WORK_DIR
     path = sys.argv[1]
-    WORK_DIR = os.path.dirname(path)
+    WORK_DIR = sys.argv[2]
     if not SECRET:
         sys.exit("codebox: CODEBOX_RUNNER_SECRET is not set")
     try:

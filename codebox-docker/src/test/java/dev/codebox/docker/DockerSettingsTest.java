@@ -118,16 +118,19 @@ class DockerSettingsTest {
         assertEquals("still here\n", after.output());
     }
 
+    /** Asks the file system in the container for {@code bytes} at {@code path}: "fits" or "refused: REASON". */
+    private static String allocate(DockerCommandLineExecutor executor, String path, long bytes) {
+        return python(executor, "import os\nfd = os.open('" + path + "', os.O_WRONLY | os.O_CREAT)\n"
+                + "try:\n    os.posix_fallocate(fd, 0, " + bytes + ")\n    print('fits')\n"
+                + "except OSError as e:\n    print('refused:', e.strerror)\n"
+                + "os.close(fd)\nos.remove('" + path + "')").output();
+    }
+
     @Test
     void tmpIsASizeLimitedTmpfsAndStorageLimitsNeedDriverSupport() {
         DockerCommandLineExecutor executor = started(TestEngine.config().build());
         assertEquals("rw,nosuid,nodev,mode=1777,size=" + (512L << 20), inspect(executor).getHostConfig().getTmpFs().get("/tmp"));
-        CodeResult full = python(executor, "import os\n"
-                + "fd = os.open('/tmp/big', os.O_WRONLY | os.O_CREAT)\n"
-                + "try:\n    os.posix_fallocate(fd, 0, 1 << 30)\n    print('1 GiB fits')\n"
-                + "except OSError as e:\n    print('refused:', e.strerror)\n"
-                + "os.close(fd)\nos.remove('/tmp/big')");
-        assertEquals("refused: No space left on device\n", full.output());
+        assertEquals("refused: No space left on device\n", allocate(executor, "/tmp/big", 1L << 30));
 
         DockerCommandLineExecutor small = started(TestEngine.config().tmpBytes(16L << 20).build());
         assertEquals("rw,nosuid,nodev,mode=1777,size=" + (16L << 20), inspect(small).getHostConfig().getTmpFs().get("/tmp"));
@@ -142,6 +145,26 @@ class DockerSettingsTest {
             assertTrue(e.getMessage().contains("storage-opt") || e.getMessage().contains("storage"), e.getMessage());
         }
         assertTrue(TestEngine.containersOfThisJvm().size() <= 2, "a refused container was left behind");
+    }
+
+    @Test
+    void aSizeLimitedWorkDirIsATmpfsWhoseOutputFilesAreCopiedOut() throws Exception {
+        DockerCommandLineExecutor executor = started(TestEngine.config().workDirBytes(16L << 20).build());
+        Path workDir = executor.workDir();
+        assertTrue(inspect(executor).getHostConfig().getTmpFs().get("/workspace").contains("size=" + (16L << 20)),
+                inspect(executor).getHostConfig().getTmpFs().toString());
+        assertEquals("refused: No space left on device\n", allocate(executor, "big", 64L << 20));
+
+        CodeResult wrote = python(executor, "import os\nos.makedirs('sub', exist_ok=True)\n"
+                + "open('sub/out.txt', 'w').write('from the tmpfs')\nopen('big.bin', 'wb').write(os.urandom(3 << 20))\n"
+                + "os.symlink('/etc/passwd', 'link')\nprint('wrote')");
+        assertEquals("wrote\n", wrote.output());
+        assertEquals(List.of(workDir.resolve("big.bin"), workDir.resolve("sub/out.txt")), wrote.outputFiles());
+        assertEquals("from the tmpfs", Files.readString(workDir.resolve("sub/out.txt")));
+        assertEquals(3L << 20, Files.size(workDir.resolve("big.bin")));
+        assertFalse(Files.exists(workDir.resolve("link"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(Files.list(workDir).noneMatch(file -> file.getFileName().toString().endsWith(".sock")),
+                "the host work dir is not the container's: no socket in it");
     }
 
     @Test

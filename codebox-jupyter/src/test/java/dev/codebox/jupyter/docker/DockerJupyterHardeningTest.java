@@ -152,6 +152,15 @@ class DockerJupyterHardeningTest {
             }
         }
         assertEquals(List.of(), leaking);
+        // And literally: ps as another user (nobody) on this machine.
+        if (new ProcessBuilder("id", "-u").start().inputReader().readLine().equals("0")) {
+            Process ps = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "ps", "-eo", "args")
+                    .redirectErrorStream(true).start();
+            String all = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, ps.waitFor(), all);
+            assertTrue(all.contains("jupyter_server"), all);
+            assertFalse(all.contains(token), "ps as nobody shows the token");
+        }
         CodeResult ps = executor.execute(CodeBlock.python(
                 "import subprocess\nprint(subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True).stdout)"));
         assertTrue(ps.output().contains("jupyter_server"), ps.output());
