@@ -1,6 +1,7 @@
 package dev.codebox.functions;
 
 import dev.codebox.CodeExecutorException;
+import dev.codebox.support.Resources;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -28,6 +29,7 @@ public final class FunctionsSetup {
 
     static final String PIP_FAILED = "pip install failed";
     static final String LOAD_FAILED = "functions failed to load";
+    private static final String SCRIPT = Resources.read(FunctionsSetup.class, "functions_setup.py");
 
     private FunctionsSetup() {
     }
@@ -37,12 +39,7 @@ public final class FunctionsSetup {
      * status 3 after printing the failure.
      */
     public static String scriptForFile(FunctionModule module) {
-        return "import sys\n" + setupFunction(module, false)
-                + "_codebox_failure = _codebox_functions_setup()\n"
-                + "if _codebox_failure is not None:\n"
-                + "    print(\"" + FAILURE_MARKER + "\" + _codebox_failure[0], flush=True)\n"
-                + "    print(_codebox_failure[1], flush=True)\n"
-                + "    sys.exit(3)\n";
+        return script(module, "", false);
     }
 
     /**
@@ -51,51 +48,16 @@ public final class FunctionsSetup {
      * module file again). It leaves no names behind in the kernel's namespace.
      */
     public static String scriptForKernel(FunctionModule module) {
-        return setupFunction(module, true)
-                + "_codebox_failure = _codebox_functions_setup()\n"
-                + "del _codebox_functions_setup\n"
-                + "if _codebox_failure is not None:\n"
-                + "    import os as _codebox_os\n"
-                + "    if _codebox_os.path.exists(\"" + module.fileName() + "\"):\n"
-                + "        _codebox_os.remove(\"" + module.fileName() + "\")\n"
-                + "    del _codebox_os\n"
-                + "    print(\"" + FAILURE_MARKER + "\" + _codebox_failure[0], flush=True)\n"
-                + "    print(_codebox_failure[1], flush=True)\n"
-                + "del _codebox_failure\n";
+        return script(module, base64(module.source()), true);
     }
 
-    private static String setupFunction(FunctionModule module, boolean writeModule) {
-        String name = module.name();
-        StringBuilder py = new StringBuilder()
-                .append("def _codebox_functions_setup():\n")
-                .append("    import base64, importlib, subprocess, sys, traceback\n")
-                .append("    requirements = base64.b64decode(\"").append(base64(String.join("\n", module.requirements())))
-                .append("\").decode(\"utf-8\").splitlines()\n");
-        if (writeModule) {
-            py.append("    with open(\"").append(module.fileName()).append("\", \"w\", encoding=\"utf-8\") as file:\n")
-                    .append("        file.write(base64.b64decode(\"").append(base64(module.source()))
-                    .append("\").decode(\"utf-8\"))\n");
-        }
-        return py.append("    if requirements:\n")
-                .append("        command = [sys.executable, \"-m\", \"pip\", \"install\", \"-q\",")
-                .append(" \"--disable-pip-version-check\", \"--no-input\", *requirements]\n")
-                .append("        try:\n")
-                .append("            pip = subprocess.run(command, stdin=subprocess.DEVNULL,")
-                .append(" stdout=subprocess.PIPE, stderr=subprocess.STDOUT)\n")
-                .append("        except OSError as error:\n")
-                .append("            return \"").append(PIP_FAILED).append("\", str(error)\n")
-                .append("        if pip.returncode != 0:\n")
-                .append("            return \"").append(PIP_FAILED).append("\", pip.stdout.decode(\"utf-8\", \"replace\")\n")
-                .append("    importlib.invalidate_caches()\n")
-                .append("    try:\n")
-                .append("        if \"").append(name).append("\" in sys.modules:\n")
-                .append("            importlib.reload(sys.modules[\"").append(name).append("\"])\n")
-                .append("        else:\n")
-                .append("            __import__(\"").append(name).append("\")\n")
-                .append("    except BaseException:\n")
-                .append("        return \"").append(LOAD_FAILED).append("\", traceback.format_exc()\n")
-                .append("    return None\n")
-                .toString();
+    /** {@code functions_setup.py} with the arguments of its call filled in. */
+    private static String script(FunctionModule module, String sourceBase64, boolean inKernel) {
+        // Module and file names are Python identifiers (FunctionModule checks them); the rest is base64.
+        return SCRIPT.replace("(\"MODULE_NAME\", \"FILE_NAME\", \"REQUIREMENTS_BASE64\", \"SOURCE_BASE64\", IN_KERNEL)",
+                "(\"" + module.name() + "\", \"" + module.fileName() + "\", \""
+                        + base64(String.join("\n", module.requirements())) + "\", \"" + sourceBase64 + "\", "
+                        + (inKernel ? "True" : "False") + ")");
     }
 
     /**
