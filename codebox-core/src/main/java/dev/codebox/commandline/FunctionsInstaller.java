@@ -39,22 +39,22 @@ final class FunctionsInstaller {
         try {
             if (!runner.writeFile(moduleFile, module.source().getBytes(StandardCharsets.UTF_8), false)
                     || !runner.writeFile(scriptName, FunctionsSetup.scriptForFile(module).getBytes(StandardCharsets.UTF_8), false)) {
-                throw new CodeExecutorException("cannot write the functions module into " + workDir
+                throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "cannot write the functions module into " + workDir
                         + ": " + moduleFile + " is a symbolic link or not a file");
             }
             Launch launch = runner.launch(Language.PYTHON, scriptName);
             if (launch.isRefused()) {
-                throw new CodeExecutorException("functions could not be set up: " + launch.refusal());
+                throw new CodeExecutorException(CodeExecutorException.Reason.FUNCTIONS_FAILED, "functions could not be set up: " + launch.refusal());
             }
             OutputSink sink = new OutputSink(maxOutputBytes, OutputListener.NONE);
             RunOutcome outcome = runner.run(launch.command(), sink, FunctionsSetup.TIMEOUT, token);
             sink.seal();
             if (outcome.ending() == RunOutcome.Ending.TIMED_OUT) {
-                throw new CodeExecutorException("functions could not be set up: it took longer than "
+                throw new CodeExecutorException(CodeExecutorException.Reason.FUNCTIONS_FAILED, "functions could not be set up: it took longer than "
                         + FunctionsSetup.TIMEOUT.toMinutes() + " minutes; output so far: " + sink.text().strip());
             }
             if (outcome.ending() == RunOutcome.Ending.CANCELLED) {
-                throw new CodeExecutorException("functions could not be set up: the executor was stopped during start-up");
+                throw new CodeExecutorException(CodeExecutorException.Reason.FUNCTIONS_FAILED, "functions could not be set up: the executor was stopped during start-up");
             }
             FunctionsSetup.check(outcome.exitCode(), sink.text());
             installed = true;
@@ -62,7 +62,7 @@ final class FunctionsInstaller {
                     String.join(", ", module.functionNames()), (System.nanoTime() - started) / 1_000_000,
                     module.requirements().size());
         } catch (IOException e) {
-            throw new CodeExecutorException("cannot write the functions module into " + workDir + ": " + e, e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "cannot write the functions module into " + workDir + ": " + e, e);
         } finally {
             deleteQuietly(runner, installed ? List.of(scriptName) : List.of(scriptName, moduleFile));
         }

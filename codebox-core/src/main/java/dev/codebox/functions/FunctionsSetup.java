@@ -76,10 +76,10 @@ public final class FunctionsSetup {
             int lineEnd = rest.indexOf('\n');
             String reason = lineEnd < 0 ? rest.strip() : rest.substring(0, lineEnd).strip();
             String details = lineEnd < 0 ? "" : rest.substring(lineEnd + 1).strip();
-            throw new CodeExecutorException(reason + ": " + details);
+            throw new CodeExecutorException(CodeExecutorException.Reason.FUNCTIONS_FAILED, reason + ": " + details);
         }
         if (exitCode != 0) {
-            throw new CodeExecutorException("functions could not be set up (exit code " + exitCode + "): "
+            throw new CodeExecutorException(CodeExecutorException.Reason.FUNCTIONS_FAILED, "functions could not be set up (exit code " + exitCode + "): "
                     + output.strip());
         }
     }

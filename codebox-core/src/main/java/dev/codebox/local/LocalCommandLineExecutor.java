@@ -66,7 +66,7 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
             Path venv = config.virtualEnv().get().toAbsolutePath();
             venvPython = venv.resolve("bin/python");
             if (!Files.isExecutable(venvPython)) {
-                throw new CodeExecutorException("virtual environment " + venv + " has no executable bin/python");
+                throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "virtual environment " + venv + " has no executable bin/python");
             }
             environment.put("VIRTUAL_ENV", venv.toString());
             String path = environment.get("PATH");
@@ -85,7 +85,7 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
             try {
                 workDir = Files.createDirectories(config.workDir().get().toAbsolutePath()).toRealPath();
             } catch (IOException e) {
-                throw new CodeExecutorException("cannot create the work dir " + config.workDir().get() + ": " + e, e);
+                throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "cannot create the work dir " + config.workDir().get() + ": " + e, e);
             }
         }
         return new LocalProcessRunner(workDir, temporary, environment, interpreters);

@@ -1,7 +1,7 @@
 package dev.codebox.local;
 
+import dev.codebox.CodeExecutorException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -34,7 +34,8 @@ public final class TempDirs {
         try {
             return Files.createTempDirectory(prefix()).toRealPath();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary work dir", e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR,
+                    "cannot create a temporary directory in " + System.getProperty("java.io.tmpdir") + ": " + e, e);
         }
     }
 

@@ -78,6 +78,7 @@ class LocalFunctionsTest {
         LocalCommandLineExecutor executor = new LocalCommandLineExecutor(LocalExecutorConfig.builder()
                 .python(TestPython.path()).workDir(workDir).functions(broken).build());
         CodeExecutorException e = assertThrows(CodeExecutorException.class, executor::start);
+        assertEquals(CodeExecutorException.Reason.FUNCTIONS_FAILED, e.reason());
         assertTrue(e.getMessage().startsWith("functions failed to load: Traceback (most recent call last):"), e.getMessage());
         assertTrue(e.getMessage().contains("functions.py\", line 2, in <module>"), e.getMessage());
         assertTrue(e.getMessage().endsWith("ModuleNotFoundError: No module named 'codebox_not_a_module'"), e.getMessage());

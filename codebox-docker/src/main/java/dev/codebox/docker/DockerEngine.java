@@ -102,7 +102,7 @@ public final class DockerEngine {
             return client;
         } catch (RuntimeException e) {
             closeQuietly(client);
-            throw new CodeExecutorException("the Docker engine is not reachable at " + host
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "the Docker engine is not reachable at " + host
                     + (System.getenv("DOCKER_HOST") == null ? " (DOCKER_HOST is not set)" : " (from DOCKER_HOST)")
                     + ": " + rootMessage(e) + ". Start it (for example `sudo systemctl start docker`, or `sudo dockerd &`,"
                     + " or scripts/setup-env.sh) or point DOCKER_HOST at a running engine.", e);

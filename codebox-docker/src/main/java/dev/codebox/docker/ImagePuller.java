@@ -42,18 +42,18 @@ final class ImagePuller {
             boolean finished = client.pullImageCmd(repository(image)).withTag(tag(image))
                     .exec(progress).awaitCompletion(PULL_TIMEOUT_MINUTES, TimeUnit.MINUTES);
             if (!finished) {
-                throw new CodeExecutorException("pulling image " + image + " took more than " + PULL_TIMEOUT_MINUTES + " minutes");
+                throw new CodeExecutorException(CodeExecutorException.Reason.IMAGE_UNAVAILABLE, "pulling image " + image + " took more than " + PULL_TIMEOUT_MINUTES + " minutes");
             }
             if (progress.error() != null) {
                 throw new IllegalStateException(progress.error());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CodeExecutorException("interrupted while pulling image " + image, e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.INTERRUPTED, "interrupted while pulling image " + image, e);
         } catch (CodeExecutorException e) {
             throw e;
         } catch (RuntimeException e) { // the engine's refusal, or the error it reported in the stream
-            throw new CodeExecutorException("cannot pull image " + image + ": " + DockerEngine.rootMessage(e).trim()
+            throw new CodeExecutorException(CodeExecutorException.Reason.IMAGE_UNAVAILABLE, "cannot pull image " + image + ": " + DockerEngine.rootMessage(e).trim()
                     + ". Check the name, the registry's reachability and credentials, or build or load the image"
                     + " locally (docker build / docker load; see docs/docker.md for codebox/python:3).", e);
         }

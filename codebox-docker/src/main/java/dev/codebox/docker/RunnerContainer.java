@@ -95,7 +95,7 @@ final class RunnerContainer implements AutoCloseable {
             String socketName = ".codebox-" + UUID.randomUUID().toString().substring(0, 8) + ".sock";
             Path socket = socketDir.orElse(workDir).resolve(socketName);
             if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-                throw new CodeExecutorException("the work dir path " + workDir + " is too long for the runner's Unix socket"
+                throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "the work dir path " + workDir + " is too long for the runner's Unix socket"
                         + " (at most " + (MAX_SOCKET_PATH - socketName.length() - 1) + " bytes); choose a shorter work dir");
             }
             Optional<String> user = resolveUser(config, workDir, ownsWorkDir);
@@ -130,7 +130,7 @@ final class RunnerContainer implements AutoCloseable {
                 socketDir.ifPresent(TempDirs::deleteRecursively);
             }
             throw e instanceof CodeExecutorException ? e
-                    : new CodeExecutorException("cannot start the Docker executor: " + DockerEngine.rootMessage(e), e);
+                    : new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "cannot start the Docker executor: " + DockerEngine.rootMessage(e), e);
         }
     }
 
@@ -167,12 +167,12 @@ final class RunnerContainer implements AutoCloseable {
         try {
             return open();
         } catch (RunnerChannel.UntrustedSocketException e) {
-            throw new CodeExecutorException("refusing to connect to the runner of container " + name + ": "
+            throw new CodeExecutorException(CodeExecutorException.Reason.UNTRUSTED_PEER, "refusing to connect to the runner of container " + name + ": "
                     + e.getMessage(), e);
         } catch (RunnerChannel.ProtocolException e) {
             suspect = true;
             checkAnswering();
-            throw new CodeExecutorException("the runner in container " + name + " does not answer as it should: "
+            throw new CodeExecutorException(CodeExecutorException.Reason.UNTRUSTED_PEER, "the runner in container " + name + " does not answer as it should: "
                     + e.getMessage(), e);
         } catch (IOException e) {
             return recover(e);
@@ -200,11 +200,11 @@ final class RunnerContainer implements AutoCloseable {
         try {
             state = state();
         } catch (RuntimeException e) {
-            throw new CodeExecutorException("the Docker engine at " + DockerEngine.host() + " does not answer: "
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "the Docker engine at " + DockerEngine.host() + " does not answer: "
                     + DockerEngine.rootMessage(e), e);
         }
         if (state.isPresent() && Boolean.TRUE.equals(state.get().getPaused())) {
-            throw new CodeExecutorException("container " + name + " is paused; unpause it (docker unpause " + name + ")");
+            throw new CodeExecutorException(CodeExecutorException.Reason.PAUSED, "container " + name + " is paused; unpause it (docker unpause " + name + ")");
         }
         suspect = false;
     }
@@ -229,7 +229,7 @@ final class RunnerContainer implements AutoCloseable {
                 LOG.warn("container {} was removed behind codebox's back; creating it again", name);
                 createAndStart();
             } else if (Boolean.TRUE.equals(state.get().getPaused())) {
-                throw new CodeExecutorException("container " + name + " is paused; unpause it (docker unpause " + name + ")");
+                throw new CodeExecutorException(CodeExecutorException.Reason.PAUSED, "container " + name + " is paused; unpause it (docker unpause " + name + ")");
             } else {
                 LOG.warn("the runner in container {} does not answer ({}); starting the container again ({})",
                         name, cause.getMessage(), describe(state.get()));
@@ -241,12 +241,12 @@ final class RunnerContainer implements AutoCloseable {
             }
             return open();
         } catch (IOException e) {
-            throw new CodeExecutorException("the runner in container " + name + " does not answer after a restart: " + e, e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "the runner in container " + name + " does not answer after a restart: " + e, e);
         } catch (RuntimeException e) {
             if (e instanceof CodeExecutorException) {
                 throw e;
             }
-            throw new CodeExecutorException("cannot bring back container " + name + " (is the Docker engine at "
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "cannot bring back container " + name + " (is the Docker engine at "
                     + DockerEngine.host() + " still running?): " + DockerEngine.rootMessage(e), e);
         }
     }
@@ -307,7 +307,7 @@ final class RunnerContainer implements AutoCloseable {
         try {
             client.startContainerCmd(containerId).exec();
         } catch (DockerException e) {
-            throw new CodeExecutorException("container " + name + " of image " + config.image() + " does not start: "
+            throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "container " + name + " of image " + config.image() + " does not start: "
                     + DockerEngine.rootMessage(e).trim(), e);
         }
         awaitRunner();
@@ -324,7 +324,7 @@ final class RunnerContainer implements AutoCloseable {
                 interpreters = channel.probe();
                 return;
             } catch (RunnerChannel.UntrustedSocketException e) {
-                throw new CodeExecutorException("refusing to connect to the runner of container " + name + ": "
+                throw new CodeExecutorException(CodeExecutorException.Reason.UNTRUSTED_PEER, "refusing to connect to the runner of container " + name + ": "
                         + e.getMessage(), e);
             } catch (IOException notYet) {
                 lastError = notYet;
@@ -332,15 +332,15 @@ final class RunnerContainer implements AutoCloseable {
             }
             long now = System.nanoTime();
             if (now > deadline) {
-                throw new CodeExecutorException("the runner in container " + name + " did not come up within "
+                throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "the runner in container " + name + " did not come up within "
                         + config.startTimeout().toSeconds() + " s (last attempt: " + lastError + "); container logs:\n" + logs());
             }
             if (now > nextInspect) {
                 nextInspect = now + TimeUnit.MILLISECONDS.toNanos(INSPECT_EVERY_MILLIS);
                 InspectContainerResponse.ContainerState state = state().orElseThrow(() ->
-                        new CodeExecutorException("container " + name + " was removed while it started"));
+                        new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "container " + name + " was removed while it started"));
                 if (!Boolean.TRUE.equals(state.getRunning())) {
-                    throw new CodeExecutorException("container " + name + " of image " + config.image()
+                    throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "container " + name + " of image " + config.image()
                             + " stopped while it started (exit code " + state.getExitCodeLong() + "); container logs:\n" + logs());
                 }
             }
@@ -434,7 +434,7 @@ final class RunnerContainer implements AutoCloseable {
             return Files.createDirectories(dir.toAbsolutePath(), PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------"))).toRealPath();
         } catch (IOException e) {
-            throw new CodeExecutorException("cannot create the work dir " + dir + ": " + e, e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "cannot create the work dir " + dir + ": " + e, e);
         }
     }
 
@@ -465,7 +465,7 @@ final class RunnerContainer implements AutoCloseable {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CodeExecutorException("interrupted while the container started");
+            throw new CodeExecutorException(CodeExecutorException.Reason.INTERRUPTED, "interrupted while the container started");
         }
     }
 }

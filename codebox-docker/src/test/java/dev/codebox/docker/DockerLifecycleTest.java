@@ -122,6 +122,7 @@ class DockerLifecycleTest {
         int before = TestEngine.containersOfThisJvm().size();
         executor = new DockerCommandLineExecutor(TestEngine.config().image("codebox-test/does-not-exist:1").build());
         CodeExecutorException e = assertThrows(CodeExecutorException.class, executor::start);
+        assertEquals(CodeExecutorException.Reason.IMAGE_UNAVAILABLE, e.reason());
         assertTrue(e.getMessage().startsWith("cannot pull image codebox-test/does-not-exist:1: "), e.getMessage());
         assertEquals(before, TestEngine.containersOfThisJvm().size());
         assertFalse(executor.isStarted());
@@ -133,6 +134,7 @@ class DockerLifecycleTest {
         System.setProperty("DOCKER_HOST", "unix:///nonexistent/docker.sock");
         try {
             CodeExecutorException e = assertThrows(CodeExecutorException.class, DockerEngine::connect);
+            assertEquals(CodeExecutorException.Reason.ENGINE_UNREACHABLE, e.reason());
             assertTrue(e.getMessage().startsWith("the Docker engine is not reachable at unix:///nonexistent/docker.sock"), e.getMessage());
             assertTrue(e.getMessage().contains("Start it"), e.getMessage());
         } finally {

@@ -107,6 +107,7 @@ class DockerRunnerSocketTest {
 
             CodeExecutorException refused = assertThrows(CodeExecutorException.class,
                     () -> executor.execute(CodeBlock.python("print('should not run')")));
+            assertEquals(CodeExecutorException.Reason.UNTRUSTED_PEER, refused.reason());
             assertTrue(refused.getMessage().contains("refusing to connect to the runner"), refused.getMessage());
             assertTrue(refused.getMessage().contains("not a socket"), refused.getMessage());
             assertEquals(0, host.accepted(), "the JVM connected to the host socket the link pointed to");

@@ -53,6 +53,6 @@ final class TestEngine {
 
     /** Whether the cause chain says the engine is missing, for tests of start failures. */
     static boolean isEngineMissing(CodeExecutorException e) {
-        return e.getMessage().contains("not reachable");
+        return e.reason() == CodeExecutorException.Reason.ENGINE_UNREACHABLE;
     }
 }

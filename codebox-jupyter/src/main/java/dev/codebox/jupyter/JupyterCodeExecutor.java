@@ -193,7 +193,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
                 outputDir = null;
             }
             throw e instanceof CodeExecutorException ? e
-                    : new CodeExecutorException("cannot start " + launcher.describe() + ": " + e.getMessage(), e);
+                    : new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "cannot start " + launcher.describe() + ": " + e.getMessage(), e);
         }
         outputDir = dir;
         StopOnExit.register(this);
@@ -417,7 +417,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         try {
             return Files.createDirectories(dir).toRealPath();
         } catch (IOException e) {
-            throw new CodeExecutorException("cannot create the output dir " + dir + ": " + e.getMessage(), e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "cannot create the output dir " + dir + ": " + e.getMessage(), e);
         }
     }
 

@@ -32,7 +32,7 @@ final class KernelFunctions {
     static void setUp(KernelSession session, String kernelLanguage, FunctionModule functions, Path outputDir,
             int maxOutputBytes) {
         if (!kernelLanguage.equals("python")) {
-            throw new CodeExecutorException("functions need a Python kernel; this kernel runs " + kernelLanguage);
+            throw new CodeExecutorException(CodeExecutorException.Reason.FUNCTIONS_FAILED, "functions need a Python kernel; this kernel runs " + kernelLanguage);
         }
         long started = System.nanoTime();
         OutputSink sink = new OutputSink(maxOutputBytes, OutputListener.NONE);
@@ -40,7 +40,7 @@ final class KernelFunctions {
                 started + FunctionsSetup.TIMEOUT.toNanos(), () -> false, new ResultCollector(sink, outputDir));
         sink.seal();
         if (outcome.ending() == Outcome.Ending.TIMED_OUT) {
-            throw new CodeExecutorException("functions could not be set up: it took longer than "
+            throw new CodeExecutorException(CodeExecutorException.Reason.FUNCTIONS_FAILED, "functions could not be set up: it took longer than "
                     + FunctionsSetup.TIMEOUT.toMinutes() + " minutes; output so far: " + sink.text().strip());
         }
         FunctionsSetup.check(outcome.exitCode(), sink.text());

@@ -312,6 +312,7 @@ class LocalJupyterExecutorTest {
         assertTrue(died.output().trim().endsWith("restart() starts a fresh kernel"), died.output());
         CodeExecutorException still = assertThrows(CodeExecutorException.class,
                 () -> jupyter.execute(CodeBlock.python("print(1)")));
+        assertEquals(CodeExecutorException.Reason.KERNEL_DIED, still.reason());
         assertTrue(still.getMessage().contains("restart()"), still.getMessage());
         jupyter.restart();
         CodeResult fresh = jupyter.execute(CodeBlock.python("print('x' in globals())"));
@@ -348,6 +349,7 @@ class LocalJupyterExecutorTest {
         JupyterCodeExecutor jupyter = JupyterCodeExecutor.local(TestKernels.python().kernelName("no-such-kernel").build());
         executor = jupyter;
         CodeExecutorException error = assertThrows(CodeExecutorException.class, jupyter::start);
+        assertEquals(CodeExecutorException.Reason.START_FAILED, error.reason());
         assertTrue(error.getMessage().contains("no Jupyter kernel named 'no-such-kernel'"), error.getMessage());
         assertTrue(error.getMessage().contains("python3"), error.getMessage());
         assertTrue(jupyter.outputDir().isEmpty());

@@ -76,7 +76,7 @@ public final class DockerJupyterServer implements AutoCloseable {
         Path socket = bindDir.toAbsolutePath().resolve(socketName);
         try {
             if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-                throw new CodeExecutorException("the output dir path " + bindDir + " is too long for the Jupyter server's"
+                throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "the output dir path " + bindDir + " is too long for the Jupyter server's"
                         + " Unix socket (at most " + (MAX_SOCKET_PATH - socketName.length() - 1) + " bytes); choose a shorter one");
             }
             DockerEngine.prune(docker);
@@ -121,7 +121,7 @@ public final class DockerJupyterServer implements AutoCloseable {
             if (e instanceof CodeExecutorException failed) {
                 throw failed;
             }
-            throw new CodeExecutorException("cannot start a Jupyter server from " + image + ": " + e.getMessage(), e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "cannot start a Jupyter server from " + image + ": " + e.getMessage(), e);
         }
     }
 
@@ -164,18 +164,18 @@ public final class DockerJupyterServer implements AutoCloseable {
         while (!client.ready()) {
             InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(containerId).exec().getState();
             if (!Boolean.TRUE.equals(state.getRunning())) {
-                throw new CodeExecutorException("the Jupyter server container exited with code " + state.getExitCodeLong()
+                throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "the Jupyter server container exited with code " + state.getExitCodeLong()
                         + " before answering");
             }
             if (System.nanoTime() - deadline > 0) {
-                throw new CodeExecutorException("the Jupyter server did not answer at " + url + " within "
+                throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "the Jupyter server did not answer at " + url + " within "
                         + timeout.toSeconds() + " s");
             }
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CodeExecutorException("interrupted while the Jupyter server started", e);
+                throw new CodeExecutorException(CodeExecutorException.Reason.INTERRUPTED, "interrupted while the Jupyter server started", e);
             }
         }
     }
@@ -184,7 +184,7 @@ public final class DockerJupyterServer implements AutoCloseable {
         try {
             docker.inspectImageCmd(image).exec();
         } catch (NotFoundException e) {
-            throw new CodeExecutorException("the image " + image + " is not available; build codebox/jupyter:3 with"
+            throw new CodeExecutorException(CodeExecutorException.Reason.IMAGE_UNAVAILABLE, "the image " + image + " is not available; build codebox/jupyter:3 with"
                     + " scripts/setup-env.sh or pull an image with jupyter_server and ipykernel", e);
         }
     }

@@ -54,7 +54,7 @@ final class KernelProcess {
         try {
             return new KernelProcess(builder.start(), log);
         } catch (IOException e) {
-            throw new CodeExecutorException("cannot start the kernel " + command + ": " + e.getMessage(), e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "cannot start the kernel " + command + ": " + e.getMessage(), e);
         }
     }
 
@@ -87,7 +87,7 @@ final class KernelProcess {
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             kill.waitFor(2, TimeUnit.SECONDS);
         } catch (IOException e) {
-            throw new CodeExecutorException("cannot interrupt the kernel: " + e.getMessage(), e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.KERNEL_DIED, "cannot interrupt the kernel: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

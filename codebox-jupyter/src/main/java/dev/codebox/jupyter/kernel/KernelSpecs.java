@@ -69,7 +69,7 @@ public final class KernelSpecs {
                 return read(name, dir);
             }
         }
-        throw new CodeExecutorException("no Jupyter kernel named '" + name + "'; installed: "
+        throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "no Jupyter kernel named '" + name + "'; installed: "
                 + String.join(", ", names(dataDirs)) + " (searched " + dataDirs + ")");
     }
 
@@ -99,12 +99,12 @@ public final class KernelSpecs {
         try {
             json = Json.parse(Files.readAllBytes(dir.resolve("kernel.json")));
         } catch (IOException | RuntimeException e) {
-            throw new CodeExecutorException("cannot read the kernelspec " + dir.resolve("kernel.json") + ": " + e.getMessage(), e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "cannot read the kernelspec " + dir.resolve("kernel.json") + ": " + e.getMessage(), e);
         }
         List<String> argv = new ArrayList<>();
         json.path("argv").forEach(arg -> argv.add(arg.asText()));
         if (argv.isEmpty()) {
-            throw new CodeExecutorException("the kernelspec " + dir.resolve("kernel.json") + " has no argv");
+            throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "the kernelspec " + dir.resolve("kernel.json") + " has no argv");
         }
         Map<String, String> env = new LinkedHashMap<>();
         json.path("env").fields().forEachRemaining(entry -> env.put(entry.getKey(), entry.getValue().asText()));

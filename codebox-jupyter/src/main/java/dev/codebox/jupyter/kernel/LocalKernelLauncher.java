@@ -60,7 +60,7 @@ public final class LocalKernelLauncher implements KernelLauncher {
             deleteQuietly(connectionFile);
             deleteQuietly(log);
             throw e instanceof CodeExecutorException cee ? cee
-                    : new CodeExecutorException("cannot start the " + spec.name() + " kernel: " + e.getMessage(), e);
+                    : new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "cannot start the " + spec.name() + " kernel: " + e.getMessage(), e);
         }
     }
 

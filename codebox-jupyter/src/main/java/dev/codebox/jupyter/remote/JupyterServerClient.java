@@ -90,10 +90,10 @@ public final class JupyterServerClient {
             return builder.buildAsync(uri, listener).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CodeExecutorException("interrupted while connecting to " + uri, e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.INTERRUPTED, "interrupted while connecting to " + uri, e);
         } catch (Exception e) {
             Throwable cause = e instanceof CompletionException || e.getCause() != null ? e.getCause() : e;
-            throw new CodeExecutorException("cannot open the kernel websocket " + uri + ": " + cause, e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "cannot open the kernel websocket " + uri + ": " + cause, e);
         }
     }
 
@@ -111,14 +111,14 @@ public final class JupyterServerClient {
         try {
             response = http.send(request(method, path, body).timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new CodeExecutorException("cannot reach the Jupyter server at " + base + ": " + e, e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "cannot reach the Jupyter server at " + base + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CodeExecutorException("interrupted while calling the Jupyter server at " + base, e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.INTERRUPTED, "interrupted while calling the Jupyter server at " + base, e);
         }
         if (response.statusCode() >= 300) {
             String text = response.body();
-            throw new CodeExecutorException(method + " " + base.resolve(path) + " failed with HTTP "
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, method + " " + base.resolve(path) + " failed with HTTP "
                     + response.statusCode() + (response.statusCode() == 403 ? " (wrong token?)" : "") + ": "
                     + (text.length() > 500 ? text.substring(0, 500) : text));
         }

@@ -36,7 +36,7 @@ public final class RemoteKernelLauncher implements KernelLauncher {
         if (spec.isMissingNode()) {
             List<String> names = new ArrayList<>();
             specs.fieldNames().forEachRemaining(names::add);
-            throw new CodeExecutorException("the Jupyter server at " + server + " has no kernel named '" + kernelName
+            throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "the Jupyter server at " + server + " has no kernel named '" + kernelName
                     + "'; it has: " + String.join(", ", names));
         }
         String language = spec.path("spec").path("language").asText("");

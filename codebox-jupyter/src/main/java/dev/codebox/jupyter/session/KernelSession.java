@@ -2,6 +2,7 @@ package dev.codebox.jupyter.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codebox.CodeExecutorException;
 import dev.codebox.jupyter.protocol.Channel;
 import dev.codebox.jupyter.protocol.Json;
 import dev.codebox.jupyter.protocol.JupyterMessage;
@@ -54,7 +55,7 @@ public final class KernelSession {
         while (info == null || !iopubJoined) {
             long now = System.nanoTime();
             if (now - deadline > 0) {
-                throw new KernelFailedException("the kernel " + kernel.name() + " did not answer kernel_info within "
+                throw new KernelFailedException(CodeExecutorException.Reason.START_FAILED, "the kernel " + kernel.name() + " did not answer kernel_info within "
                         + timeout.toSeconds() + " s");
             }
             if (now - resendAt > 0) {
@@ -88,11 +89,11 @@ public final class KernelSession {
         transport.send(request);
         JsonNode reply = drain(request.msgId(), null, System.nanoTime() + timeout.toNanos());
         if (reply == null) {
-            throw new KernelFailedException("the " + kernel.name() + " kernel did not finish codebox's set-up within "
+            throw new KernelFailedException(CodeExecutorException.Reason.START_FAILED, "the " + kernel.name() + " kernel did not finish codebox's set-up within "
                     + timeout.toSeconds() + " s");
         }
         if (!reply.path("status").asText().equals("ok")) {
-            throw new KernelFailedException("codebox's set-up failed in the " + kernel.name() + " kernel: "
+            throw new KernelFailedException(CodeExecutorException.Reason.START_FAILED, "codebox's set-up failed in the " + kernel.name() + " kernel: "
                     + reply.path("ename").asText() + ": " + reply.path("evalue").asText());
         }
     }

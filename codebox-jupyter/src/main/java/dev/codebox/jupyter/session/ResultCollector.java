@@ -1,10 +1,10 @@
 package dev.codebox.jupyter.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebox.CodeExecutorException;
 import dev.codebox.jupyter.protocol.Json;
 import dev.codebox.output.OutputSink;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -141,7 +141,8 @@ public final class ResultCollector {
         try {
             Files.write(file, bytes);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot save " + mime + " output to " + file, e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR,
+                    "cannot save " + mime + " output to " + file + ": " + e, e);
         }
         return file;
     }
