@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,7 @@ import org.slf4j.LoggerFactory;
 public abstract class CommandLineExecutor implements CodeExecutor {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLineExecutor.class);
+    private static final long CANCEL_RETRY_MILLIS = 10;
 
     private final Duration timeout;
     private final int maxOutputBytes;
@@ -129,8 +131,17 @@ public abstract class CommandLineExecutor implements CodeExecutor {
 
     @Override
     public final void stop() {
+        // An execution between taking the read lock and registering its token is missed by one pass:
+        // cancel again until the write lock is ours, so that none runs to its end first.
         running.forEach(CancellationToken::cancel);
-        lifecycle.writeLock().lock();
+        try {
+            while (!lifecycle.writeLock().tryLock(CANCEL_RETRY_MILLIS, TimeUnit.MILLISECONDS)) {
+                running.forEach(CancellationToken::cancel);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            lifecycle.writeLock().lock();
+        }
         try {
             if (runner != null) {
                 try {

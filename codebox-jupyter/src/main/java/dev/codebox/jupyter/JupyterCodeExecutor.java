@@ -32,6 +32,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +75,9 @@ import org.slf4j.LoggerFactory;
 public final class JupyterCodeExecutor implements CodeExecutor {
 
     private static final Logger LOG = LoggerFactory.getLogger(JupyterCodeExecutor.class);
+    private static final long CANCEL_RETRY_MILLIS = 10;
+    /** How many times stop() was called: an execution accepted before a stop is cancelled, not run after it. */
+    private final AtomicLong stops = new AtomicLong();
 
     private final KernelLauncher launcher;
     private final Duration timeout;
@@ -225,8 +230,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
      */
     @Override
     public void restart() {
-        cancelRunning();
-        lock.lock();
+        lockCancelling();
         try {
             if (kernel != null && failure == null && restartedInPlace()) {
                 return;
@@ -259,11 +263,19 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         Objects.requireNonNull(listener, "listener");
         long started = System.nanoTime();
         OutputSink sink = new OutputSink(maxOutputBytes, listener);
+        long stopsBefore = stops.get();
         if (token.isCancelled()) {
             sink.writeLine("Cancelled");
             return result(CodeResult.EXIT_CANCELLED, sink, List.of(), false, true, started);
         }
         lock.lock();
+        if (stops.get() != stopsBefore) {
+            // Accepted before a stop() that got the lock first: cancelled, not run on a new kernel.
+            lock.unlock();
+            sink.writeLine("Cancelled");
+            sink.seal();
+            return result(CodeResult.EXIT_CANCELLED, sink, List.of(), false, true, started);
+        }
         Run run = new Run();
         current = run;
         CancellationToken.Registration registration = token.onCancel(run::cancel);
@@ -373,6 +385,23 @@ public final class JupyterCodeExecutor implements CodeExecutor {
     }
 
     // Before taking the lock, which the running execution holds until it has drained its kernel.
+    /**
+     * Takes the lock, cancelling whatever execution holds it meanwhile: an execution that took the
+     * lock after a first cancellation (one that was waiting for it) is cancelled too, instead of
+     * running to its end before a stop or a restart.
+     */
+    private void lockCancelling() {
+        cancelRunning();
+        try {
+            while (!lock.tryLock(CANCEL_RETRY_MILLIS, TimeUnit.MILLISECONDS)) {
+                cancelRunning();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            lock.lock();
+        }
+    }
+
     private void cancelRunning() {
         Run running = current;
         if (running != null) {
@@ -382,8 +411,8 @@ public final class JupyterCodeExecutor implements CodeExecutor {
 
     @Override
     public void stop() {
-        cancelRunning();
-        lock.lock();
+        stops.incrementAndGet();
+        lockCancelling();
         try {
             if (kernel != null) {
                 kernel.close();

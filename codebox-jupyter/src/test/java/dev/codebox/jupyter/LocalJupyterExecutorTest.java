@@ -112,6 +112,28 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void stopCancelsAnExecutionStillWaitingForTheKernel() throws Exception {
+        JupyterCodeExecutor jupyter = executor(Duration.ofSeconds(60));
+        assertEquals(0, jupyter.execute(CodeBlock.python("x = 1")).exitCode());
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<CodeResult> first = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> jupyter.execute(List.of(CodeBlock.python("import time\nprint('started', flush=True)\ntime.sleep(30)")),
+                        new dev.codebox.CancellationToken(), (bytes, offset, length) -> started.countDown()));
+        assertTrue(started.await(20, TimeUnit.SECONDS));
+        java.util.concurrent.CompletableFuture<CodeResult> second = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> jupyter.execute(CodeBlock.python("print('second ran')")));
+        Thread.sleep(300); // the second waits for the kernel the first holds
+        long t0 = System.nanoTime();
+        jupyter.stop();
+        CodeResult firstResult = first.get(10, TimeUnit.SECONDS);
+        CodeResult secondResult = second.get(10, TimeUnit.SECONDS);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "stop() waited for an execution");
+        assertEquals(CodeResult.EXIT_CANCELLED, firstResult.exitCode(), firstResult.output());
+        assertEquals(CodeResult.EXIT_CANCELLED, secondResult.exitCode(), secondResult.output());
+        assertFalse(secondResult.output().contains("second ran"), "an execution accepted before stop() ran after it");
+    }
+
+    @Test
     void hugeStreamMessagesAreCappedNotRefused() {
         CodeResult result = executor(Duration.ofSeconds(60)).execute(CodeBlock.python(
                 "import sys\nsys.stdout.write('x' * 30_000_000)\nsys.stdout.flush()\nprint('\\nend')"));
