@@ -24,6 +24,13 @@ import java.util.HexFormat;
  */
 public record ConnectionInfo(int shellPort, int iopubPort, int stdinPort, int controlPort, int heartbeatPort, String key) {
 
+    /** The ports; the key is a secret and never shown. */
+    @Override
+    public String toString() {
+        return "ConnectionInfo[shell=" + shellPort + ", iopub=" + iopubPort + ", stdin=" + stdinPort + ", control="
+                + controlPort + ", heartbeat=" + heartbeatPort + ", key=(hidden)]";
+    }
+
     /** The kernel listens on loopback only. */
     public static final String IP = "127.0.0.1";
 

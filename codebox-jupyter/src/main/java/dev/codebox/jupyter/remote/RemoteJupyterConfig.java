@@ -58,6 +58,15 @@ public record RemoteJupyterConfig(
         Objects.requireNonNull(functions, "functions");
     }
 
+    /** Every setting but the token, which is shown only as set or not. */
+    @Override
+    public String toString() {
+        return "RemoteJupyterConfig[url=" + url + ", token=" + (token.isEmpty() ? "none" : "(hidden)")
+                + ", kernelName=" + kernelName + ", outputDir=" + outputDir + ", timeout=" + timeout
+                + ", startupTimeout=" + startupTimeout + ", maxOutputBytes=" + maxOutputBytes
+                + ", functions=" + functions + "]";
+    }
+
     /** A builder for the server at {@code url} with every other default. */
     public static Builder builder(URI url) {
         return new Builder(url);
