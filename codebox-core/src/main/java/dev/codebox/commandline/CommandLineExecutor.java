@@ -7,6 +7,7 @@ import dev.codebox.CodeResult;
 import dev.codebox.OutputListener;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.output.OutputSink;
+import dev.codebox.support.Locks;
 import dev.codebox.support.StopOnExit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public abstract class CommandLineExecutor implements CodeExecutor {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLineExecutor.class);
-    private static final long CANCEL_RETRY_MILLIS = 10;
 
     private final Duration timeout;
     private final int maxOutputBytes;
@@ -131,17 +130,8 @@ public abstract class CommandLineExecutor implements CodeExecutor {
 
     @Override
     public final void stop() {
-        // An execution between taking the read lock and registering its token is missed by one pass:
-        // cancel again until the write lock is ours, so that none runs to its end first.
-        running.forEach(CancellationToken::cancel);
-        try {
-            while (!lifecycle.writeLock().tryLock(CANCEL_RETRY_MILLIS, TimeUnit.MILLISECONDS)) {
-                running.forEach(CancellationToken::cancel);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            lifecycle.writeLock().lock();
-        }
+        // An execution between taking the read lock and registering its token is missed by one pass.
+        Locks.lockCancelling(lifecycle.writeLock(), () -> running.forEach(CancellationToken::cancel));
         try {
             if (runner != null) {
                 try {
@@ -279,7 +269,7 @@ public abstract class CommandLineExecutor implements CodeExecutor {
             LOG.warn("could not copy the output files out of the work dir: {}", e.toString());
             outputFiles = List.of();
         }
-        return new CodeResult(exitCode, sink.text(), resolve(workDir, codeFiles), outputFiles, timedOut, cancelled,
+        return new CodeResult(exitCode, sink.text(), HostWorkDir.resolve(workDir, codeFiles), outputFiles, timedOut, cancelled,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
@@ -300,12 +290,6 @@ public abstract class CommandLineExecutor implements CodeExecutor {
         sink.writeLine("Code saved to " + block.relativeName() + " (" + block.language().canonicalName()
                 + " blocks are saved, not run)");
         return 0;
-    }
-
-    private static List<Path> resolve(Path workDir, List<String> names) {
-        List<Path> paths = new ArrayList<>(names.size());
-        names.forEach(name -> paths.add(workDir.resolve(name)));
-        return paths;
     }
 
     /**

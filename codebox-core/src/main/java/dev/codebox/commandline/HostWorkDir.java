@@ -71,6 +71,11 @@ public final class HostWorkDir {
         return true;
     }
 
+    /** {@code relativeNames} resolved in {@code workDir}: {@link Runner#exportFiles} where the work dir is this machine's. */
+    public static List<Path> resolve(Path workDir, List<String> relativeNames) {
+        return relativeNames.stream().map(workDir::resolve).toList();
+    }
+
     /** See {@link Runner#deleteFiles}. */
     public static void delete(Path workDir, List<String> relativeNames) throws IOException {
         for (String name : relativeNames) {

@@ -22,12 +22,11 @@ import java.util.concurrent.TimeUnit;
 public record FunctionsFile(List<PythonFunction> functions) {
 
     private static final String CHECK_SYNTAX = Resources.read(FunctionsFile.class, "check_syntax.py");
+    private static final long SYNTAX_CHECK_SECONDS = 20;
 
     public FunctionsFile {
         functions = List.copyOf(functions);
     }
-
-    private static final long SYNTAX_CHECK_SECONDS = 20;
 
     /**
      * Parses {@code source} with {@code python}'s own parser ({@code ast.parse}; nothing runs), so
@@ -52,10 +51,11 @@ public record FunctionsFile(List<PythonFunction> functions) {
             } catch (IOException e) {
                 // the parser exited early; its output says why
             }
-            String output = new String(process.getInputStream().readNBytes(64 * 1024), StandardCharsets.UTF_8).strip();
+            // Wait first, read after: its output is one short line, and a read would not honour the bound.
             if (!process.waitFor(SYNTAX_CHECK_SECONDS, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(python + " did not check " + fileName + " within " + SYNTAX_CHECK_SECONDS + " s");
             }
+            String output = new String(process.getInputStream().readNBytes(64 * 1024), StandardCharsets.UTF_8).strip();
             if (process.exitValue() != 0) {
                 int tab = output.indexOf('\t');
                 throw new IllegalArgumentException(tab > 0 ? "line " + output.substring(0, tab) + ": " + output.substring(tab + 1)

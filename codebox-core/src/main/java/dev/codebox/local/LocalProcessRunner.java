@@ -116,7 +116,7 @@ final class LocalProcessRunner implements Runner {
 
     @Override
     public List<Path> exportFiles(List<String> relativeNames) {
-        return relativeNames.stream().map(workDir::resolve).toList();
+        return HostWorkDir.resolve(workDir, relativeNames);
     }
 
     @Override

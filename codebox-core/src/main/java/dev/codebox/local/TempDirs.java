@@ -39,8 +39,8 @@ public final class TempDirs {
         }
     }
 
-    /** {@code codebox-<pid of this JVM>-}: the start of the names of this JVM's temporary files and dirs. */
-    public static String prefix() {
+    /** {@code codebox-<pid of this JVM>-}: the start of the names of this JVM's temporary dirs. */
+    private static String prefix() {
         return "codebox-" + ProcessHandle.current().pid() + "-";
     }
 

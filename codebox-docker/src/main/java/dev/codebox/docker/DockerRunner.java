@@ -1,6 +1,7 @@
 package dev.codebox.docker;
 
 import dev.codebox.CancellationToken;
+import dev.codebox.commandline.HostWorkDir;
 import dev.codebox.commandline.Language;
 import dev.codebox.commandline.Launch;
 import dev.codebox.commandline.RunOutcome;
@@ -109,7 +110,7 @@ final class DockerRunner implements Runner {
     public List<Path> exportFiles(List<String> relativeNames) throws IOException {
         Path workDir = container.workDir();
         if (config.workDirBytes() == 0) {
-            return relativeNames.stream().map(workDir::resolve).toList(); // the host work dir is /workspace
+            return HostWorkDir.resolve(workDir, relativeNames); // the host work dir is /workspace
         }
         List<Path> exported = new ArrayList<>();
         for (String name : relativeNames) {

@@ -10,8 +10,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -42,8 +40,6 @@ final class RunnerChannel implements AutoCloseable {
     private static final int MAX_OUTPUT_BYTES = 1 << 20;
     private static final int MAX_REPLY_BYTES = 16 << 20;
     private static final int EXIT_BYTES = 5;
-    private static final int SOCKET_TYPE_MASK = 0170000;
-    private static final int SOCKET_TYPE = 0140000;
 
     /** How the command ended as the runner reports it. */
     record Exit(int code, boolean outOfMemory) {
@@ -83,7 +79,7 @@ final class RunnerChannel implements AutoCloseable {
      */
     static RunnerChannel open(Path socket, RunnerSecret secret, Optional<Integer> expectedOwner,
             long handshakeMillis, ScheduledExecutorService timer) throws IOException {
-        checkSocket(socket, expectedOwner);
+        UnixSockets.requireSocket(socket, expectedOwner);
         RunnerChannel opened = new RunnerChannel(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
         ScheduledFuture<?> late = timer.schedule(opened::close, handshakeMillis, TimeUnit.MILLISECONDS);
         try {
@@ -95,22 +91,6 @@ final class RunnerChannel implements AutoCloseable {
         } finally {
             late.cancel(false);
         }
-    }
-
-    /** lstat: a socket, not a link, owned by {@code expectedOwner} when given. */
-    static int checkSocket(Path socket, Optional<Integer> expectedOwner) throws IOException {
-        Map<String, Object> attributes = Files.readAttributes(socket, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
-        int mode = (Integer) attributes.get("mode");
-        int owner = (Integer) attributes.get("uid");
-        if ((mode & SOCKET_TYPE_MASK) != SOCKET_TYPE) {
-            throw new UntrustedSocketException(socket + " is not a socket (it was replaced; mode "
-                    + Integer.toOctalString(mode) + ")");
-        }
-        if (expectedOwner.isPresent() && owner != expectedOwner.get()) {
-            throw new UntrustedSocketException(socket + " belongs to uid " + owner + ", not to the container's uid "
-                    + expectedOwner.get());
-        }
-        return owner;
     }
 
     private void handshake(RunnerSecret secret) throws IOException {

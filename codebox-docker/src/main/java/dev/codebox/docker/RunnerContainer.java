@@ -204,15 +204,20 @@ final class RunnerContainer implements AutoCloseable {
                     + DockerEngine.rootMessage(e), e);
         }
         if (state.isPresent() && Boolean.TRUE.equals(state.get().getPaused())) {
-            throw new CodeExecutorException(CodeExecutorException.Reason.PAUSED, "container " + name + " is paused; unpause it (docker unpause " + name + ")");
+            throw paused();
         }
         suspect = false;
+    }
+
+    private CodeExecutorException paused() {
+        return new CodeExecutorException(CodeExecutorException.Reason.PAUSED,
+                "container " + name + " is paused; unpause it (docker unpause " + name + ")");
     }
 
     private RunnerChannel open() throws IOException {
         RunnerChannel channel = RunnerChannel.open(socket, secret, socketOwner, HANDSHAKE_MILLIS, TIMER);
         if (socketOwner.isEmpty()) {
-            socketOwner = Optional.of(RunnerChannel.checkSocket(socket, Optional.empty()));
+            socketOwner = Optional.of(UnixSockets.requireSocket(socket, Optional.empty()));
         }
         return channel;
     }
@@ -229,7 +234,7 @@ final class RunnerContainer implements AutoCloseable {
                 LOG.warn("container {} was removed behind codebox's back; creating it again", name);
                 createAndStart();
             } else if (Boolean.TRUE.equals(state.get().getPaused())) {
-                throw new CodeExecutorException(CodeExecutorException.Reason.PAUSED, "container " + name + " is paused; unpause it (docker unpause " + name + ")");
+                throw paused();
             } else {
                 LOG.warn("the runner in container {} does not answer ({}); starting the container again ({})",
                         name, cause.getMessage(), describe(state.get()));
@@ -445,13 +450,10 @@ final class RunnerContainer implements AutoCloseable {
     private static Optional<String> resolveUser(DockerExecutorConfig config, Path workDir, boolean ownsWorkDir) {
         try {
             if (config.user().isPresent()) {
-                String user = config.user().get();
-                if (ownsWorkDir && user.matches("\\d+(:\\d+)?") && ((Integer) Files.getAttribute(workDir, "unix:uid")) == 0) {
-                    String[] ids = user.split(":");
-                    Files.setAttribute(workDir, "unix:uid", Integer.parseInt(ids[0]));
-                    Files.setAttribute(workDir, "unix:gid", Integer.parseInt(ids.length > 1 ? ids[1] : ids[0]));
+                if (ownsWorkDir) {
+                    handOver(workDir, config.user());
                 }
-                return Optional.of(user);
+                return config.user();
             }
             return Optional.of(Files.getAttribute(workDir, "unix:uid") + ":" + Files.getAttribute(workDir, "unix:gid"));
         } catch (UnsupportedOperationException | IOException e) {

@@ -24,6 +24,7 @@ import dev.codebox.jupyter.session.Outcome;
 import dev.codebox.jupyter.session.ResultCollector;
 import dev.codebox.local.TempDirs;
 import dev.codebox.output.OutputSink;
+import dev.codebox.support.Locks;
 import dev.codebox.support.StopOnExit;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,7 +33,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -75,7 +75,6 @@ import org.slf4j.LoggerFactory;
 public final class JupyterCodeExecutor implements CodeExecutor {
 
     private static final Logger LOG = LoggerFactory.getLogger(JupyterCodeExecutor.class);
-    private static final long CANCEL_RETRY_MILLIS = 10;
     /** How many times stop() was called: an execution accepted before a stop is cancelled, not run after it. */
     private final AtomicLong stops = new AtomicLong();
 
@@ -230,7 +229,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
      */
     @Override
     public void restart() {
-        lockCancelling();
+        Locks.lockCancelling(lock, this::cancelRunning);
         try {
             if (kernel != null && failure == null && restartedInPlace()) {
                 return;
@@ -385,23 +384,6 @@ public final class JupyterCodeExecutor implements CodeExecutor {
     }
 
     // Before taking the lock, which the running execution holds until it has drained its kernel.
-    /**
-     * Takes the lock, cancelling whatever execution holds it meanwhile: an execution that took the
-     * lock after a first cancellation (one that was waiting for it) is cancelled too, instead of
-     * running to its end before a stop or a restart.
-     */
-    private void lockCancelling() {
-        cancelRunning();
-        try {
-            while (!lock.tryLock(CANCEL_RETRY_MILLIS, TimeUnit.MILLISECONDS)) {
-                cancelRunning();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            lock.lock();
-        }
-    }
-
     private void cancelRunning() {
         Run running = current;
         if (running != null) {
@@ -412,7 +394,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
     @Override
     public void stop() {
         stops.incrementAndGet();
-        lockCancelling();
+        Locks.lockCancelling(lock, this::cancelRunning);
         try {
             if (kernel != null) {
                 kernel.close();

@@ -1,5 +1,6 @@
 package dev.codebox.jupyter.docker;
 
+import dev.codebox.docker.UnixSockets;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -7,10 +8,8 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -28,8 +27,6 @@ import org.slf4j.LoggerFactory;
 final class UnixSocketForwarder implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnixSocketForwarder.class);
-    private static final int SOCKET_TYPE_MASK = 0170000;
-    private static final int SOCKET_TYPE = 0140000;
 
     private final Path socket;
     private final int owner;
@@ -77,7 +74,7 @@ final class UnixSocketForwarder implements AutoCloseable {
     private void connect(SocketChannel client) {
         SocketChannel server = null;
         try {
-            checkSocket();
+            UnixSockets.requireSocket(socket, Optional.of(owner));
             server = SocketChannel.open(UnixDomainSocketAddress.of(socket));
             open.add(server);
             SocketChannel upstream = server;
@@ -87,15 +84,6 @@ final class UnixSocketForwarder implements AutoCloseable {
             LOG.debug("cannot forward to {}: {}", socket, e.toString());
             closeQuietly(client);
             closeQuietly(server);
-        }
-    }
-
-    private void checkSocket() throws IOException {
-        Map<String, Object> attributes = Files.readAttributes(socket, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
-        int mode = (Integer) attributes.get("mode");
-        if ((mode & SOCKET_TYPE_MASK) != SOCKET_TYPE || (Integer) attributes.get("uid") != owner) {
-            throw new IOException(socket + " is no longer the server's socket (mode " + Integer.toOctalString(mode)
-                    + ", owner " + attributes.get("uid") + "); not following it");
         }
     }
 
