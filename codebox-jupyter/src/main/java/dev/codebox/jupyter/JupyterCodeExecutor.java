@@ -264,16 +264,13 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         OutputSink sink = new OutputSink(maxOutputBytes, listener);
         long stopsBefore = stops.get();
         if (token.isCancelled()) {
-            sink.writeLine("Cancelled");
-            return result(CodeResult.EXIT_CANCELLED, sink, List.of(), false, true, started);
+            return cancelledBeforeRunning(sink, started);
         }
         lock.lock();
         if (stops.get() != stopsBefore) {
             // Accepted before a stop() that got the lock first: cancelled, not run on a new kernel.
             lock.unlock();
-            sink.writeLine("Cancelled");
-            sink.seal();
-            return result(CodeResult.EXIT_CANCELLED, sink, List.of(), false, true, started);
+            return cancelledBeforeRunning(sink, started);
         }
         Run run = new Run();
         current = run;
@@ -416,6 +413,12 @@ public final class JupyterCodeExecutor implements CodeExecutor {
     @Override
     public String toString() {
         return "JupyterCodeExecutor[" + launcher.describe() + "]";
+    }
+
+    private CodeResult cancelledBeforeRunning(OutputSink sink, long startedNanos) {
+        sink.writeLine("Cancelled");
+        sink.seal();
+        return result(CodeResult.EXIT_CANCELLED, sink, List.of(), false, true, startedNanos);
     }
 
     private CodeResult result(int exitCode, OutputSink sink, List<Path> files, boolean timedOut, boolean cancelled,
