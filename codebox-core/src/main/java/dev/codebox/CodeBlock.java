@@ -6,7 +6,7 @@ import java.util.Objects;
  * A piece of code to run and the language it is written in, as a model wrote it.
  *
  * <p>The language is kept as given (for example {@code "py"} or {@code "Python"}); executors map
- * aliases to the languages they run, see {@link dev.codebox.commandline.Language}.
+ * aliases to the languages they run, see {@link dev.codebox.Language}.
  *
  * @param language the language tag, never {@code null} (may be empty when unknown)
  * @param code the source code, never {@code null}

@@ -1,7 +1,7 @@
 package dev.codebox.bench;
 
-import dev.codebox.docker.DockerEngine;
 import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.docker.internal.DockerEngine;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.codebox.bench;
 
 import dev.codebox.CodeBlock;
+import dev.codebox.internal.TempDirs;
 import dev.codebox.local.LocalCommandLineExecutor;
-import dev.codebox.local.TempDirs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.codebox.bench;
 import dev.codebox.CodeBlock;
 import dev.codebox.docker.DockerCommandLineExecutor;
 import dev.codebox.docker.DockerExecutorConfig;
-import dev.codebox.local.TempDirs;
+import dev.codebox.internal.TempDirs;
 import java.nio.file.Path;
 import java.util.List;
 

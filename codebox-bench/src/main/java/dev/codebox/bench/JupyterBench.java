@@ -2,7 +2,7 @@ package dev.codebox.bench;
 
 import dev.codebox.CodeBlock;
 import dev.codebox.jupyter.JupyterCodeExecutor;
-import dev.codebox.jupyter.kernel.LocalJupyterConfig;
+import dev.codebox.jupyter.LocalJupyterConfig;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.DoubleStream;

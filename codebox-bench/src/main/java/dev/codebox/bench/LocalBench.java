@@ -2,8 +2,8 @@ package dev.codebox.bench;
 
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeResult;
+import dev.codebox.internal.TempDirs;
 import dev.codebox.local.LocalCommandLineExecutor;
-import dev.codebox.local.TempDirs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

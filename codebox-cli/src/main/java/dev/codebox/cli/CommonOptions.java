@@ -1,7 +1,7 @@
 package dev.codebox.cli;
 
-import dev.codebox.commandline.Settings;
-import dev.codebox.output.OutputSink;
+import dev.codebox.ExecutorConfigBuilder;
+import dev.codebox.internal.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ public final class CommonOptions {
             description = "Where code runs: local, docker, jupyter or docker-jupyter (default: ${DEFAULT-VALUE}).")
     String executor;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "" + ExecutorConfigBuilder.DEFAULT_TIMEOUT_SECONDS,
             description = "Time each block may run, at least 1 (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
@@ -30,7 +30,7 @@ public final class CommonOptions {
             description = "Python interpreter of the local executor (default: $CODEBOX_PYTHON, else python3 on PATH).")
     Path python;
 
-    @Option(names = "--max-output", paramLabel = "BYTES", defaultValue = "" + OutputSink.DEFAULT_MAX_BYTES,
+    @Option(names = "--max-output", paramLabel = "BYTES", defaultValue = "" + ExecutorConfigBuilder.DEFAULT_MAX_OUTPUT_BYTES,
             description = "Bytes of output kept: the head and the tail (default: ${DEFAULT-VALUE}).")
     int maxOutputBytes;
 
@@ -49,9 +49,9 @@ public final class CommonOptions {
             description = "Give each block a fresh executor state: restart the kernel or container (local: no state to reset) before every block but the first.")
     boolean restartBetweenBlocks;
 
-    /** The executor name, lower case. */
-    public String executor() {
-        return executor.toLowerCase(java.util.Locale.ROOT);
+    /** The chosen executor; checked. */
+    ExecutorKind executor() {
+        return ExecutorKind.parse(executor);
     }
 
     /** The per-block timeout; checked. */

@@ -1,13 +1,13 @@
 package dev.codebox.cli;
 
 import com.github.dockerjava.api.DockerClient;
-import dev.codebox.docker.DockerEngine;
+import dev.codebox.docker.internal.DockerEngine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code codebox docker}: housekeeping of codebox's containers. */
 @Command(name = "docker", mixinStandardHelpOptions = true, description = "Housekeeping of codebox's Docker containers.",

@@ -1,11 +1,11 @@
 package dev.codebox.cli;
 
 import dev.codebox.CodeExecutor;
-import dev.codebox.docker.ByteSize;
 import dev.codebox.docker.DockerCommandLineExecutor;
 import dev.codebox.docker.DockerExecutorConfig;
 import dev.codebox.docker.GpuRequest;
 import dev.codebox.docker.VolumeMount;
+import dev.codebox.docker.internal.ByteSize;
 import dev.codebox.functions.FunctionModule;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +31,11 @@ public final class DockerOptions {
             description = "Network of the container: none, bridge, host or a network's name (default: ${DEFAULT-VALUE}).")
     String network;
 
-    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "1g",
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "" + (DockerExecutorConfig.DEFAULT_MEMORY_BYTES >> 20) + "m",
             description = "Memory limit of the container, such as 512m or 2g; 0 for none (default: ${DEFAULT-VALUE}).")
     String memory;
 
-    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1",
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "" + DockerExecutorConfig.DEFAULT_CPUS,
             description = "CPU limit of the container, such as 0.5 or 2; 0 for none (default: ${DEFAULT-VALUE}).")
     double cpus;
 
@@ -57,7 +57,7 @@ public final class DockerOptions {
     @Option(names = "--gpus", paramLabel = "all|N", description = "Give the container all GPUs or N of them (needs a GPU runtime).")
     String gpus;
 
-    @Option(names = "--tmp-size", paramLabel = "SIZE", defaultValue = "512m",
+    @Option(names = "--tmp-size", paramLabel = "SIZE", defaultValue = "" + (DockerExecutorConfig.DEFAULT_TMP_BYTES >> 20) + "m",
             description = "Size of the tmpfs at /tmp, such as 256m; 0 for none: /tmp on the root file system (default: ${DEFAULT-VALUE}).")
     String tmpSize;
 
@@ -108,7 +108,7 @@ public final class DockerOptions {
         return size(memory, "--memory");
     }
 
-    private static long size(String text, String option) {
+    static long size(String text, String option) {
         return text.trim().equals("0") ? 0 : checked(() -> ByteSize.parse(text), option);
     }
 

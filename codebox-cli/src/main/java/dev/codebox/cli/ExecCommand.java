@@ -1,7 +1,7 @@
 package dev.codebox.cli;
 
 import dev.codebox.CodeBlock;
-import dev.codebox.commandline.Language;
+import dev.codebox.Language;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;

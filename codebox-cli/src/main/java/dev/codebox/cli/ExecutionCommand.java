@@ -8,8 +8,8 @@ import dev.codebox.OutputListener;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.local.LocalCommandLineExecutor;
 import dev.codebox.local.LocalExecutorConfig;
-import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -98,8 +98,12 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     }
 
     private CodeExecutor createExecutor(FunctionModule module) {
-        switch (common.executor()) {
-            case "local":
+        ExecutorKind kind = common.executor();
+        if (!kind.takesEnvironment() && !common.environment().isEmpty()) {
+            throw new UsageException("--env is for -e local and -e docker; a kernel's environment comes from its kernelspec or server");
+        }
+        switch (kind) {
+            case LOCAL:
                 LocalExecutorConfig.Builder config = LocalExecutorConfig.builder()
                         .timeout(common.timeout())
                         .maxOutputBytes(common.maxOutputBytes())
@@ -109,17 +113,14 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
                 common.workDir().ifPresent(config::workDir);
                 common.python().ifPresent(config::python);
                 return new LocalCommandLineExecutor(config.build());
-            case "docker":
+            case DOCKER:
                 return docker.create(common, module);
-            case "jupyter":
-            case "docker-jupyter":
-                if (!common.environment().isEmpty()) {
-                    throw new UsageException("--env is for -e local and -e docker; a kernel's environment comes from its kernelspec or server");
-                }
-                return jupyter.create(common, module);
+            case JUPYTER:
+                return jupyter.local(common, module);
+            case DOCKER_JUPYTER:
+                return jupyter.docker(common, module);
             default:
-                throw new UsageException("unknown executor '" + common.executor()
-                        + "': expected local, docker, jupyter or docker-jupyter");
+                throw new IllegalStateException("unhandled executor " + kind);
         }
     }
 

@@ -2,7 +2,7 @@ package dev.codebox.cli;
 
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.FunctionsFile;
-import dev.codebox.support.Executables;
+import dev.codebox.internal.Executables;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

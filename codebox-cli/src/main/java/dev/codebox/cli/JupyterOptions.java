@@ -2,12 +2,13 @@ package dev.codebox.cli;
 
 import dev.codebox.CodeExecutor;
 import dev.codebox.functions.FunctionModule;
+import dev.codebox.internal.TempDirs;
 import dev.codebox.jupyter.JupyterCodeExecutor;
 import dev.codebox.jupyter.JupyterConfigBuilder;
+import dev.codebox.jupyter.LocalJupyterConfig;
+import dev.codebox.jupyter.RemoteJupyterConfig;
+import dev.codebox.jupyter.docker.DockerJupyter;
 import dev.codebox.jupyter.docker.DockerJupyterConfig;
-import dev.codebox.jupyter.kernel.LocalJupyterConfig;
-import dev.codebox.jupyter.remote.RemoteJupyterConfig;
-import dev.codebox.local.TempDirs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -51,26 +52,33 @@ public final class JupyterOptions {
     /** The default output dir this invocation made up, when --output-dir was not given. */
     private Path generatedOutputDir;
 
-    /**
-     * The jupyter or docker-jupyter executor for these options ({@code common.executor()} says which),
-     * with {@code functions} set up in the kernel at start.
-     */
-    CodeExecutor create(CommonOptions common, FunctionModule functions) {
-        if (common.python().isPresent()) {
-            throw new UsageException("--python is for the local executor; choose the kernel with --kernel");
-        }
+    /** The jupyter executor: a local kernel, or one of the --jupyter-url server. */
+    CodeExecutor local(CommonOptions common, FunctionModule functions) {
+        checkCommon(common);
         try {
-            return switch (common.executor()) {
-                case "jupyter" -> url == null ? local(common, functions) : remote(common, functions);
-                case "docker-jupyter" -> docker(common, functions);
-                default -> throw new UsageException("not a Jupyter executor: " + common.executor());
-            };
+            return url == null ? localKernel(common, functions) : remote(common, functions);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
     }
 
-    private CodeExecutor local(CommonOptions common, FunctionModule functions) {
+    /** The docker-jupyter executor. */
+    CodeExecutor docker(CommonOptions common, FunctionModule functions) {
+        checkCommon(common);
+        try {
+            return dockerJupyter(common, functions);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static void checkCommon(CommonOptions common) {
+        if (common.python().isPresent()) {
+            throw new UsageException("--python is for the local executor; choose the kernel with --kernel");
+        }
+    }
+
+    private CodeExecutor localKernel(CommonOptions common, FunctionModule functions) {
         if (!token.isEmpty() && System.getenv("JUPYTER_TOKEN") == null) {
             throw new UsageException("--jupyter-token needs --jupyter-url");
         }
@@ -88,7 +96,7 @@ public final class JupyterOptions {
                 .build());
     }
 
-    private CodeExecutor docker(CommonOptions common, FunctionModule functions) {
+    private CodeExecutor dockerJupyter(CommonOptions common, FunctionModule functions) {
         if (url != null) {
             throw new UsageException("--jupyter-url is for -e jupyter; -e docker-jupyter starts its own server");
         }
@@ -96,11 +104,12 @@ public final class JupyterOptions {
             throw new UsageException("-e docker-jupyter runs the kernel in --output-dir; --work-dir is not used");
         }
         String image = command.findOption(DockerOptions.IMAGE_OPTION).getValue();
-        return JupyterCodeExecutor.docker(configured(DockerJupyterConfig.builder(), common, functions)
+        return DockerJupyter.executor(configured(DockerJupyterConfig.builder(), common, functions)
                 .image(image == null ? DockerJupyterConfig.DEFAULT_IMAGE : image)
                 .memory(command.findOption("--memory").getValue())
                 .cpus(command.findOption("--cpus").<Double>getValue())
                 .pidsLimit(command.findOption("--pids").<Long>getValue())
+                .tmpBytes(DockerOptions.size(command.findOption("--tmp-size").getValue(), "--tmp-size"))
                 .network(command.findOption("--network").getValue())
                 .build());
     }

@@ -32,13 +32,15 @@ final class CliProcess {
 
     /** Starts {@code codebox ARGS} in a JVM with {@code jvmOptions} (such as a small heap). */
     static CliProcess start(List<String> jvmOptions, Path dir, String stdin, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
+        // With default signal dispositions, as from a terminal: a suite started in the background
+        // (nohup, &) ignores SIGINT, and a JVM that inherits that ignores Ctrl-C too.
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
-        builder.environment().put("CODEBOX_PYTHON", dev.codebox.local.TestPython.path().toString());
+        builder.environment().put("CODEBOX_PYTHON", dev.codebox.testing.TestPython.path().toString());
         Process process = builder.start();
         process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         process.getOutputStream().close();

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
-import dev.codebox.docker.DockerEngine;
+import dev.codebox.docker.internal.DockerEngine;
 import dev.codebox.testing.TestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package dev.codebox.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.codebox.local.TestPython;
-import dev.codebox.local.Wheels;
+import dev.codebox.testing.TestPython;
+import dev.codebox.testing.Wheels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

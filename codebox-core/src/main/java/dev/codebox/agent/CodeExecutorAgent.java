@@ -4,7 +4,7 @@ import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
 import dev.codebox.CodeResult;
-import dev.codebox.commandline.Language;
+import dev.codebox.Language;
 import dev.codebox.markdown.CodeBlockExtractor;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

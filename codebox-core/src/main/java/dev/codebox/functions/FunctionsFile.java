@@ -1,6 +1,6 @@
 package dev.codebox.functions;
 
-import dev.codebox.support.Resources;
+import dev.codebox.internal.Resources;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

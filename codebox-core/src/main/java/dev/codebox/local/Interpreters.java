@@ -1,6 +1,6 @@
 package dev.codebox.local;
 
-import dev.codebox.support.Executables;
+import dev.codebox.internal.Executables;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,9 @@
 package dev.codebox.local;
 
 import dev.codebox.CodeExecutorException;
-import dev.codebox.commandline.CommandLineExecutor;
-import dev.codebox.commandline.Runner;
+import dev.codebox.internal.TempDirs;
+import dev.codebox.spi.CommandLineExecutor;
+import dev.codebox.spi.Runner;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

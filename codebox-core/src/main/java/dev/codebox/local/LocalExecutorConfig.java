@@ -1,9 +1,8 @@
 package dev.codebox.local;
 
-import dev.codebox.commandline.Settings;
+import dev.codebox.ExecutorConfigBuilder;
 import dev.codebox.functions.FunctionModule;
-import dev.codebox.output.OutputSink;
-import dev.codebox.support.ExecutorConfigBuilder;
+import dev.codebox.internal.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -24,28 +23,31 @@ import java.util.Optional;
  *   <li>{@code python}: none, so the interpreter is the virtual environment's, else the
  *       {@code CODEBOX_PYTHON} environment variable, else {@code python3} then {@code python} on PATH;
  *   <li>{@code environment}: none; these variables are added to (or replace) the JVM's environment;
- *   <li>{@code maxOutputBytes}: {@link OutputSink#DEFAULT_MAX_BYTES} (1 MiB) per execution;
+ *   <li>{@code maxOutputBytes}: {@link ExecutorConfigBuilder#DEFAULT_MAX_OUTPUT_BYTES} (1 MiB) per execution;
  *   <li>{@code functions}: {@link FunctionModule#none()}; when not empty, the module is written into
  *       the work dir at each start and its requirements are installed with
  *       {@code <python> -m pip install} (so give a {@code virtualEnv}: Debian's system Python refuses
  *       pip installs), then the module is imported once to check it.
  * </ul>
  */
-public record LocalExecutorConfig(
-        Duration timeout,
-        Optional<Path> workDir,
-        boolean deleteCodeFiles,
-        Optional<Path> virtualEnv,
-        Optional<Path> python,
-        Map<String, String> environment,
-        int maxOutputBytes,
-        FunctionModule functions) {
+public final class LocalExecutorConfig {
+
+    private final Duration timeout;
+    private final Optional<Path> workDir;
+    private final boolean deleteCodeFiles;
+    private final Optional<Path> virtualEnv;
+    private final Optional<Path> python;
+    private final Map<String, String> environment;
+    private final int maxOutputBytes;
+    private final FunctionModule functions;
 
     /**
      * @throws IllegalArgumentException when the timeout is under one second or maxOutputBytes is
-     *     under {@link OutputSink#MIN_MAX_BYTES}
+     *     under {@link ExecutorConfigBuilder#MIN_MAX_OUTPUT_BYTES}
      */
-    public LocalExecutorConfig {
+    private LocalExecutorConfig(Duration timeout, Optional<Path> workDir, boolean deleteCodeFiles,
+            Optional<Path> virtualEnv, Optional<Path> python, Map<String, String> environment,
+            int maxOutputBytes, FunctionModule functions) {
         Settings.requireTimeout(timeout);
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(virtualEnv, "virtualEnv");
@@ -53,6 +55,92 @@ public record LocalExecutorConfig(
         environment = Map.copyOf(environment);
         Settings.requireMaxOutputBytes(maxOutputBytes);
         Objects.requireNonNull(functions, "functions");
+        this.timeout = timeout;
+        this.workDir = workDir;
+        this.deleteCodeFiles = deleteCodeFiles;
+        this.virtualEnv = virtualEnv;
+        this.python = python;
+        this.environment = environment;
+        this.maxOutputBytes = maxOutputBytes;
+        this.functions = functions;
+    }
+
+    /** The {@code timeout} setting; its default is in the class description. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The {@code workDir} setting; its default is in the class description. */
+    public Optional<Path> workDir() {
+        return workDir;
+    }
+
+    /** The {@code deleteCodeFiles} setting; its default is in the class description. */
+    public boolean deleteCodeFiles() {
+        return deleteCodeFiles;
+    }
+
+    /** The {@code virtualEnv} setting; its default is in the class description. */
+    public Optional<Path> virtualEnv() {
+        return virtualEnv;
+    }
+
+    /** The {@code python} setting; its default is in the class description. */
+    public Optional<Path> python() {
+        return python;
+    }
+
+    /** The {@code environment} setting; its default is in the class description. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** The {@code maxOutputBytes} setting; its default is in the class description. */
+    public int maxOutputBytes() {
+        return maxOutputBytes;
+    }
+
+    /** The {@code functions} setting; its default is in the class description. */
+    public FunctionModule functions() {
+        return functions;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        if (this == other) {
+            return true;
+        }
+        if (!(other instanceof LocalExecutorConfig)) {
+            return false;
+        }
+        LocalExecutorConfig that = (LocalExecutorConfig) other;
+        return Objects.equals(timeout, that.timeout)
+                && Objects.equals(workDir, that.workDir)
+                && deleteCodeFiles == that.deleteCodeFiles
+                && Objects.equals(virtualEnv, that.virtualEnv)
+                && Objects.equals(python, that.python)
+                && Objects.equals(environment, that.environment)
+                && maxOutputBytes == that.maxOutputBytes
+                && Objects.equals(functions, that.functions);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(timeout, workDir, deleteCodeFiles, virtualEnv, python,
+                environment, maxOutputBytes, functions);
+    }
+
+    @Override
+    public String toString() {
+        return "LocalExecutorConfig[timeout=" + timeout
+                + ", workDir=" + workDir
+                + ", deleteCodeFiles=" + deleteCodeFiles
+                + ", virtualEnv=" + virtualEnv
+                + ", python=" + python
+                + ", environment=" + environment.keySet()
+                + ", maxOutputBytes=" + maxOutputBytes
+                + ", functions=" + functions
+                + "]";
     }
 
     /** The configuration with every default. */

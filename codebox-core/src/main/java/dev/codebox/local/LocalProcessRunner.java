@@ -1,14 +1,15 @@
 package dev.codebox.local;
 
 import dev.codebox.CancellationToken;
-import dev.codebox.commandline.HostWorkDir;
-import dev.codebox.commandline.Language;
-import dev.codebox.commandline.Launch;
-import dev.codebox.commandline.RunOutcome;
-import dev.codebox.commandline.Runner;
-import dev.codebox.output.OutputSink;
-import dev.codebox.support.ProcessSessions;
-import dev.codebox.support.Watchdog;
+import dev.codebox.Language;
+import dev.codebox.internal.ProcessSessions;
+import dev.codebox.internal.TempDirs;
+import dev.codebox.internal.Watchdog;
+import dev.codebox.internal.pipeline.HostWorkDir;
+import dev.codebox.spi.BlockOutput;
+import dev.codebox.spi.Launch;
+import dev.codebox.spi.RunOutcome;
+import dev.codebox.spi.Runner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,12 +24,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,22 +77,19 @@ final class LocalProcessRunner implements Runner {
 
     @Override
     public Launch launch(Language language, String relativeFile) {
+        return Launch.forLanguage(language, relativeFile,
+                name -> language == Language.PYTHON ? interpreters.python() : interpreters.find(name),
+                () -> missing(language));
+    }
+
+    private String missing(Language language) {
         switch (language) {
             case PYTHON:
-                return interpreters.python().map(python -> Launch.of(List.of(python, relativeFile)))
-                        .orElse(Launch.refused("Python interpreter not found: " + interpreters.pythonName()));
-            case BASH:
-                return interpreters.find("bash").map(bash -> Launch.of(List.of(bash, relativeFile)))
-                        .orElse(Launch.refused("bash is not installed: no bash on PATH"));
-            case SH:
-                return interpreters.find("sh").map(sh -> Launch.of(List.of(sh, relativeFile)))
-                        .orElse(Launch.refused("sh is not installed: no sh on PATH"));
+                return "Python interpreter not found: " + interpreters.pythonName();
             case PWSH:
-                return interpreters.powerShell()
-                        .map(pwsh -> Launch.of(List.of(pwsh, "-NoLogo", "-NonInteractive", "-NoProfile", "-File", relativeFile)))
-                        .orElse(Launch.refused("PowerShell is not installed: neither pwsh nor powershell is on PATH"));
+                return "PowerShell is not installed: neither pwsh nor powershell is on PATH";
             default:
-                throw new IllegalArgumentException("unhandled language " + language);
+                return language.canonicalName() + " is not installed: no " + language.canonicalName() + " on PATH";
         }
     }
 
@@ -120,7 +118,7 @@ final class LocalProcessRunner implements Runner {
     }
 
     @Override
-    public RunOutcome run(List<String> command, OutputSink sink, Duration timeout, CancellationToken token) {
+    public RunOutcome run(List<String> command, BlockOutput sink, Duration timeout, CancellationToken token) {
         if (token.isCancelled()) {
             return RunOutcome.cancelled();
         }
@@ -193,7 +191,7 @@ final class LocalProcessRunner implements Runner {
      * keeps the pipe open while background processes of the block hold it, so that they are seen
      * (and killed with the block) and their output is kept.
      */
-    private static Future<?> pump(Process process, OutputSink sink) {
+    private static Future<?> pump(Process process, BlockOutput sink) {
         InputStream in = process.getInputStream();
         CountDownLatch locked = new CountDownLatch(1);
         Future<?> pump = PUMPS.submit(() -> {
@@ -211,7 +209,7 @@ final class LocalProcessRunner implements Runner {
     }
 
     /** Copies until every process holding the pipe closed it. */
-    private static void copy(InputStream in, OutputSink sink) {
+    private static void copy(InputStream in, BlockOutput sink) {
         byte[] buffer = new byte[16 * 1024];
         try (in) {
             int n;

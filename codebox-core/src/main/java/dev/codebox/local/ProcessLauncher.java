@@ -1,6 +1,6 @@
 package dev.codebox.local;
 
-import dev.codebox.support.Resources;
+import dev.codebox.internal.Resources;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package dev.codebox.markdown;
 
 import dev.codebox.CodeBlock;
-import dev.codebox.commandline.Language;
+import dev.codebox.Language;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.codebox.CodeBlock;
 import dev.codebox.local.LocalCommandLineExecutor;
 import dev.codebox.local.LocalExecutorConfig;
-import dev.codebox.local.TestPython;
+import dev.codebox.testing.TestPython;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codebox.CodeExecutorException;
+import dev.codebox.internal.FunctionsSetup;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -105,7 +106,7 @@ class FunctionModuleTest {
 
     @Test
     void pythonsOwnParserReportsSyntaxErrorsWithTheirLine() {
-        java.nio.file.Path python = dev.codebox.local.TestPython.path();
+        java.nio.file.Path python = dev.codebox.testing.TestPython.path();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> FunctionsFile.checkSyntax("import os\n\ndef broken(:\n    pass\n", "tools.py", python));
         assertTrue(e.getMessage().startsWith("line 3: SyntaxError: "), e.getMessage());

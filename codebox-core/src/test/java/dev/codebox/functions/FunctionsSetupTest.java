@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codebox.CodeExecutorException;
-import dev.codebox.local.TestPython;
+import dev.codebox.internal.FunctionsSetup;
+import dev.codebox.testing.TestPython;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,6 +10,8 @@ import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.testing.Processes;
+import dev.codebox.testing.TestPython;
+import dev.codebox.testing.Wheels;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;

@@ -10,11 +10,14 @@ import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.PythonFunction;
+import dev.codebox.testing.TestPython;
+import dev.codebox.testing.Wheels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -133,6 +136,37 @@ class LocalFunctionsTest {
     private static Set<Path> codeboxTempDirs() throws IOException {
         try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return dirs.filter(dir -> dir.getFileName().toString().startsWith("codebox-")).collect(Collectors.toSet());
+        }
+    }
+
+    @Test
+    void stopCancelsAnExecutionThatWaitsForTheStart() throws Exception {
+        Path lib = Files.createDirectories(temp.resolve("lib"));
+        Files.writeString(lib.resolve("codebox_slow.py"), "import time\ntime.sleep(3)\n");
+        PythonFunction slow = PythonFunction.builder("def slow():\n    return codebox_slow\n").imports("codebox_slow").build();
+        LocalCommandLineExecutor executor = new LocalCommandLineExecutor(LocalExecutorConfig.builder()
+                .python(TestPython.path()).environment("PYTHONPATH", lib.toString()).functions(slow).build());
+        try {
+            // The first execution starts the executor: the functions set-up takes 3 s, holding it.
+            CompletableFuture<Object> starting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return executor.execute(CodeBlock.python("print('first')"));
+                } catch (CodeExecutorException stopped) {
+                    return stopped;
+                }
+            });
+            Thread.sleep(500);
+            CompletableFuture<CodeResult> waiting = CompletableFuture.supplyAsync(
+                    () -> executor.execute(CodeBlock.python("print('ran after stop')")));
+            Thread.sleep(500);
+            executor.stop();
+            CodeResult result = waiting.get(30, TimeUnit.SECONDS);
+            assertEquals(CodeResult.EXIT_CANCELLED, result.exitCode(), result.output());
+            assertFalse(result.output().contains("ran after stop"), result.output());
+            starting.get(30, TimeUnit.SECONDS);
+            assertFalse(executor.isStarted(), "stop() was not undone by the waiting execution");
+        } finally {
+            executor.close();
         }
     }
 }

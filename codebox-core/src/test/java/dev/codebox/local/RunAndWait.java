@@ -1,6 +1,7 @@
 package dev.codebox.local;
 
 import dev.codebox.CodeBlock;
+import dev.codebox.testing.TestPython;
 import java.time.Duration;
 
 /**

@@ -1,5 +1,6 @@
 package dev.codebox.local;
 
+import dev.codebox.testing.TestPython;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

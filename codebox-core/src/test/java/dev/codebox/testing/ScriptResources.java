@@ -3,8 +3,7 @@ package dev.codebox.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.codebox.functions.FunctionsFile;
-import dev.codebox.local.TestPython;
-import dev.codebox.support.Resources;
+import dev.codebox.internal.Resources;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 

@@ -1,8 +1,11 @@
 package dev.codebox.docker;
 
 import dev.codebox.CodeExecutorException;
-import dev.codebox.commandline.CommandLineExecutor;
-import dev.codebox.commandline.Runner;
+import dev.codebox.docker.internal.DockerEngine;
+import dev.codebox.docker.internal.DockerRunner;
+import dev.codebox.docker.internal.RunnerContainer;
+import dev.codebox.spi.CommandLineExecutor;
+import dev.codebox.spi.Runner;
 import java.nio.file.Path;
 import java.util.Objects;
 

@@ -1,9 +1,11 @@
 package dev.codebox.docker;
 
-import dev.codebox.commandline.Settings;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import dev.codebox.ExecutorConfigBuilder;
+import dev.codebox.docker.internal.ByteSize;
+import dev.codebox.docker.internal.DockerEngine;
 import dev.codebox.functions.FunctionModule;
-import dev.codebox.output.OutputSink;
-import dev.codebox.support.ExecutorConfigBuilder;
+import dev.codebox.internal.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Immutable configuration of a {@link DockerCommandLineExecutor}. Build one with {@link #builder()};
@@ -79,41 +82,48 @@ import java.util.Optional;
  * </ul>
  *
  * <p>Further options: {@code environment} (none; variables set in the container),
- * {@code maxOutputBytes} ({@link OutputSink#DEFAULT_MAX_BYTES}, 1 MiB per execution),
+ * {@code maxOutputBytes} ({@link ExecutorConfigBuilder#DEFAULT_MAX_OUTPUT_BYTES}, 1 MiB per execution),
  * {@code startTimeout} (60 seconds for the container, its init command and the runner to come up;
  * the image pull is not counted) and {@code functions} (AutoGen's {@code functions}:
  * {@link FunctionModule#none()}; when not empty, the module is written into the work dir at each
  * start, its requirements are pip-installed in the container and it is imported once to check it.
  * pip needs a network: with requirements, opt in to one or use an image that has them).
+ *
+ * <p>{@code createContainerModifier}: none; the escape hatch that edits the container's create
+ * command last, for settings codebox does not model.
  */
-public record DockerExecutorConfig(
-        String image,
-        Optional<String> containerName,
-        Duration timeout,
-        Optional<Path> workDir,
-        Optional<Path> bindDir,
-        boolean autoRemove,
-        boolean stopContainerOnExit,
-        List<VolumeMount> extraVolumes,
-        Map<String, String> extraHosts,
-        List<GpuRequest> gpus,
-        Optional<String> initCommand,
-        boolean deleteCodeFiles,
-        String network,
-        long memoryBytes,
-        double cpus,
-        long pidsLimit,
-        boolean noNewPrivileges,
-        boolean dropCapabilities,
-        boolean readOnlyRootFs,
-        long tmpBytes,
-        long storageBytes,
-        long workDirBytes,
-        Optional<String> user,
-        Map<String, String> environment,
-        int maxOutputBytes,
-        Duration startTimeout,
-        FunctionModule functions) {
+public final class DockerExecutorConfig {
+
+    private static final Consumer<CreateContainerCmd> NO_MODIFIER = create -> { };
+
+    private final String image;
+    private final Optional<String> containerName;
+    private final Duration timeout;
+    private final Optional<Path> workDir;
+    private final Optional<Path> bindDir;
+    private final boolean autoRemove;
+    private final boolean stopContainerOnExit;
+    private final List<VolumeMount> extraVolumes;
+    private final Map<String, String> extraHosts;
+    private final List<GpuRequest> gpus;
+    private final Optional<String> initCommand;
+    private final boolean deleteCodeFiles;
+    private final String network;
+    private final long memoryBytes;
+    private final double cpus;
+    private final long pidsLimit;
+    private final boolean noNewPrivileges;
+    private final boolean dropCapabilities;
+    private final boolean readOnlyRootFs;
+    private final long tmpBytes;
+    private final long storageBytes;
+    private final long workDirBytes;
+    private final Optional<String> user;
+    private final Map<String, String> environment;
+    private final int maxOutputBytes;
+    private final Duration startTimeout;
+    private final FunctionModule functions;
+    private final Consumer<CreateContainerCmd> createContainerModifier;
 
     /** The default image, as AutoGen's. */
     public static final String DEFAULT_IMAGE = "python:3-slim";
@@ -135,9 +145,16 @@ public record DockerExecutorConfig(
     /**
      * @throws IllegalArgumentException when a value is out of range: an empty image or network, a
      *     timeout under one second, a negative limit, an extra host without a name or address,
-     *     maxOutputBytes under {@link OutputSink#MIN_MAX_BYTES}
+     *     maxOutputBytes under {@link ExecutorConfigBuilder#MIN_MAX_OUTPUT_BYTES}
      */
-    public DockerExecutorConfig {
+    private DockerExecutorConfig(String image, Optional<String> containerName, Duration timeout,
+            Optional<Path> workDir, Optional<Path> bindDir, boolean autoRemove, boolean stopContainerOnExit,
+            List<VolumeMount> extraVolumes, Map<String, String> extraHosts, List<GpuRequest> gpus,
+            Optional<String> initCommand, boolean deleteCodeFiles, String network, long memoryBytes,
+            double cpus, long pidsLimit, boolean noNewPrivileges, boolean dropCapabilities,
+            boolean readOnlyRootFs, long tmpBytes, long storageBytes, long workDirBytes,
+            Optional<String> user, Map<String, String> environment, int maxOutputBytes,
+            Duration startTimeout, FunctionModule functions, Consumer<CreateContainerCmd> createContainerModifier) {
         requireText(image, "image");
         Objects.requireNonNull(containerName, "containerName");
         containerName.ifPresent(name -> {
@@ -182,7 +199,262 @@ public record DockerExecutorConfig(
         if (startTimeout.isNegative() || startTimeout.isZero()) {
             throw new IllegalArgumentException("startTimeout must be positive, was " + startTimeout);
         }
+        this.image = image;
+        this.containerName = containerName;
+        this.timeout = timeout;
+        this.workDir = workDir;
+        this.bindDir = bindDir;
+        this.autoRemove = autoRemove;
+        this.stopContainerOnExit = stopContainerOnExit;
+        this.extraVolumes = extraVolumes;
+        this.extraHosts = extraHosts;
+        this.gpus = gpus;
+        this.initCommand = initCommand;
+        this.deleteCodeFiles = deleteCodeFiles;
+        this.network = network;
+        this.memoryBytes = memoryBytes;
+        this.cpus = cpus;
+        this.pidsLimit = pidsLimit;
+        this.noNewPrivileges = noNewPrivileges;
+        this.dropCapabilities = dropCapabilities;
+        this.readOnlyRootFs = readOnlyRootFs;
+        this.tmpBytes = tmpBytes;
+        this.storageBytes = storageBytes;
+        this.workDirBytes = workDirBytes;
+        this.user = user;
+        this.environment = environment;
+        this.maxOutputBytes = maxOutputBytes;
+        this.startTimeout = startTimeout;
+        this.functions = functions;
+        this.createContainerModifier = Objects.requireNonNull(createContainerModifier, "createContainerModifier");
     }
+
+    /** The {@code image} setting; its default is in the class description. */
+    public String image() {
+        return image;
+    }
+
+    /** The {@code containerName} setting; its default is in the class description. */
+    public Optional<String> containerName() {
+        return containerName;
+    }
+
+    /** The {@code timeout} setting; its default is in the class description. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The {@code workDir} setting; its default is in the class description. */
+    public Optional<Path> workDir() {
+        return workDir;
+    }
+
+    /** The {@code bindDir} setting; its default is in the class description. */
+    public Optional<Path> bindDir() {
+        return bindDir;
+    }
+
+    /** The {@code autoRemove} setting; its default is in the class description. */
+    public boolean autoRemove() {
+        return autoRemove;
+    }
+
+    /** The {@code stopContainerOnExit} setting; its default is in the class description. */
+    public boolean stopContainerOnExit() {
+        return stopContainerOnExit;
+    }
+
+    /** The {@code extraVolumes} setting; its default is in the class description. */
+    public List<VolumeMount> extraVolumes() {
+        return extraVolumes;
+    }
+
+    /** The {@code extraHosts} setting; its default is in the class description. */
+    public Map<String, String> extraHosts() {
+        return extraHosts;
+    }
+
+    /** The {@code gpus} setting; its default is in the class description. */
+    public List<GpuRequest> gpus() {
+        return gpus;
+    }
+
+    /** The {@code initCommand} setting; its default is in the class description. */
+    public Optional<String> initCommand() {
+        return initCommand;
+    }
+
+    /** The {@code deleteCodeFiles} setting; its default is in the class description. */
+    public boolean deleteCodeFiles() {
+        return deleteCodeFiles;
+    }
+
+    /** The {@code network} setting; its default is in the class description. */
+    public String network() {
+        return network;
+    }
+
+    /** The {@code memoryBytes} setting; its default is in the class description. */
+    public long memoryBytes() {
+        return memoryBytes;
+    }
+
+    /** The {@code cpus} setting; its default is in the class description. */
+    public double cpus() {
+        return cpus;
+    }
+
+    /** The {@code pidsLimit} setting; its default is in the class description. */
+    public long pidsLimit() {
+        return pidsLimit;
+    }
+
+    /** The {@code noNewPrivileges} setting; its default is in the class description. */
+    public boolean noNewPrivileges() {
+        return noNewPrivileges;
+    }
+
+    /** The {@code dropCapabilities} setting; its default is in the class description. */
+    public boolean dropCapabilities() {
+        return dropCapabilities;
+    }
+
+    /** The {@code readOnlyRootFs} setting; its default is in the class description. */
+    public boolean readOnlyRootFs() {
+        return readOnlyRootFs;
+    }
+
+    /** The {@code tmpBytes} setting; its default is in the class description. */
+    public long tmpBytes() {
+        return tmpBytes;
+    }
+
+    /** The {@code storageBytes} setting; its default is in the class description. */
+    public long storageBytes() {
+        return storageBytes;
+    }
+
+    /** The {@code workDirBytes} setting; its default is in the class description. */
+    public long workDirBytes() {
+        return workDirBytes;
+    }
+
+    /** The {@code user} setting; its default is in the class description. */
+    public Optional<String> user() {
+        return user;
+    }
+
+    /** The {@code environment} setting; its default is in the class description. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** The {@code maxOutputBytes} setting; its default is in the class description. */
+    public int maxOutputBytes() {
+        return maxOutputBytes;
+    }
+
+    /** The {@code startTimeout} setting; its default is in the class description. */
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
+    /** The {@code functions} setting; its default is in the class description. */
+    public FunctionModule functions() {
+        return functions;
+    }
+
+    /**
+     * The escape hatch for container settings codebox does not model: called with the create
+     * command after codebox has set everything (hardening included), just before it is sent; what
+     * it changes wins. Default: changes nothing.
+     */
+    public Consumer<CreateContainerCmd> createContainerModifier() {
+        return createContainerModifier;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        if (this == other) {
+            return true;
+        }
+        if (!(other instanceof DockerExecutorConfig)) {
+            return false;
+        }
+        DockerExecutorConfig that = (DockerExecutorConfig) other;
+        return Objects.equals(image, that.image)
+                && Objects.equals(containerName, that.containerName)
+                && Objects.equals(timeout, that.timeout)
+                && Objects.equals(workDir, that.workDir)
+                && Objects.equals(bindDir, that.bindDir)
+                && autoRemove == that.autoRemove
+                && stopContainerOnExit == that.stopContainerOnExit
+                && Objects.equals(extraVolumes, that.extraVolumes)
+                && Objects.equals(extraHosts, that.extraHosts)
+                && Objects.equals(gpus, that.gpus)
+                && Objects.equals(initCommand, that.initCommand)
+                && deleteCodeFiles == that.deleteCodeFiles
+                && Objects.equals(network, that.network)
+                && memoryBytes == that.memoryBytes
+                && Double.compare(cpus, that.cpus) == 0
+                && pidsLimit == that.pidsLimit
+                && noNewPrivileges == that.noNewPrivileges
+                && dropCapabilities == that.dropCapabilities
+                && readOnlyRootFs == that.readOnlyRootFs
+                && tmpBytes == that.tmpBytes
+                && storageBytes == that.storageBytes
+                && workDirBytes == that.workDirBytes
+                && Objects.equals(user, that.user)
+                && Objects.equals(environment, that.environment)
+                && maxOutputBytes == that.maxOutputBytes
+                && Objects.equals(startTimeout, that.startTimeout)
+                && Objects.equals(functions, that.functions)
+                && createContainerModifier.equals(that.createContainerModifier);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(image, containerName, timeout, workDir, bindDir,
+                autoRemove, stopContainerOnExit, extraVolumes, extraHosts, gpus,
+                initCommand, deleteCodeFiles, network, memoryBytes, cpus,
+                pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs, tmpBytes,
+                storageBytes, workDirBytes, user, environment, maxOutputBytes,
+                startTimeout, functions);
+    }
+
+    @Override
+    public String toString() {
+        return "DockerExecutorConfig[image=" + image
+                + ", containerName=" + containerName
+                + ", timeout=" + timeout
+                + ", workDir=" + workDir
+                + ", bindDir=" + bindDir
+                + ", autoRemove=" + autoRemove
+                + ", stopContainerOnExit=" + stopContainerOnExit
+                + ", extraVolumes=" + extraVolumes
+                + ", extraHosts=" + extraHosts
+                + ", gpus=" + gpus
+                + ", initCommand=" + initCommand
+                + ", deleteCodeFiles=" + deleteCodeFiles
+                + ", network=" + network
+                + ", memoryBytes=" + memoryBytes
+                + ", cpus=" + cpus
+                + ", pidsLimit=" + pidsLimit
+                + ", noNewPrivileges=" + noNewPrivileges
+                + ", dropCapabilities=" + dropCapabilities
+                + ", readOnlyRootFs=" + readOnlyRootFs
+                + ", tmpBytes=" + tmpBytes
+                + ", storageBytes=" + storageBytes
+                + ", workDirBytes=" + workDirBytes
+                + ", user=" + user
+                + ", environment=" + environment.keySet()
+                + ", maxOutputBytes=" + maxOutputBytes
+                + ", startTimeout=" + startTimeout
+                + ", functions=" + functions
+                + (createContainerModifier == NO_MODIFIER ? "" : ", createContainerModifier=set")
+                + "]";
+    }
+
 
     private static void requireText(String value, String name) {
         Objects.requireNonNull(value, name);
@@ -217,6 +489,7 @@ public record DockerExecutorConfig(
         builder.bindDir = bindDir.orElse(null);
         builder.initCommand = initCommand.orElse(null);
         builder.user = user.orElse(null);
+        builder.createContainerModifier = createContainerModifier;
         return builder;
     }
 
@@ -247,7 +520,20 @@ public record DockerExecutorConfig(
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
 
+        private Consumer<CreateContainerCmd> createContainerModifier = NO_MODIFIER;
+
         private Builder() {
+        }
+
+        /**
+         * Edits the create command of the container after codebox has set everything, for settings
+         * codebox does not model (a runtime, ulimits, a label, ...); default: none. It may also undo
+         * codebox's hardening: that is the caller's decision. Called again whenever the container is
+         * created anew.
+         */
+        public Builder createContainerModifier(Consumer<CreateContainerCmd> modifier) {
+            this.createContainerModifier = Objects.requireNonNull(modifier, "modifier");
+            return this;
         }
 
         /** The image (default {@value DockerExecutorConfig#DEFAULT_IMAGE}). */
@@ -419,7 +705,8 @@ public record DockerExecutorConfig(
                     Optional.ofNullable(workDir), Optional.ofNullable(bindDir), autoRemove, stopContainerOnExit,
                     extraVolumes, extraHosts, gpus, Optional.ofNullable(initCommand), deleteCodeFiles, network,
                     memoryBytes, cpus, pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs, tmpBytes,
-                    storageBytes, workDirBytes, Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions);
+                    storageBytes, workDirBytes, Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions,
+                    createContainerModifier);
         }
     }
 }

@@ -1,10 +1,10 @@
 package dev.codebox.docker;
 
 import dev.codebox.CodeExecutor;
-import dev.codebox.conformance.CodeExecutorConformanceTest;
+import dev.codebox.tck.CodeExecutorTck;
 import java.time.Duration;
 
-class DockerConformanceTest extends CodeExecutorConformanceTest {
+class DockerConformanceTest extends CodeExecutorTck {
 
     @Override
     protected CodeExecutor createExecutor(Duration timeout, int maxOutputBytes) {

@@ -11,7 +11,7 @@ import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.PythonFunction;
-import dev.codebox.local.Wheels;
+import dev.codebox.testing.Wheels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

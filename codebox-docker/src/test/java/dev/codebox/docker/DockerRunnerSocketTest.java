@@ -73,7 +73,7 @@ class DockerRunnerSocketTest {
         } finally {
             executor.stop();
             executor = null;
-            dev.codebox.local.TempDirs.deleteRecursively(parent);
+            dev.codebox.internal.TempDirs.deleteRecursively(parent);
         }
     }
 

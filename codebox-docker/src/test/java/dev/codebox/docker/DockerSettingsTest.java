@@ -9,8 +9,10 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Ulimit;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeResult;
+import dev.codebox.docker.internal.DockerEngine;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.PythonFunction;
 import java.nio.file.Files;
@@ -265,5 +267,24 @@ class DockerSettingsTest {
         CodeResult deleted = python(deleting, "print(2)");
         assertFalse(Files.exists(deleted.codeFiles().get(0)));
         assertNotEquals(keeping.containerName(), deleting.containerName());
+    }
+
+    @Test
+    void createContainerModifierEditsTheCreateCommandLast() {
+        DockerExecutorConfig config = TestEngine.config()
+                .createContainerModifier(create -> {
+                    create.withHostName("sandbox");
+                    create.getHostConfig().withPidsLimit(64L)
+                            .withUlimits(List.of(new Ulimit("nofile", 256L, 256L)));
+                })
+                .build();
+        assertTrue(config.toString().contains("createContainerModifier=set"), config.toString());
+        DockerCommandLineExecutor executor = started(config);
+        HostConfig host = inspect(executor).getHostConfig();
+        assertEquals(64L, host.getPidsLimit(), "the modifier's value wins over codebox's default");
+        assertEquals(List.of(Capability.ALL), Arrays.asList(host.getCapDrop()), "the rest of the hardening stays");
+        CodeResult result = python(executor,
+                "import resource\nprint(open('/etc/hostname').read().strip(), resource.getrlimit(resource.RLIMIT_NOFILE))");
+        assertEquals("sandbox (256, 256)\n", result.output());
     }
 }

@@ -3,9 +3,10 @@ package dev.codebox.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.codebox.CodeExecutorException;
+import dev.codebox.docker.internal.DockerEngine;
+import dev.codebox.testing.TestEnvironment;
 import java.util.List;
 import java.util.Map;
-import dev.codebox.testing.TestEnvironment;
 
 /**
  * The engine and image the tests use. Without an engine the tests are skipped with a message, except

@@ -5,27 +5,25 @@ import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
+import dev.codebox.ExecutorConfigBuilder;
+import dev.codebox.Language;
 import dev.codebox.OutputListener;
-import dev.codebox.commandline.BlockPreparer;
-import dev.codebox.commandline.Language;
-import dev.codebox.commandline.Settings;
 import dev.codebox.functions.FunctionModule;
-import dev.codebox.jupyter.docker.DockerJupyterConfig;
-import dev.codebox.jupyter.docker.DockerJupyterLauncher;
-import dev.codebox.jupyter.kernel.LocalJupyterConfig;
-import dev.codebox.jupyter.kernel.LocalKernelLauncher;
-import dev.codebox.jupyter.remote.RemoteJupyterConfig;
-import dev.codebox.jupyter.remote.RemoteKernelLauncher;
-import dev.codebox.jupyter.session.Kernel;
-import dev.codebox.jupyter.session.KernelFailedException;
-import dev.codebox.jupyter.session.KernelLauncher;
-import dev.codebox.jupyter.session.KernelSession;
-import dev.codebox.jupyter.session.Outcome;
-import dev.codebox.jupyter.session.ResultCollector;
-import dev.codebox.local.TempDirs;
-import dev.codebox.output.OutputSink;
-import dev.codebox.support.Locks;
-import dev.codebox.support.StopOnExit;
+import dev.codebox.internal.Locks;
+import dev.codebox.internal.OutputSink;
+import dev.codebox.internal.Settings;
+import dev.codebox.internal.StopOnExit;
+import dev.codebox.internal.TempDirs;
+import dev.codebox.internal.pipeline.BlockLoop;
+import dev.codebox.internal.pipeline.BlockPreparer;
+import dev.codebox.jupyter.internal.kernel.LocalKernelLauncher;
+import dev.codebox.jupyter.internal.remote.RemoteKernelLauncher;
+import dev.codebox.jupyter.internal.session.KernelSession;
+import dev.codebox.jupyter.internal.session.ResultCollector;
+import dev.codebox.jupyter.spi.Kernel;
+import dev.codebox.jupyter.spi.KernelFailedException;
+import dev.codebox.jupyter.spi.KernelLauncher;
+import dev.codebox.spi.RunOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * Runs code blocks in a Jupyter kernel, whose state (variables, imports) persists between executions
  * until {@link #restart()}. Create one with {@link #local(LocalJupyterConfig)} for a kernel process
  * on this machine, {@link #remote(RemoteJupyterConfig)} for a kernel of a Jupyter server, or
- * {@link #docker(DockerJupyterConfig)} for a Jupyter server in a container.
+ * {@code DockerJupyter.executor(DockerJupyterConfig)} (module {@code codebox-jupyter-docker}) for a
+ * Jupyter server in a hardened container.
  *
  * <p><b>Blocks.</b> A block runs when its language is the kernel's (after alias mapping, so
  * {@code py} runs in a Python kernel) or the kernel's name; any other language gives exit code 1 and
@@ -100,7 +99,7 @@ public final class JupyterCodeExecutor implements CodeExecutor {
      *
      * @param timeout time each block may run, at least 1 s
      * @param startupTimeout time a kernel may take to start and answer
-     * @param maxOutputBytes output cap, at least {@link OutputSink#MIN_MAX_BYTES}
+     * @param maxOutputBytes output cap, at least {@link ExecutorConfigBuilder#MIN_MAX_OUTPUT_BYTES}
      * @param outputDir where outputs are saved, kept at stop; empty for a temporary dir deleted at stop
      */
     public JupyterCodeExecutor(KernelLauncher launcher, Duration timeout, Duration startupTimeout,
@@ -128,15 +127,6 @@ public final class JupyterCodeExecutor implements CodeExecutor {
     /** An executor on a local kernel process started from a kernelspec. */
     public static JupyterCodeExecutor local(LocalJupyterConfig config) {
         return new JupyterCodeExecutor(new LocalKernelLauncher(config), config.timeout(), config.startupTimeout(),
-                config.maxOutputBytes(), config.outputDir(), config.functions());
-    }
-
-    /**
-     * An executor on a kernel of a Jupyter server in a Docker container, started with the first
-     * kernel and removed at stop; the output dir is the server's root dir.
-     */
-    public static JupyterCodeExecutor docker(DockerJupyterConfig config) {
-        return new JupyterCodeExecutor(new DockerJupyterLauncher(config), config.timeout(), config.startupTimeout(),
                 config.maxOutputBytes(), config.outputDir(), config.functions());
     }
 
@@ -260,17 +250,18 @@ public final class JupyterCodeExecutor implements CodeExecutor {
         Objects.requireNonNull(blocks, "blocks");
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(listener, "listener");
-        long started = System.nanoTime();
-        OutputSink sink = new OutputSink(maxOutputBytes, listener);
+        BlockLoop loop = new BlockLoop(maxOutputBytes, listener);
         long stopsBefore = stops.get();
         if (token.isCancelled()) {
-            return cancelledBeforeRunning(sink, started);
+            loop.cancel();
+            return loop.result(List.of(), List.of());
         }
         lock.lock();
         if (stops.get() != stopsBefore) {
             // Accepted before a stop() that got the lock first: cancelled, not run on a new kernel.
             lock.unlock();
-            return cancelledBeforeRunning(sink, started);
+            loop.cancel();
+            return loop.result(List.of(), List.of());
         }
         Run run = new Run();
         current = run;
@@ -279,58 +270,40 @@ public final class JupyterCodeExecutor implements CodeExecutor {
             if (!blocks.isEmpty()) {
                 startLocked();
             }
-            ResultCollector collector = new ResultCollector(sink, outputDir);
+            ResultCollector collector = new ResultCollector(loop.output(), outputDir);
             run.kernel = kernel;
-            int exitCode = 0;
-            for (int i = 0; i < blocks.size() && exitCode == 0; i++) {
-                CodeBlock block = blocks.get(i);
-                String language = Language.canonicalName(block.language());
-                if (run.cancelled) {
-                    sink.writeLine("Cancelled");
-                    return result(CodeResult.EXIT_CANCELLED, sink, collector.files(), false, true, started);
-                }
-                if (blocks.size() > 1) {
-                    sink.writeLine("--- block " + (i + 1) + " (" + language + ") ---");
-                }
-                if (!runs(language, block.language())) {
-                    sink.writeLine("unknown language " + language + " (the " + kernel.name() + " kernel runs "
-                            + kernel.language() + ")");
-                    exitCode = 1;
-                    continue;
-                }
-                Outcome outcome;
-                try {
-                    outcome = executeBlock(block, run, collector);
-                } catch (KernelFailedException died) {
-                    // The code (or the machine) killed the kernel: a result with what came before, not an exception.
-                    sink.writeLine("codebox: " + died.getMessage());
-                    return result(1, sink, collector.files(), false, false, started);
-                }
-                if (outcome.ending() != Outcome.Ending.FINISHED && session.isStuck()) {
-                    replaceStuckKernelLocked(sink);
-                }
-                switch (outcome.ending()) {
-                    case TIMED_OUT -> {
-                        sink.writeLine("Timeout");
-                        return result(CodeResult.EXIT_TIMEOUT, sink, collector.files(), true, false, started);
-                    }
-                    case CANCELLED -> {
-                        sink.writeLine("Cancelled");
-                        return result(CodeResult.EXIT_CANCELLED, sink, collector.files(), false, true, started);
-                    }
-                    default -> exitCode = outcome.exitCode();
-                }
-            }
-            return result(exitCode, sink, collector.files(), false, false, started);
+            loop.run(blocks, () -> run.cancelled, (block, output) -> runBlock(block, run, collector, output));
+            return loop.result(List.of(), collector.files());
         } finally {
             registration.close();
             current = null;
-            sink.seal();
+            loop.seal();
             lock.unlock();
         }
     }
 
-    private Outcome executeBlock(CodeBlock block, Run run, ResultCollector collector) {
+    private RunOutcome runBlock(CodeBlock block, Run run, ResultCollector collector, OutputSink output) {
+        String language = Language.canonicalName(block.language());
+        if (!runs(language, block.language())) {
+            output.writeLine("unknown language " + language + " (the " + kernel.name() + " kernel runs "
+                    + kernel.language() + ")");
+            return RunOutcome.exited(1);
+        }
+        RunOutcome outcome;
+        try {
+            outcome = executeBlock(block, run, collector);
+        } catch (KernelFailedException died) {
+            // The code (or the machine) killed the kernel: a result with what came before, not an exception.
+            output.writeLine("codebox: " + died.getMessage());
+            return RunOutcome.exited(1);
+        }
+        if (outcome.ending() != RunOutcome.Ending.EXITED && session.isStuck()) {
+            replaceStuckKernelLocked(output);
+        }
+        return outcome;
+    }
+
+    private RunOutcome executeBlock(CodeBlock block, Run run, ResultCollector collector) {
         long deadline = System.nanoTime() + timeout.toNanos();
         run.executing = true;
         try {
@@ -413,18 +386,6 @@ public final class JupyterCodeExecutor implements CodeExecutor {
     @Override
     public String toString() {
         return "JupyterCodeExecutor[" + launcher.describe() + "]";
-    }
-
-    private CodeResult cancelledBeforeRunning(OutputSink sink, long startedNanos) {
-        sink.writeLine("Cancelled");
-        sink.seal();
-        return result(CodeResult.EXIT_CANCELLED, sink, List.of(), false, true, startedNanos);
-    }
-
-    private CodeResult result(int exitCode, OutputSink sink, List<Path> files, boolean timedOut, boolean cancelled,
-            long startedNanos) {
-        return new CodeResult(exitCode, sink.text(), List.of(), files, timedOut, cancelled,
-                Duration.ofNanos(System.nanoTime() - startedNanos));
     }
 
     private static Path createDirectories(Path dir) {

@@ -1,6 +1,6 @@
 package dev.codebox.jupyter;
 
-import dev.codebox.support.ExecutorConfigBuilder;
+import dev.codebox.ExecutorConfigBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 

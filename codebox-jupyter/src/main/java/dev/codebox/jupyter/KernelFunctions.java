@@ -3,11 +3,11 @@ package dev.codebox.jupyter;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.OutputListener;
 import dev.codebox.functions.FunctionModule;
-import dev.codebox.functions.FunctionsSetup;
-import dev.codebox.jupyter.session.KernelSession;
-import dev.codebox.jupyter.session.Outcome;
-import dev.codebox.jupyter.session.ResultCollector;
-import dev.codebox.output.OutputSink;
+import dev.codebox.internal.FunctionsSetup;
+import dev.codebox.internal.OutputSink;
+import dev.codebox.jupyter.internal.session.KernelSession;
+import dev.codebox.jupyter.internal.session.ResultCollector;
+import dev.codebox.spi.RunOutcome;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,10 +36,10 @@ final class KernelFunctions {
         }
         long started = System.nanoTime();
         OutputSink sink = new OutputSink(maxOutputBytes, OutputListener.NONE);
-        Outcome outcome = session.execute(FunctionsSetup.scriptForKernel(functions),
+        RunOutcome outcome = session.execute(FunctionsSetup.scriptForKernel(functions),
                 started + FunctionsSetup.TIMEOUT.toNanos(), () -> false, new ResultCollector(sink, outputDir));
         sink.seal();
-        if (outcome.ending() == Outcome.Ending.TIMED_OUT) {
+        if (outcome.ending() == RunOutcome.Ending.TIMED_OUT) {
             throw new CodeExecutorException(CodeExecutorException.Reason.FUNCTIONS_FAILED, "functions could not be set up: it took longer than "
                     + FunctionsSetup.TIMEOUT.toMinutes() + " minutes; output so far: " + sink.text().strip());
         }

@@ -1,8 +1,8 @@
 package dev.codebox.jupyter;
 
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.codebox.jupyter.protocol.Json;
-import dev.codebox.support.Resources;
+import dev.codebox.internal.Resources;
+import dev.codebox.jupyter.internal.protocol.Json;
 import java.util.Optional;
 
 /**

@@ -1,10 +1,10 @@
 package dev.codebox.jupyter;
 
 import dev.codebox.CodeExecutor;
-import dev.codebox.conformance.CodeExecutorConformanceTest;
+import dev.codebox.tck.CodeExecutorTck;
 import java.time.Duration;
 
-class LocalKernelConformanceTest extends CodeExecutorConformanceTest {
+class LocalKernelConformanceTest extends CodeExecutorTck {
 
     @Override
     protected CodeExecutor createExecutor(Duration timeout, int maxOutputBytes) {

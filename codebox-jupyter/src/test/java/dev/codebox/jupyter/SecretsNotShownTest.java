@@ -1,10 +1,10 @@
 package dev.codebox.jupyter;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.codebox.jupyter.kernel.ConnectionInfo;
-import dev.codebox.jupyter.remote.RemoteJupyterConfig;
+import dev.codebox.jupyter.internal.kernel.ConnectionInfo;
 import java.net.URI;
 import org.junit.jupiter.api.Test;
 
@@ -24,5 +24,13 @@ class SecretsNotShownTest {
     void theKernelKeyIsHidden() {
         ConnectionInfo info = ConnectionInfo.allocate();
         assertFalse(info.toString().contains(info.key()), info.toString());
+    }
+
+    @Test
+    void configurationsAreMadeOnlyByTheirBuilders() {
+        assertEquals(0, LocalJupyterConfig.class.getConstructors().length);
+        assertEquals(0, RemoteJupyterConfig.class.getConstructors().length);
+        assertEquals(RemoteJupyterConfig.builder(URI.create("http://127.0.0.1:8888/")).token("t").build(),
+                RemoteJupyterConfig.builder(URI.create("http://127.0.0.1:8888/")).token("t").build());
     }
 }

@@ -1,6 +1,5 @@
 package dev.codebox.jupyter;
 
-import dev.codebox.jupyter.kernel.LocalJupyterConfig;
 import dev.codebox.testing.TestEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;

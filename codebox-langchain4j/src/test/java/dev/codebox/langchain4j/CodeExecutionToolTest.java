@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebox.functions.PythonFunction;
 import dev.codebox.local.LocalCommandLineExecutor;
 import dev.codebox.local.LocalExecutorConfig;
-import dev.codebox.local.TestPython;
+import dev.codebox.testing.TestPython;
 import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.agent.tool.ToolSpecification;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebox.local.LocalCommandLineExecutor;
 import dev.codebox.local.LocalExecutorConfig;
-import dev.codebox.local.TestPython;
+import dev.codebox.testing.TestPython;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -1,0 +1,108 @@
+package dev.codebox.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small shell process that outlives this JVM to clean up after it: it is told the process
+ * sessions an executor starts and, when its input pipe ends (at {@link #close()}, or because the JVM
+ * died, even by {@code kill -9}), kills every process of those sessions and removes the given paths
+ * (a temporary work dir, a kernel's connection file). Without it, a JVM killed in the middle of a
+ * block would leave the block running as an orphan and its files in the temp dir.
+ *
+ * <p>Not meant for applications: part of codebox's local executor and local kernels. Its methods
+ * never throw; when no shell is installed it does nothing.
+ */
+public final class Watchdog implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
+    private static final String SCRIPT = Resources.read(Watchdog.class, "watchdog.sh");
+    private static final long CLOSE_WAIT_SECONDS = 10;
+
+    private final Process process;
+    private final OutputStream input;
+
+    private Watchdog(Process process) {
+        this.process = process;
+        this.input = process == null ? null : process.getOutputStream();
+    }
+
+    /**
+     * Starts a watchdog that removes {@code paths} when it ends.
+     *
+     * @param setsid util-linux {@code setsid}, when installed, to give the watchdog a session of its own
+     * @param sh a POSIX shell; without one the watchdog does nothing
+     */
+    public static Watchdog start(Optional<String> setsid, Optional<String> sh, List<Path> paths) {
+        if (sh.isEmpty()) {
+            return new Watchdog(null);
+        }
+        List<String> argv = new ArrayList<>();
+        setsid.ifPresent(argv::add);
+        argv.addAll(List.of(sh.get(), "-c", SCRIPT, "codebox-watchdog"));
+        paths.forEach(path -> argv.add(path.toString()));
+        try {
+            Process process = new ProcessBuilder(argv)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            return new Watchdog(process);
+        } catch (IOException e) {
+            LOG.warn("could not start the watchdog ({}); a JVM killed during a block would leave it running", e.toString());
+            return new Watchdog(null);
+        }
+    }
+
+    /** Tells the watchdog about a new session. */
+    public void watch(long session) {
+        send(session + "\n");
+    }
+
+    /** Tells the watchdog that only {@code sessions} may still be alive. */
+    public void reset(Collection<Long> sessions) {
+        StringBuilder lines = new StringBuilder("reset\n");
+        sessions.forEach(session -> lines.append(session).append('\n'));
+        send(lines.toString());
+    }
+
+    private synchronized void send(String lines) {
+        if (input == null) {
+            return;
+        }
+        try {
+            input.write(lines.getBytes(StandardCharsets.US_ASCII));
+            input.flush();
+        } catch (IOException e) {
+            LOG.debug("the watchdog is gone: {}", e.toString());
+        }
+    }
+
+    /** Ends the watchdog's input: it kills what is left of the sessions, removes its paths and exits. */
+    @Override
+    public synchronized void close() {
+        if (input == null) {
+            return;
+        }
+        try {
+            input.close();
+        } catch (IOException e) {
+            LOG.debug("closing the watchdog's input failed", e);
+        }
+        try {
+            if (!process.waitFor(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("the watchdog did not finish within {} s; leaving it to finish alone", CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

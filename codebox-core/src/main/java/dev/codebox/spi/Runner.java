@@ -1,0 +1,82 @@
+package dev.codebox.spi;
+
+import dev.codebox.CancellationToken;
+import dev.codebox.Language;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one part of a command-line executor that depends on where code runs (a local process group,
+ * a container, ...): it writes, lists and deletes files in the work dir, and runs a command line for
+ * a code file, streaming its output. Everything else (languages, file names, output cap, joining
+ * blocks) is done once by {@link CommandLineExecutor}.
+ *
+ * <p>Code may change the work dir at any moment, also while the executor writes into it (a
+ * background process can swap a directory for a symbolic link). File operations therefore take
+ * names relative to the work dir and must never resolve them through a symbolic link, or anywhere
+ * code can redirect them outside the work dir: a runner whose code runs on the other side of a
+ * privilege boundary (a container) performs them on that side.
+ *
+ * <p>Every method may be called from several threads at once.
+ */
+public interface Runner extends AutoCloseable {
+
+    /** The host directory that holds the work dir's files; commands run in it (as the runner sees it). */
+    Path workDir();
+
+    /**
+     * The command that runs {@code relativeFile} (relative to the work dir, {@code /} separated)
+     * as {@code language}, or a refusal when this runner cannot run the language.
+     */
+    Launch launch(Language language, String relativeFile);
+
+    /**
+     * Writes {@code content} to {@code relativeName}, creating missing directories, atomically (a
+     * concurrent reader sees the old or the new file, never half of it), readable by all.
+     *
+     * @param relativeName {@code /} separated, relative, without {@code .} or {@code ..} parts
+     * @param reuseSameSize when true, an existing regular file of the same size is left as it is
+     *     (for names that are the hash of their content)
+     * @return false, and nothing written, when the name leads out of the work dir through a
+     *     symbolic link (or anything else that is not a directory of the work dir)
+     * @throws IOException when writing fails
+     */
+    boolean writeFile(String relativeName, byte[] content, boolean reuseSameSize) throws IOException;
+
+    /** Deletes the named files when they are there, never through a symbolic link. */
+    void deleteFiles(List<String> relativeNames) throws IOException;
+
+    /**
+     * The regular files of the work dir (symbolic links are neither followed nor listed) by relative
+     * name, each with a stamp that changes when the file changes; empty when the work dir holds more
+     * than {@code limit} files.
+     */
+    Optional<Map<String, String>> listFiles(int limit) throws IOException;
+
+    /**
+     * The host paths of the named files of the work dir, for the result's {@code outputFiles}. Where
+     * the work dir is this machine's directory they are resolved in it; where it is not (a work dir
+     * inside a container), the files are first copied out into the host work dir, which code cannot
+     * reach. Names that are not regular files of the work dir are left out.
+     */
+    List<Path> exportFiles(List<String> relativeNames) throws IOException;
+
+    /**
+     * Runs {@code command} in the work dir, writing standard output and standard error into
+     * {@code sink} as they come. Returns when the command has ended; by then the command's whole
+     * process tree is gone if it timed out or was cancelled. Never throws for failing code: a
+     * command that cannot be started gives an exit code and a message in the sink.
+     *
+     * @param timeout how long the command may run before its tree is killed
+     * @param token cancels the command; its tree is killed at once
+     */
+    RunOutcome run(List<String> command, BlockOutput sink, Duration timeout, CancellationToken token);
+
+    /** Kills whatever the runner started and releases its resources. */
+    @Override
+    void close();
+}

@@ -1,0 +1,132 @@
+package dev.codebox.docker.internal;
+
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.DeviceRequest;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
+import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.internal.Resources;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How a Docker executor's container is created from its configuration: mounts, limits, hardening,
+ * labels, and the main process, which runs the init command and then execs codebox's runner.
+ */
+final class ContainerSpec {
+
+    /** The runner's source, passed on the command line so that the image needs no file of ours. */
+    static final String RUNNER_SOURCE = Resources.read(ContainerSpec.class, "runner.py");
+
+    private static final String MAIN_SCRIPT = Resources.read(ContainerSpec.class, "container_main.sh");
+    /** Where the runner's socket is mounted when the work dir is a tmpfs of the container. */
+    static final String SOCKET_DIR = "/run/codebox";
+
+    private final DockerExecutorConfig config;
+    private final String name;
+    private final String bindDir;
+    private final Optional<String> user;
+    private final String socketInContainer;
+    private final Optional<String> temporaryWorkDir;
+    private final Optional<String> socketBindDir;
+    private final RunnerSecret secret;
+
+    /**
+     * @param bindDir the engine-side path of the work dir
+     * @param user the user to run as, already resolved
+     * @param socketName the runner socket's file name
+     * @param temporaryWorkDir the work dir when codebox created it, to be deleted with the container
+     * @param socketBindDir the host dir of the socket when the work dir is a tmpfs (workDirBytes), else
+     *     empty: the socket is in the work dir
+     * @param secret what the runner and the JVM prove to each other, passed in the environment
+     */
+    ContainerSpec(DockerExecutorConfig config, String name, String bindDir, Optional<String> user, String socketName,
+            Optional<String> temporaryWorkDir, Optional<String> socketBindDir, RunnerSecret secret) {
+        this.config = config;
+        this.name = name;
+        this.bindDir = bindDir;
+        this.user = user;
+        this.socketInContainer = (socketBindDir.isPresent() ? SOCKET_DIR : DockerExecutorConfig.CONTAINER_WORK_DIR)
+                + "/" + socketName;
+        this.temporaryWorkDir = temporaryWorkDir;
+        this.socketBindDir = socketBindDir;
+        this.secret = secret;
+    }
+
+    /** The container to create. */
+    ContainerRequest request() {
+        return new ContainerRequest(config.image(), name, DockerEngine.KIND_DOCKER, labels(), user, environment(),
+                DockerExecutorConfig.CONTAINER_WORK_DIR, Optional.of(entrypoint()), List.of(),
+                new ContainerLimits(config.memoryBytes(), config.cpus(), config.pidsLimit(), config.noNewPrivileges(),
+                        config.dropCapabilities(), config.tmpBytes(), config.storageBytes()),
+                config.network(), binds(), this::hostSettings, config.createContainerModifier());
+    }
+
+    /** {@code sh -c SCRIPT codebox-runner RUNNER_SOURCE SOCKET WORK_DIR [INIT_COMMAND]}: see container_main.sh. */
+    private List<String> entrypoint() {
+        List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", MAIN_SCRIPT, "codebox-runner",
+                RUNNER_SOURCE, socketInContainer, DockerExecutorConfig.CONTAINER_WORK_DIR));
+        config.initCommand().ifPresent(entrypoint::add);
+        return entrypoint;
+    }
+
+    private Map<String, String> labels() {
+        Map<String, String> labels = new HashMap<>();
+        if (!config.stopContainerOnExit()) {
+            labels.put(DockerEngine.LABEL_KEEP, "true");
+        }
+        temporaryWorkDir.ifPresent(dir -> labels.put(DockerEngine.LABEL_TEMP_WORK_DIR, dir));
+        return labels;
+    }
+
+    private List<String> environment() {
+        List<String> env = new ArrayList<>();
+        // No __pycache__ dirs in the work dir, where they would show up as output files; overridable.
+        env.add("PYTHONDONTWRITEBYTECODE=1");
+        config.environment().forEach((key, value) -> env.add(key + "=" + value));
+        env.add(secret.environmentEntry()); // last, so that no configured variable replaces it
+        return env;
+    }
+
+    private List<Bind> binds() {
+        List<Bind> binds = new ArrayList<>();
+        if (socketBindDir.isPresent()) {
+            binds.add(new Bind(socketBindDir.get(), new Volume(SOCKET_DIR), AccessMode.rw));
+        } else {
+            binds.add(new Bind(bindDir, new Volume(DockerExecutorConfig.CONTAINER_WORK_DIR), AccessMode.rw));
+        }
+        config.extraVolumes().forEach(volume -> binds.add(new Bind(volume.hostPath().toString(),
+                new Volume(volume.containerPath()), volume.readOnly() ? AccessMode.ro : AccessMode.rw)));
+        return binds;
+    }
+
+    /** The settings only the executor's container has, on top of the shared limits. */
+    private void hostSettings(HostConfig host) {
+        host.withReadonlyRootfs(config.readOnlyRootFs());
+        Map<String, String> tmpfs = new HashMap<>(host.getTmpFs() == null ? Map.of() : host.getTmpFs());
+        if (config.readOnlyRootFs() && config.tmpBytes() == 0) {
+            tmpfs.put("/tmp", "rw,nosuid,nodev,mode=1777"); // a read-only root still needs a writable /tmp
+        }
+        if (config.workDirBytes() > 0) {
+            tmpfs.put(DockerExecutorConfig.CONTAINER_WORK_DIR, "rw,nosuid,nodev,mode=0755,size=" + config.workDirBytes()
+                    + user.filter(u -> u.matches("\\d+(:\\d+)?")).map(u -> ",uid=" + u.split(":")[0]
+                            + ",gid=" + (u.contains(":") ? u.split(":")[1] : u.split(":")[0])).orElse(""));
+        }
+        if (!tmpfs.isEmpty()) {
+            host.withTmpFs(tmpfs);
+        }
+        if (!config.extraHosts().isEmpty()) {
+            host.withExtraHosts(config.extraHosts().entrySet().stream()
+                    .map(entry -> entry.getKey() + ":" + entry.getValue()).toArray(String[]::new));
+        }
+        if (!config.gpus().isEmpty()) {
+            host.withDeviceRequests(config.gpus().stream()
+                    .map(gpu -> new DeviceRequest().withCount(gpu.count()).withCapabilities(List.of(gpu.capabilities())))
+                    .toList());
+        }
+    }
+}

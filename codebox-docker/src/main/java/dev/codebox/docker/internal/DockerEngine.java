@@ -1,0 +1,231 @@
+package dev.codebox.docker.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.transport.DockerHttpClient;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import dev.codebox.CodeExecutorException;
+import dev.codebox.internal.TempDirs;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Docker engine as codebox uses it: one way to connect, the labels every codebox container
+ * carries, and the removal of containers whose program is gone.
+ *
+ * <p><b>Where the engine is.</b> {@link #connect()} uses the {@code DOCKER_HOST} environment
+ * variable (or the {@code DOCKER_HOST} system property), else {@code unix:///var/run/docker.sock}.
+ *
+ * <p><b>Labels.</b> Every container codebox creates carries {@value #LABEL_CODEBOX}{@code =true},
+ * {@value #LABEL_KIND} (which executor: {@value #KIND_DOCKER} or {@value #KIND_DOCKER_JUPYTER}), and
+ * the owner JVM's process id ({@value #LABEL_OWNER_PID}), start instant ({@value #LABEL_OWNER_START})
+ * and host name ({@value #LABEL_OWNER_HOST}), so that {@link #prune(DockerClient)} can tell which
+ * containers a crashed program left behind. Containers meant to outlive their program also carry
+ * {@value #LABEL_KEEP}{@code =true}.
+ */
+public final class DockerEngine {
+
+    /** Marks every codebox container, value {@code true}. */
+    public static final String LABEL_CODEBOX = "dev.codebox";
+    /** Which executor created the container: {@value #KIND_DOCKER} or {@value #KIND_DOCKER_JUPYTER}. */
+    public static final String LABEL_KIND = "dev.codebox.kind";
+    /** Process id of the JVM that created the container. */
+    public static final String LABEL_OWNER_PID = "dev.codebox.owner-pid";
+    /** Start instant (ISO-8601) of the JVM that created the container; with the pid it names the JVM. */
+    public static final String LABEL_OWNER_START = "dev.codebox.owner-start";
+    /** Host name of the JVM that created the container; prune only judges containers of its own host. */
+    public static final String LABEL_OWNER_HOST = "dev.codebox.owner-host";
+    /**
+     * The temporary work dir codebox created for the container (absent for a given work dir); prune
+     * deletes it with the container.
+     */
+    public static final String LABEL_TEMP_WORK_DIR = "dev.codebox.temp-work-dir";
+    /** Marks a container meant to outlive its program (value {@code true}); prune keeps it. */
+    public static final String LABEL_KEEP = "dev.codebox.keep";
+    /** Kind of the Docker command-line executor's containers. */
+    public static final String KIND_DOCKER = "docker";
+    /** Kind of the Docker Jupyter executor's containers. */
+    public static final String KIND_DOCKER_JUPYTER = "docker-jupyter";
+
+    /** The engine address used when {@code DOCKER_HOST} is not set. */
+    public static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerEngine.class);
+    private static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(2);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String OWNER_PID = Long.toString(ProcessHandle.current().pid());
+    private static final String OWNER_START = startOf(ProcessHandle.current()).orElse("unknown");
+    private static final String OWNER_HOST = hostName();
+
+    private DockerEngine() {
+    }
+
+    /**
+     * A client of the engine at {@code DOCKER_HOST} or {@value #DEFAULT_HOST}, checked with a ping.
+     * A call fails when the engine sends nothing for two minutes. Close the client when done.
+     *
+     * @throws CodeExecutorException when the engine does not answer, with where it looked and how
+     *     to start it
+     */
+    public static DockerClient connect() {
+        String host = host();
+        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(host)
+                .build();
+        DockerHttpClient http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(64)
+                .connectionTimeout(Duration.ofSeconds(5))
+                // An engine that stops answering fails a call after this long instead of hanging it.
+                .responseTimeout(RESPONSE_TIMEOUT)
+                .build();
+        DockerClient client = DockerClientImpl.getInstance(config, http);
+        try {
+            client.pingCmd().exec();
+            return client;
+        } catch (RuntimeException e) {
+            closeQuietly(client);
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "the Docker engine is not reachable at " + host
+                    + (System.getenv("DOCKER_HOST") == null ? " (DOCKER_HOST is not set)" : " (from DOCKER_HOST)")
+                    + ": " + rootMessage(e) + ". Start it (for example `sudo systemctl start docker`, or `sudo dockerd &`,"
+                    + " or scripts/setup-env.sh) or point DOCKER_HOST at a running engine.", e);
+        }
+    }
+
+    /** The engine address {@link #connect()} uses. */
+    public static String host() {
+        String fromEnv = System.getenv("DOCKER_HOST");
+        String fromProperty = System.getProperty("DOCKER_HOST");
+        if (fromProperty != null && !fromProperty.isBlank()) {
+            return fromProperty;
+        }
+        return fromEnv != null && !fromEnv.isBlank() ? fromEnv : DEFAULT_HOST;
+    }
+
+    /**
+     * The labels of a container of the given kind created by this JVM.
+     *
+     * @param kind {@value #KIND_DOCKER}, {@value #KIND_DOCKER_JUPYTER}, or another executor's name
+     */
+    public static Map<String, String> labels(String kind) {
+        Objects.requireNonNull(kind, "kind");
+        return Map.of(LABEL_CODEBOX, "true", LABEL_KIND, kind, LABEL_OWNER_PID, OWNER_PID,
+                LABEL_OWNER_START, OWNER_START, LABEL_OWNER_HOST, OWNER_HOST);
+    }
+
+    /**
+     * Removes (forcibly) the codebox containers of this host whose owner JVM is no longer running:
+     * no process has the owner pid, or it started at another instant. Containers of other hosts, of
+     * running programs, and those labelled {@value #LABEL_KEEP} (an executor configured not to stop
+     * its container at exit) are kept. A removed container's temporary work dir
+     * ({@value #LABEL_TEMP_WORK_DIR}) is deleted too.
+     *
+     * @return the names of the removed containers
+     */
+    public static List<String> prune(DockerClient client) {
+        List<String> removed = new ArrayList<>();
+        List<Container> containers = client.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of(LABEL_CODEBOX, "true"))
+                .exec();
+        for (Container container : containers) {
+            Map<String, String> labels = container.getLabels();
+            if (!OWNER_HOST.equals(labels.get(LABEL_OWNER_HOST)) || "true".equals(labels.get(LABEL_KEEP))
+                    || ownerIsAlive(labels)) {
+                continue;
+            }
+            String name = container.getNames() != null && container.getNames().length > 0
+                    ? container.getNames()[0].replaceFirst("^/", "") : container.getId();
+            try {
+                client.removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec();
+                removed.add(name);
+                LOG.info("removed container {} left by process {}", name, labels.get(LABEL_OWNER_PID));
+                Optional.ofNullable(labels.get(LABEL_TEMP_WORK_DIR)).map(Path::of)
+                        .filter(DockerEngine::isCodeboxTempDir).ifPresent(TempDirs::deleteRecursively);
+            } catch (NotFoundException e) {
+                LOG.debug("container {} was already removed", name);
+            }
+        }
+        return removed;
+    }
+
+    /** Only directories codebox creates are deleted, whatever a label says. */
+    private static boolean isCodeboxTempDir(Path dir) {
+        Path temp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        Path normalized = dir.toAbsolutePath().normalize();
+        return temp.equals(normalized.getParent()) && normalized.getFileName().toString().startsWith("codebox-");
+    }
+
+    private static boolean ownerIsAlive(Map<String, String> labels) {
+        try {
+            long pid = Long.parseLong(labels.getOrDefault(LABEL_OWNER_PID, ""));
+            return ProcessHandle.of(pid)
+                    .map(process -> startOf(process).map(start -> start.equals(labels.get(LABEL_OWNER_START)))
+                            .orElse(true))
+                    .orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static Optional<String> startOf(ProcessHandle process) {
+        return process.info().startInstant().map(Instant::toString);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return Optional.ofNullable(System.getenv("HOSTNAME")).orElse("localhost");
+        }
+    }
+
+    /**
+     * The innermost message of {@code e}; for the engine's errors ({@code Status 500: {"message":...}})
+     * only the engine's message.
+     */
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() != null ? root.getMessage().strip() : root.toString();
+        int json = message.indexOf('{');
+        if (root instanceof DockerException && json >= 0) {
+            try {
+                JsonNode body = JSON.readTree(message.substring(json));
+                if (body.hasNonNull("message")) {
+                    return body.get("message").asText();
+                }
+            } catch (IOException notJson) {
+                // keep the message as the engine sent it
+            }
+        }
+        return message;
+    }
+
+    static void closeQuietly(DockerClient client) {
+        try {
+            client.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("closing the Docker client failed", e);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.codebox.docker.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The per-container secret that the JVM and the runner prove to each other (HMAC-SHA256 of a role
+ * name) before any request, so that no other local user's connection is served and no other socket
+ * is mistaken for the runner. It reaches the container in its environment, never on a command
+ * line; {@link #toString()} does not show it.
+ */
+final class RunnerSecret {
+
+    /** The environment variable that carries the secret into the container; the runner removes it. */
+    static final String VARIABLE = "CODEBOX_RUNNER_SECRET";
+    static final String RUNNER = "codebox-runner";
+    static final String CLIENT = "codebox-client";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String hex;
+
+    private RunnerSecret(String hex) {
+        this.hex = hex;
+    }
+
+    static RunnerSecret generate() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return new RunnerSecret(HexFormat.of().formatHex(bytes));
+    }
+
+    /** {@code NAME=VALUE} for the container's environment. */
+    String environmentEntry() {
+        return VARIABLE + "=" + hex;
+    }
+
+    String proof(String role) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(hex.getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(role.getBytes(StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+        }
+    }
+
+    boolean verifies(String role, String claimed) {
+        return MessageDigest.isEqual(proof(role).getBytes(StandardCharsets.US_ASCII),
+                claimed.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public String toString() {
+        return "RunnerSecret[hidden]";
+    }
+}

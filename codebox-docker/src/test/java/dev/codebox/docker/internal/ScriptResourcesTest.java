@@ -1,0 +1,14 @@
+package dev.codebox.docker.internal;
+
+import dev.codebox.testing.ScriptResources;
+import org.junit.jupiter.api.Test;
+
+/** The scripts codebox-docker ships parse. */
+class ScriptResourcesTest {
+
+    @Test
+    void pythonAndShellResourcesParse() throws Exception {
+        ScriptResources.assertPythonParses(ContainerSpec.class, "runner.py");
+        ScriptResources.assertShellParses(ContainerSpec.class, "container_main.sh");
+    }
+}

@@ -1,0 +1,161 @@
+package dev.codebox.jupyter.internal.remote;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.codebox.CodeBlock;
+import dev.codebox.CodeExecutorException;
+import dev.codebox.CodeResult;
+import dev.codebox.functions.FunctionModule;
+import dev.codebox.functions.PythonFunction;
+import dev.codebox.jupyter.JupyterCodeExecutor;
+import dev.codebox.jupyter.RemoteJupyterConfig;
+import dev.codebox.jupyter.internal.protocol.Json;
+import dev.codebox.testing.TestEnvironment;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The remote executor against a Jupyter Server process on this machine (Debian's jupyter-server). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RemoteJupyterExecutorTest {
+
+    private static final String TOKEN = "test-token-" + System.nanoTime();
+    private static Process server;
+    private static URI url;
+
+    @TempDir
+    static Path root;
+
+    private JupyterCodeExecutor executor;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        TestEnvironment.require(Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/jupyter_server")),
+                "no jupyter_server for /usr/bin/python3 (run scripts/setup-env.sh)");
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", "-m", "jupyter_server", "--no-browser", "--allow-root",
+                "--ServerApp.ip=127.0.0.1", "--ServerApp.port=" + port, "--ServerApp.port_retries=0",
+                "--ServerApp.token=" + TOKEN, "--ServerApp.root_dir=" + root)
+                .redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile())
+                .directory(root.toFile()); // kernels run in the server's working directory, not in root_dir
+        // Keep the server's cookie secret and connection files out of the user's ~/.local/share/jupyter.
+        builder.environment().put("JUPYTER_RUNTIME_DIR", root.resolve("runtime").toString());
+        server = builder.start();
+        url = URI.create("http://127.0.0.1:" + port + "/");
+        JupyterServerClient client = new JupyterServerClient(url, TOKEN);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!client.ready()) {
+            if (!server.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the Jupyter server did not start: " + Files.readString(root.resolve("server.log")));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @AfterAll
+    static void stopServer() throws InterruptedException {
+        if (server != null) {
+            server.destroy(); // SIGTERM: the server shuts its kernels down
+            if (!server.waitFor(10, TimeUnit.SECONDS)) {
+                server.descendants().forEach(ProcessHandle::destroyForcibly);
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        if (executor != null) {
+            executor.stop();
+        }
+    }
+
+    private RemoteJupyterConfig.Builder config() {
+        return RemoteJupyterConfig.builder(url).token(TOKEN).timeout(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void keepsStateSurvivesATimeoutAndDeletesItsKernelAtStop() throws IOException {
+        executor = JupyterCodeExecutor.remote(config().build());
+        assertEquals(0, executor.execute(CodeBlock.python("x = 41")).exitCode());
+        CodeResult timedOut = executor.execute(CodeBlock.python("import time\nprint('before', flush=True)\ntime.sleep(30)"));
+        assertEquals(CodeResult.EXIT_TIMEOUT, timedOut.exitCode());
+        assertEquals("before\nTimeout\n", timedOut.output());
+        CodeResult result = executor.execute(CodeBlock.python("from IPython.display import HTML, display\nx += 1\ndisplay(HTML('<i>x</i>'))\nx"));
+        assertEquals(0, result.exitCode(), result.output());
+        assertTrue(result.output().endsWith("42\n"), result.output());
+        assertEquals("<i>x</i>", Files.readString(result.outputFiles().get(0)));
+        assertEquals(1, kernels().size());
+        executor.stop();
+        assertEquals(0, kernels().size());
+    }
+
+    @Test
+    void theServersKernelWritesAndImportsTheFunctionsModule() throws IOException {
+        FunctionModule module = FunctionModule.of(PythonFunction.builder("def cube(x):\n    return math.pow(x, 3)\n")
+                .imports("math").build()).named("remote_tools");
+        executor = JupyterCodeExecutor.remote(config().functions(module).build());
+        assertEquals("8.0\n", executor.execute(CodeBlock.python("from remote_tools import cube\nprint(cube(2))")).output());
+        assertEquals(module.source(), Files.readString(root.resolve("remote_tools.py")), "written in the kernel's directory");
+    }
+
+    @Test
+    void restartRestartsTheSameKernelThroughTheServer() {
+        FunctionModule module = FunctionModule.of(PythonFunction.builder("def double(x):\n    return 2 * x\n").build())
+                .named("restart_tools");
+        executor = JupyterCodeExecutor.remote(config().functions(module).build());
+        assertEquals(0, executor.execute(CodeBlock.python("x = 1")).exitCode());
+        String id = kernels().get(0).path("id").asText();
+        executor.restart();
+        assertEquals("False 4\n", executor.execute(CodeBlock.python(
+                "from restart_tools import double\nprint('x' in globals(), double(2))")).output());
+        assertEquals(1, kernels().size());
+        assertEquals(id, kernels().get(0).path("id").asText(), "the same kernel, restarted");
+    }
+
+    @Test
+    void wrongTokenIsAClearError() {
+        executor = JupyterCodeExecutor.remote(config().token("wrong").build());
+        CodeExecutorException error = assertThrows(CodeExecutorException.class, executor::start);
+        assertTrue(error.getMessage().contains("HTTP 403 (wrong token?)"), error.getMessage());
+    }
+
+    @Test
+    void unknownKernelIsAClearError() {
+        executor = JupyterCodeExecutor.remote(config().kernelName("julia-1.9").build());
+        CodeExecutorException error = assertThrows(CodeExecutorException.class, executor::start);
+        assertTrue(error.getMessage().contains("has no kernel named 'julia-1.9'; it has: python3"), error.getMessage());
+        assertEquals(0, kernels().size());
+    }
+
+    private static JsonNode kernels() {
+        try {
+            java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(url.resolve("api/kernels"))
+                            .header("Authorization", "token " + TOKEN).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return Json.parse(response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
