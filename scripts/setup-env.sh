@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provisions, idempotently, what codebox's full test suite needs on a Debian bookworm machine
-# (run as root): Debian's Jupyter packages, the Docker engine (docker.io + a running dockerd) and
+# (run as root): Debian's Jupyter packages, bubblewrap for the local sandbox, the Docker engine (docker.io + a running dockerd) and
 # the two test images codebox/python:3 and codebox/jupyter:3, built from Debian's packages because
 # no container registry is reachable. Each step is skipped when its result is already there.
 set -euo pipefail
@@ -10,7 +10,7 @@ CACHE=${CODEBOX_IMAGE_CACHE:-/var/cache/codebox}
 PYTHON_IMAGE=codebox/python:3
 JUPYTER_IMAGE=codebox/jupyter:3
 HOST_PACKAGES=(docker.io debootstrap procps python3-ipykernel python3-jupyter-client jupyter-server
-               python3-matplotlib python3-numpy python3-venv python3-pip)
+               python3-matplotlib python3-numpy python3-venv python3-pip bubblewrap util-linux)
 
 log() { printf 'setup-env: %s\n' "$*" >&2; }
 

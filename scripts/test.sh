@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole suite: provisions what is missing on this machine (scripts/setup-env.sh: Jupyter
-# packages, the Docker engine, the test images), then builds every module and runs every test.
+# packages, bubblewrap, the Docker engine, the test images), then builds every module and runs every test.
 # With CI=true, Docker and Jupyter tests that cannot run fail instead of skipping.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +14,7 @@ before="$(temp_entries)"
 
 mvn -B -ntp verify "$@"
 
-# The suite must leave nothing behind: no container, no kernel, no code process.
+# The suite must leave nothing behind: no container, no kernel, no code process, no cgroup.
 leftovers="$(docker ps -aq --filter label=dev.codebox 2>/dev/null || true)"
 if [ -n "$leftovers" ]; then
   echo "test.sh: the tests left codebox containers behind:" >&2
@@ -33,6 +33,12 @@ if pgrep -f 'codebox-watchdog' >/dev/null; then
     pgrep -af 'codebox-watchdog' | cut -c1-120 >&2
     exit 1
   fi
+fi
+cgroups="$(find /sys/fs/cgroup -maxdepth 4 -type d -name 'codebox-[0-9]*-*' 2>/dev/null || true)"
+if [ -n "$cgroups" ]; then
+  echo "test.sh: the tests left sandbox cgroups behind:" >&2
+  echo "$cgroups" >&2
+  exit 1
 fi
 left="$(comm -13 <(echo "$before") <(temp_entries))"
 if [ -n "$left" ]; then

@@ -22,6 +22,8 @@ public class CodeExecutorException extends RuntimeException {
         START_FAILED,
         /** The container is paused; unpause it. */
         PAUSED,
+        /** The local sandbox (bubblewrap) cannot work here; the message says why and how to fix it. */
+        SANDBOX_UNAVAILABLE,
         /** The kernel died or its connection broke; {@code restart()} starts a fresh one. */
         KERNEL_DIED,
         /** The functions module could not be set up (pip, or the module does not import). */

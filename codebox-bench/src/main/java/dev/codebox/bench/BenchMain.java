@@ -64,11 +64,14 @@ public final class BenchMain {
         return new Report(context, rows);
     }
 
-    /** The benches in table order: local, docker, jupyter, concurrency, memory. */
+    /** The benches in table order: local, sandbox, docker, jupyter, concurrency, memory. */
     private static List<Bench> benches(BenchOptions options) {
         List<Bench> benches = new ArrayList<>();
         if (options.includes("local")) {
             benches.add(new LocalBench());
+        }
+        if (options.includes("sandbox")) {
+            benches.add(new SandboxBench());
         }
         if (options.includes("docker")) {
             benches.add(new DockerBench());

@@ -56,4 +56,19 @@ interface Target {
             }
         };
     }
+
+    /** No goal: a row that only informs (what a feature costs). */
+    static Target none() {
+        return new Target() {
+            @Override
+            public String text() {
+                return "(informative)";
+            }
+
+            @Override
+            public boolean isMet(double median, Double ratio) {
+                return true;
+            }
+        };
+    }
 }

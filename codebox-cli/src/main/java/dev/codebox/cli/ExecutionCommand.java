@@ -45,6 +45,9 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     @Mixin
     FunctionsOptions functions;
 
+    @Mixin
+    SandboxOptions sandbox;
+
     /** The blocks to run; throws {@link UsageException} for unreadable input. */
     abstract List<CodeBlock> blocks();
 
@@ -102,6 +105,9 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
         if (!kind.takesEnvironment() && !common.environment().isEmpty()) {
             throw new UsageException("--env is for -e local and -e docker; a kernel's environment comes from its kernelspec or server");
         }
+        if (kind != ExecutorKind.LOCAL && sandbox.given()) {
+            throw new UsageException("--sandbox and --scrub-env are for -e local; a container is a sandbox of its own");
+        }
         switch (kind) {
             case LOCAL:
                 LocalExecutorConfig.Builder config = LocalExecutorConfig.builder()
@@ -112,6 +118,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
                         .environment(common.environment());
                 common.workDir().ifPresent(config::workDir);
                 common.python().ifPresent(config::python);
+                sandbox.applyTo(config);
                 return new LocalCommandLineExecutor(config.build());
             case DOCKER:
                 return docker.create(common, module);

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Properties;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code codebox} command. Exit status: the code's exit code (124 timeout, 125 cancelled);
@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs code written by language models: locally, in Docker or in a Jupyter kernel.",
-        subcommands = {ExecCommand.class, RunCommand.class, FunctionsCommand.class, DockerCommand.class})
+        subcommands = {ExecCommand.class, RunCommand.class, FunctionsCommand.class, DockerCommand.class, DoctorCommand.class})
 public final class Main implements Runnable {
 
     /** Exit status of a usage error. */
@@ -31,7 +31,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: exec, run, functions or docker");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: exec, run, functions, docker or doctor");
     }
 
     public static void main(String[] args) {

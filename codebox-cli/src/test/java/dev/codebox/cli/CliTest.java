@@ -81,6 +81,32 @@ class CliTest {
     }
 
     @Test
+    void sandboxOptionsReachTheSandbox() throws Exception {
+        String code = "import os\nprint(sorted(os.listdir('/sys/class/net')) if os.path.isdir('/sys/class/net') else 'no net',"
+                + " len([p for p in os.listdir('/proc') if p.isdigit()]), 'FAKE_API_KEY' in os.environ)";
+        CliProcess sandboxed = CliProcess.run(dir, code, "exec", "-l", "python", "--sandbox", "--sandbox-memory", "512m");
+        assertEquals(0, sandboxed.exitCode(), sandboxed.stderr());
+        assertEquals("no net 2 False\n", sandboxed.stdout());
+        CliProcess memory = CliProcess.run(dir, "x = bytearray(1 << 30)", "exec", "-l", "python", "--sandbox", "--sandbox-memory", "256m");
+        assertEquals(1, memory.exitCode(), memory.stderr());
+        assertTrue(memory.stdout().endsWith("codebox: the block hit its memory limit (268435456 bytes of address space per process)\n"),
+                memory.stdout());
+    }
+
+    @Test
+    void sandboxOptionsAreCheckedAndDoctorReportsTheSandbox() throws Exception {
+        CliProcess withoutSandbox = CliProcess.run(dir, "print(1)", "exec", "-l", "python", "--sandbox-network");
+        assertEquals(2, withoutSandbox.exitCode());
+        assertTrue(withoutSandbox.stderr().contains("need --sandbox"), withoutSandbox.stderr());
+        CliProcess docker = CliProcess.run(dir, "print(1)", "exec", "-e", "docker", "-l", "python", "--sandbox");
+        assertEquals(2, docker.exitCode());
+        assertTrue(docker.stderr().contains("--sandbox and --scrub-env are for -e local"), docker.stderr());
+        CliProcess doctor = CliProcess.run(dir, "", "doctor");
+        assertEquals(0, doctor.exitCode(), doctor.stderr());
+        assertTrue(doctor.stdout().contains("\nsandbox: works (python: "), doctor.stdout());
+    }
+
+    @Test
     void localEnvironmentAndKeptCodeFiles() throws Exception {
         Path work = dir.resolve("work");
         CliProcess cli = CliProcess.run(dir, "```bash\necho \"$A-$B\"\n```\n```html\n<p>saved</p>\n```\n", "run",

@@ -8,9 +8,12 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,8 +21,11 @@ import org.slf4j.LoggerFactory;
  * Runs code blocks as processes on this machine: python, bash, sh and PowerShell blocks, in the
  * work dir, with the timeout, output cap and conventions of {@link CommandLineExecutor}.
  *
- * <p><b>This is not a sandbox.</b> Code runs as the user of the JVM, with its files and network.
- * Use the Docker executor for code you do not trust.
+ * <p><b>Without {@link LocalExecutorConfig.Builder#sandbox(SandboxPolicy) sandbox} this is not a
+ * sandbox.</b> Code runs as the user of the JVM, with its files, network and environment. With a
+ * {@link SandboxPolicy}, each block runs in a bubblewrap sandbox: its own namespaces, a read-only
+ * system, no network, no home directory, resource limits and a minimal environment. For code that
+ * may attack the kernel itself, use the Docker executor with gVisor.
  *
  * <p>Each block runs as the leader of a new session (through util-linux {@code setsid}), so a
  * timeout, a cancellation or {@link #stop()} kills every process the block started, also background
@@ -30,6 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class LocalCommandLineExecutor extends CommandLineExecutor {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalCommandLineExecutor.class);
+
+    /** PATH in the sandbox, after a virtual environment's bin dir. */
+    private static final String SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    /** Where pip installs in the sandbox, in the work dir ({@code PIP_TARGET}, also on {@code PYTHONPATH}). */
+    static final String SANDBOX_PACKAGES = ".codebox-packages";
 
     private final LocalExecutorConfig config;
 
@@ -60,11 +71,13 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
      */
     @Override
     protected Runner openRunner() {
-        Map<String, String> environment = new HashMap<>(System.getenv());
+        Map<String, String> machine = System.getenv();
+        Map<String, String> environment = new HashMap<>(config.scrubEnvironment() ? Environments.scrubbed(machine) : machine);
         environment.putAll(config.environment());
+        Path venv = null;
         Path venvPython = null;
         if (config.virtualEnv().isPresent()) {
-            Path venv = config.virtualEnv().get().toAbsolutePath();
+            venv = config.virtualEnv().get().toAbsolutePath();
             venvPython = venv.resolve("bin/python");
             if (!Files.isExecutable(venvPython)) {
                 throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "virtual environment " + venv + " has no executable bin/python");
@@ -73,23 +86,71 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
             String path = environment.get("PATH");
             environment.put("PATH", venv.resolve("bin") + (path == null || path.isEmpty() ? "" : File.pathSeparator + path));
         }
-        Interpreters interpreters = new Interpreters(environment.get("PATH"),
-                config.python().orElse(venvPython), environment.get(Interpreters.PYTHON_VARIABLE));
-        if (interpreters.setsid().isEmpty()) {
-            LOG.warn("setsid is not installed: process trees are killed through ProcessHandle, which misses orphans");
-        }
+        Path workDir = createWorkDir();
         boolean temporary = config.workDir().isEmpty();
-        Path workDir;
-        if (temporary) {
-            workDir = TempDirs.create();
-        } else {
-            try {
-                workDir = Files.createDirectories(config.workDir().get().toAbsolutePath()).toRealPath();
-            } catch (IOException e) {
-                throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "cannot create the work dir " + config.workDir().get() + ": " + e, e);
+        Sandbox sandbox = null;
+        try {
+            if (config.sandbox().isPresent()) {
+                String path = (venv == null ? "" : venv.resolve("bin") + File.pathSeparator) + SANDBOX_PATH;
+                Map<String, String> configured = new HashMap<>(config.environment());
+                if (venv != null) {
+                    configured.putIfAbsent("VIRTUAL_ENV", venv.toString());
+                }
+                // pip installs into the work dir: the system and the virtual environment are read-only.
+                Path packages = workDir.resolve(SANDBOX_PACKAGES);
+                configured.putIfAbsent("PIP_TARGET", packages.toString());
+                configured.putIfAbsent("PYTHONPATH", packages.toString());
+                environment = Environments.sandboxed(machine, workDir, path, configured);
             }
+            // CODEBOX_PYTHON is codebox's setting, read from this machine even when the code's environment is scrubbed.
+            Interpreters interpreters = new Interpreters(environment.get("PATH"), config.python().orElse(venvPython),
+                    config.environment().getOrDefault(Interpreters.PYTHON_VARIABLE, machine.get(Interpreters.PYTHON_VARIABLE)));
+            if (interpreters.setsid().isEmpty()) {
+                LOG.warn("setsid is not installed: process trees are killed through ProcessHandle, which misses orphans");
+            }
+            if (config.sandbox().isPresent()) {
+                List<Path> readOnly = new ArrayList<>();
+                if (venv != null) {
+                    readOnly.add(venv);
+                }
+                interpreters.python().flatMap(LocalCommandLineExecutor::prefixOutsideUsr).ifPresent(readOnly::add);
+                sandbox = Sandbox.open(config.sandbox().get(), workDir, readOnly, environment.get("PATH"),
+                        interpreters.posixShell());
+            }
+            return new LocalProcessRunner(workDir, temporary, environment, interpreters, Optional.ofNullable(sandbox));
+        } catch (RuntimeException e) {
+            if (sandbox != null) {
+                sandbox.close();
+            }
+            if (temporary) {
+                TempDirs.deleteRecursively(workDir);
+            }
+            throw e;
         }
-        return new LocalProcessRunner(workDir, temporary, environment, interpreters);
+    }
+
+    private Path createWorkDir() {
+        if (config.workDir().isEmpty()) {
+            return TempDirs.create();
+        }
+        try {
+            return Files.createDirectories(config.workDir().get().toAbsolutePath()).toRealPath();
+        } catch (IOException e) {
+            throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "cannot create the work dir " + config.workDir().get() + ": " + e, e);
+        }
+    }
+
+    /** The installation prefix of an interpreter outside /usr ({@code /opt/python/bin/python3} → {@code /opt/python}). */
+    private static Optional<Path> prefixOutsideUsr(String interpreter) {
+        try {
+            Path real = Path.of(interpreter).toRealPath();
+            if (real.startsWith("/usr") || real.getParent() == null || real.getParent().getParent() == null) {
+                return Optional.empty();
+            }
+            return Optional.of(real.getParent().getParent());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

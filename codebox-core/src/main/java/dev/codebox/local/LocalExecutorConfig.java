@@ -27,7 +27,11 @@ import java.util.Optional;
  *   <li>{@code functions}: {@link FunctionModule#none()}; when not empty, the module is written into
  *       the work dir at each start and its requirements are installed with
  *       {@code <python> -m pip install} (so give a {@code virtualEnv}: Debian's system Python refuses
- *       pip installs), then the module is imported once to check it.
+ *       pip installs), then the module is imported once to check it;
+ *   <li>{@code sandbox}: none; a {@link SandboxPolicy} runs every block in a bubblewrap sandbox
+ *       (namespaces, read-only system, no network, limits, a minimal environment);
+ *   <li>{@code scrubEnvironment}: {@code false}; {@code true} leaves credential-looking variables
+ *       of this machine's environment out (the sandbox always does).
  * </ul>
  */
 public final class LocalExecutorConfig {
@@ -40,6 +44,8 @@ public final class LocalExecutorConfig {
     private final Map<String, String> environment;
     private final int maxOutputBytes;
     private final FunctionModule functions;
+    private final Optional<SandboxPolicy> sandbox;
+    private final boolean scrubEnvironment;
 
     /**
      * @throws IllegalArgumentException when the timeout is under one second or maxOutputBytes is
@@ -47,7 +53,7 @@ public final class LocalExecutorConfig {
      */
     private LocalExecutorConfig(Duration timeout, Optional<Path> workDir, boolean deleteCodeFiles,
             Optional<Path> virtualEnv, Optional<Path> python, Map<String, String> environment,
-            int maxOutputBytes, FunctionModule functions) {
+            int maxOutputBytes, FunctionModule functions, Optional<SandboxPolicy> sandbox, boolean scrubEnvironment) {
         Settings.requireTimeout(timeout);
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(virtualEnv, "virtualEnv");
@@ -63,6 +69,8 @@ public final class LocalExecutorConfig {
         this.environment = environment;
         this.maxOutputBytes = maxOutputBytes;
         this.functions = functions;
+        this.sandbox = Objects.requireNonNull(sandbox, "sandbox");
+        this.scrubEnvironment = scrubEnvironment;
     }
 
     /** The {@code timeout} setting; its default is in the class description. */
@@ -105,6 +113,19 @@ public final class LocalExecutorConfig {
         return functions;
     }
 
+    /** The sandbox every block runs in, or empty for none (the default). */
+    public Optional<SandboxPolicy> sandbox() {
+        return sandbox;
+    }
+
+    /**
+     * Whether credential-looking variables of this machine's environment are left out of the
+     * code's environment (always so in the sandbox, whose environment is minimal).
+     */
+    public boolean scrubEnvironment() {
+        return scrubEnvironment;
+    }
+
     @Override
     public boolean equals(Object other) {
         if (this == other) {
@@ -121,13 +142,15 @@ public final class LocalExecutorConfig {
                 && Objects.equals(python, that.python)
                 && Objects.equals(environment, that.environment)
                 && maxOutputBytes == that.maxOutputBytes
-                && Objects.equals(functions, that.functions);
+                && Objects.equals(functions, that.functions)
+                && sandbox.equals(that.sandbox)
+                && scrubEnvironment == that.scrubEnvironment;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(timeout, workDir, deleteCodeFiles, virtualEnv, python,
-                environment, maxOutputBytes, functions);
+                environment, maxOutputBytes, functions, sandbox, scrubEnvironment);
     }
 
     @Override
@@ -140,6 +163,8 @@ public final class LocalExecutorConfig {
                 + ", environment=" + environment.keySet()
                 + ", maxOutputBytes=" + maxOutputBytes
                 + ", functions=" + functions
+                + ", sandbox=" + sandbox
+                + ", scrubEnvironment=" + scrubEnvironment
                 + "]";
     }
 
@@ -164,6 +189,8 @@ public final class LocalExecutorConfig {
         builder.workDir = workDir.orElse(null);
         builder.virtualEnv = virtualEnv.orElse(null);
         builder.python = python.orElse(null);
+        builder.sandbox = sandbox.orElse(null);
+        builder.scrubEnvironment = scrubEnvironment;
         return builder;
     }
 
@@ -175,7 +202,31 @@ public final class LocalExecutorConfig {
         private Path python;
         private final Map<String, String> environment = new LinkedHashMap<>();
 
+        private SandboxPolicy sandbox;
+        private boolean scrubEnvironment;
+
         private Builder() {
+        }
+
+        /**
+         * Runs every block in a bubblewrap sandbox with {@code policy} (default: none, code runs as
+         * this user with this user's files, network and environment). Start fails with
+         * {@code SANDBOX_UNAVAILABLE} when the sandbox cannot work here; it never runs without.
+         */
+        public Builder sandbox(SandboxPolicy policy) {
+            this.sandbox = policy;
+            return this;
+        }
+
+        /**
+         * Leaves credential-looking variables ({@code *_KEY}, {@code *_TOKEN}, {@code *_SECRET},
+         * {@code *PASSWORD*}, {@code AWS_*}, ...) of this machine's environment out of the code's
+         * environment (default false; the sandbox always does). Variables given with
+         * {@link #environment(String, String)} are kept.
+         */
+        public Builder scrubEnvironment(boolean scrubEnvironment) {
+            this.scrubEnvironment = scrubEnvironment;
+            return this;
         }
 
         /** The directory code runs in, created when missing and kept at stop (default: a temp dir). */
@@ -219,7 +270,8 @@ public final class LocalExecutorConfig {
          */
         public LocalExecutorConfig build() {
             return new LocalExecutorConfig(timeout, Optional.ofNullable(workDir), deleteCodeFiles,
-                    Optional.ofNullable(virtualEnv), Optional.ofNullable(python), environment, maxOutputBytes, functions);
+                    Optional.ofNullable(virtualEnv), Optional.ofNullable(python), environment, maxOutputBytes, functions,
+                    Optional.ofNullable(sandbox), scrubEnvironment);
         }
     }
 }

@@ -60,14 +60,22 @@ final class LocalProcessRunner implements Runner {
     private final Set<Long> sessions = ConcurrentHashMap.newKeySet();
     /** Kills the sessions and removes an owned work dir when this JVM dies without closing the runner. */
     private final Watchdog watchdog;
+    private final Optional<Sandbox> sandbox;
 
-    LocalProcessRunner(Path workDir, boolean ownsWorkDir, Map<String, String> environment, Interpreters interpreters) {
+    LocalProcessRunner(Path workDir, boolean ownsWorkDir, Map<String, String> environment, Interpreters interpreters,
+            Optional<Sandbox> sandbox) {
         this.workDir = workDir;
         this.ownsWorkDir = ownsWorkDir;
         this.interpreters = interpreters;
-        this.launcher = new ProcessLauncher(workDir, environment, interpreters.setsid(), interpreters.posixShell());
-        this.watchdog = Watchdog.start(interpreters.setsid(), interpreters.posixShell(),
-                ownsWorkDir ? List.of(workDir) : List.of());
+        this.sandbox = sandbox;
+        this.launcher = new ProcessLauncher(workDir, environment, interpreters.setsid(), interpreters.posixShell(),
+                sandbox.map(Sandbox::confinement).orElse(ProcessLauncher.Confinement.NONE));
+        List<Path> leftovers = new ArrayList<>();
+        if (ownsWorkDir) {
+            leftovers.add(workDir);
+        }
+        sandbox.flatMap(Sandbox::cgroup).ifPresent(leftovers::add);
+        this.watchdog = Watchdog.start(interpreters.setsid(), interpreters.posixShell(), leftovers);
     }
 
     @Override
@@ -77,9 +85,10 @@ final class LocalProcessRunner implements Runner {
 
     @Override
     public Launch launch(Language language, String relativeFile) {
-        return Launch.forLanguage(language, relativeFile,
+        Launch launch = Launch.forLanguage(language, relativeFile,
                 name -> language == Language.PYTHON ? interpreters.python() : interpreters.find(name),
                 () -> missing(language));
+        return launch.isRefused() || sandbox.isEmpty() ? launch : Launch.of(sandbox.get().wrap(launch.command()));
     }
 
     private String missing(Language language) {
@@ -118,7 +127,20 @@ final class LocalProcessRunner implements Runner {
     }
 
     @Override
-    public RunOutcome run(List<String> command, BlockOutput sink, Duration timeout, CancellationToken token) {
+    public RunOutcome run(List<String> command, BlockOutput output, Duration timeout, CancellationToken token) {
+        if (sandbox.isEmpty()) {
+            return runCommand(command, output, timeout, token);
+        }
+        long processLimitHits = sandbox.get().processLimitHits();
+        MemoryErrorWatch sink = new MemoryErrorWatch(output);
+        RunOutcome outcome = runCommand(command, sink, timeout, token);
+        if (outcome.ending() == RunOutcome.Ending.EXITED) {
+            sandbox.get().limitMessage(outcome.exitCode(), sink.seen(), processLimitHits).ifPresent(output::writeLine);
+        }
+        return outcome;
+    }
+
+    private RunOutcome runCommand(List<String> command, BlockOutput sink, Duration timeout, CancellationToken token) {
         if (token.isCancelled()) {
             return RunOutcome.cancelled();
         }
@@ -245,9 +267,59 @@ final class LocalProcessRunner implements Runner {
             ProcessSessions.kill(sessions);
         }
         sessions.clear();
+        sandbox.ifPresent(Sandbox::close);
         watchdog.close();
         if (ownsWorkDir) {
             TempDirs.deleteRecursively(workDir);
+        }
+    }
+
+    /** Passes output on, noting whether Python reported a MemoryError (the sandbox's memory limit). */
+    private static final class MemoryErrorWatch implements BlockOutput {
+        private static final byte[] MARK = "MemoryError".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        private final BlockOutput out;
+        /** The end of the output so far, so that a mark split between two writes is still seen. */
+        private final byte[] tail = new byte[MARK.length - 1];
+        private int tailLength;
+        private volatile boolean seen;
+
+        MemoryErrorWatch(BlockOutput out) {
+            this.out = out;
+        }
+
+        @Override
+        public synchronized void write(byte[] bytes, int offset, int length) {
+            out.write(bytes, offset, length);
+            if (!seen) {
+                byte[] window = new byte[tailLength + length];
+                System.arraycopy(tail, 0, window, 0, tailLength);
+                System.arraycopy(bytes, offset, window, tailLength, length);
+                seen = indexOf(window) >= 0;
+                tailLength = Math.min(tail.length, window.length);
+                System.arraycopy(window, window.length - tailLength, tail, 0, tailLength);
+            }
+        }
+
+        private static int indexOf(byte[] window) {
+            outer:
+            for (int i = 0; i + MARK.length <= window.length; i++) {
+                for (int j = 0; j < MARK.length; j++) {
+                    if (window[i + j] != MARK[j]) {
+                        continue outer;
+                    }
+                }
+                return i;
+            }
+            return -1;
+        }
+
+        @Override
+        public void writeLine(String line) {
+            out.writeLine(line);
+        }
+
+        boolean seen() {
+            return seen;
         }
     }
 }

@@ -51,6 +51,8 @@ final class ProcessLauncher implements AutoCloseable {
     private final Map<String, String> environment;
     private final List<String> sessionPrefix;
     private final List<String> standbyCommand;
+    /** What a directly spawned block runs under (the sandbox's limits); a standby applies them ahead of time. */
+    private final List<String> spawnPrefix;
     private Process standby;
     private Future<?> refilling;
     /** Whether a caller is waiting for the standby being started; others spawn instead. */
@@ -64,12 +66,23 @@ final class ProcessLauncher implements AutoCloseable {
      * @param sh a POSIX shell for the standby, when installed; without it every block is spawned
      */
     ProcessLauncher(Path workDir, Map<String, String> environment, Optional<String> setsid, Optional<String> sh) {
+        this(workDir, environment, setsid, sh, Confinement.NONE);
+    }
+
+    /**
+     * @param confinement what each block runs under before its command: applied by a standby to
+     *     itself while it waits, or prefixed to a directly spawned command
+     */
+    ProcessLauncher(Path workDir, Map<String, String> environment, Optional<String> setsid, Optional<String> sh,
+            Confinement confinement) {
         this.workDir = workDir;
         this.environment = Map.copyOf(environment);
         this.sessionPrefix = setsid.map(path -> List.of(path, "--wait")).orElse(List.of());
+        this.spawnPrefix = confinement.spawnPrefix();
         if (sh.isPresent()) {
             List<String> command = new ArrayList<>(sessionPrefix);
-            command.addAll(List.of(sh.get(), "-c", STANDBY_SCRIPT, "codebox-block", workDir.toString()));
+            command.addAll(List.of(sh.get(), "-c", STANDBY_SCRIPT, "codebox-block", workDir.toString(),
+                    confinement.standbyPrelude()));
             this.standbyCommand = List.copyOf(command);
             synchronized (this) {
                 refilling = REFILLS.submit(this::refill);
@@ -102,6 +115,7 @@ final class ProcessLauncher implements AutoCloseable {
             }
         }
         List<String> argv = new ArrayList<>(sessionPrefix);
+        argv.addAll(spawnPrefix);
         argv.addAll(command);
         Process process = spawn(argv, ProcessBuilder.Redirect.from(DEV_NULL));
         beforeRunning.accept(process);
@@ -224,6 +238,19 @@ final class ProcessLauncher implements AutoCloseable {
         }
         if (idle != null) {
             discard(idle);
+        }
+    }
+
+    /**
+     * Limits a block runs under: {@code standbyPrelude} is shell code a standby runs on itself before
+     * it waits (its exit status other than 0 ends the standby), {@code spawnPrefix} the argv prefix
+     * of a block spawned without a standby, with the same effect.
+     */
+    record Confinement(String standbyPrelude, List<String> spawnPrefix) {
+        static final Confinement NONE = new Confinement("", List.of());
+
+        Confinement {
+            spawnPrefix = List.copyOf(spawnPrefix);
         }
     }
 }

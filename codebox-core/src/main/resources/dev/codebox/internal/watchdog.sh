@@ -1,4 +1,5 @@
-# codebox's watchdog for one executor (a POSIX shell script; arguments: paths to remove at the end).
+# codebox's watchdog for one executor (a POSIX shell script; arguments: paths to remove at the end:
+# temporary dirs, and the sandbox's cgroup).
 # Its standard input is a pipe from the JVM: a line per process session the executor starts, and a
 # line "reset" before the JVM sends again the sessions that may still be alive. When the input ends
 # (the executor stopped, or its JVM died, even by SIGKILL) it kills every process of those sessions
@@ -21,5 +22,6 @@ if [ -n "$sessions" ]; then
     for sid in $(echo "$sessions" | tr ',' ' '); do kill -KILL -- "-$sid" 2>/dev/null; done
   fi
 fi
-for path in "$@"; do rm -rf -- "$path"; done
+# A cgroup directory goes with rmdir (its files cannot be unlinked); anything else with rm -rf.
+for path in "$@"; do rmdir -- "$path" 2>/dev/null || rm -rf -- "$path"; done
 exit 0
