@@ -2,7 +2,8 @@
 # Provisions, idempotently, what codebox's full test suite needs on a Debian bookworm machine
 # (run as root): Debian's Jupyter packages, bubblewrap for the local sandbox, the Docker engine (docker.io + a running dockerd) and
 # the two test images codebox/python:3 and codebox/jupyter:3, built from Debian's packages because
-# no container registry is reachable. Each step is skipped when its result is already there.
+# no container registry is reachable, and a remote-like second engine (see start_remote_engine).
+# Each step is skipped when its result is already there.
 set -euo pipefail
 
 MIRROR=${CODEBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -10,7 +11,7 @@ CACHE=${CODEBOX_IMAGE_CACHE:-/var/cache/codebox}
 PYTHON_IMAGE=codebox/python:3
 JUPYTER_IMAGE=codebox/jupyter:3
 HOST_PACKAGES=(docker.io debootstrap procps python3-ipykernel python3-jupyter-client jupyter-server
-               python3-matplotlib python3-numpy python3-venv python3-pip bubblewrap util-linux)
+               python3-matplotlib python3-numpy python3-venv python3-pip bubblewrap util-linux socat iproute2)
 
 log() { printf 'setup-env: %s\n' "$*" >&2; }
 
@@ -86,8 +87,47 @@ build_jupyter_image() {
   as_root rm -rf "$dir"
 }
 
+# A second engine that shares no files and no network with this machine, as a remote engine or
+# Docker Desktop's VM would: its own mount namespace (a private /tmp, so a bind mount of a host
+# /tmp path arrives empty) and its own network namespace (nothing it publishes is reachable from
+# here); only its API is, on a Unix socket and through socat on 127.0.0.1:$REMOTE_PORT. Never a
+# second dockerd in this network namespace with --bridge=none: that deletes the first one's docker0.
+REMOTE_SOCKET=/run/docker-remote.sock
+REMOTE_PORT=${CODEBOX_REMOTE_ENGINE_PORT:-23750}
+REMOTE_HOST=tcp://127.0.0.1:$REMOTE_PORT
+
+# Waits up to $2 half-seconds for the engine at $1 to answer.
+await_engine() {
+  for _ in $(seq 1 "$2"); do
+    DOCKER_HOST="$1" docker info >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+start_remote_engine() {
+  if ! await_engine "unix://$REMOTE_SOCKET" 1; then
+    log "starting the remote-like dockerd (log: /var/log/codebox-dockerd-remote.log)"
+    as_root setsid sh -c "nohup unshare --mount --net --propagation private sh -c 'ip link set lo up; mount -t tmpfs tmpfs /tmp; exec dockerd --data-root /var/lib/docker-remote --exec-root /run/docker-remote --pidfile /run/docker-remote.pid -H unix://$REMOTE_SOCKET' >/var/log/codebox-dockerd-remote.log 2>&1 &"
+    await_engine "unix://$REMOTE_SOCKET" 60 \
+      || { log "the remote-like dockerd did not come up; see /var/log/codebox-dockerd-remote.log"; exit 1; }
+  fi
+  if ! await_engine "$REMOTE_HOST" 1; then
+    log "serving the remote-like engine's API on $REMOTE_HOST (socat)"
+    as_root setsid sh -c "nohup socat TCP-LISTEN:$REMOTE_PORT,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:$REMOTE_SOCKET >/dev/null 2>&1 &"
+    await_engine "$REMOTE_HOST" 20 || { log "socat does not serve $REMOTE_HOST"; exit 1; }
+  fi
+  for image in "$PYTHON_IMAGE" "$JUPYTER_IMAGE"; do
+    if ! DOCKER_HOST="$REMOTE_HOST" docker image inspect "$image" >/dev/null 2>&1; then
+      log "loading $image into the remote-like engine"
+      docker save "$image" | DOCKER_HOST="$REMOTE_HOST" docker load >/dev/null
+    fi
+  done
+}
+
 install_host_packages
 start_dockerd
 build_python_image
 build_jupyter_image
-log "ready: Jupyter packages, dockerd, images $PYTHON_IMAGE and $JUPYTER_IMAGE"
+start_remote_engine
+log "ready: Jupyter packages, bubblewrap, dockerd, images $PYTHON_IMAGE and $JUPYTER_IMAGE, the remote-like engine at $REMOTE_HOST"

@@ -15,12 +15,14 @@ before="$(temp_entries)"
 mvn -B -ntp verify "$@"
 
 # The suite must leave nothing behind: no container, no kernel, no code process, no cgroup.
-leftovers="$(docker ps -aq --filter label=dev.codebox 2>/dev/null || true)"
-if [ -n "$leftovers" ]; then
-  echo "test.sh: the tests left codebox containers behind:" >&2
-  docker ps -a --filter label=dev.codebox >&2
-  exit 1
-fi
+for engine in "" "tcp://127.0.0.1:${CODEBOX_REMOTE_ENGINE_PORT:-23750}"; do
+  leftovers="$(DOCKER_HOST=$engine docker ps -aq --filter label=dev.codebox 2>/dev/null || true)"
+  if [ -n "$leftovers" ]; then
+    echo "test.sh: the tests left codebox containers behind${engine:+ on $engine}:" >&2
+    DOCKER_HOST=$engine docker ps -a --filter label=dev.codebox >&2
+    exit 1
+  fi
+done
 if pgrep -f 'ipykernel_launcher.*codebox' >/dev/null; then
   echo "test.sh: the tests left Jupyter kernels behind:" >&2
   pgrep -af 'ipykernel_launcher.*codebox' >&2

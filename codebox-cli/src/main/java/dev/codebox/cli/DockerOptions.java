@@ -27,6 +27,10 @@ public final class DockerOptions {
                     + dev.codebox.jupyter.docker.DockerJupyterConfig.DEFAULT_IMAGE + ").")
     String image;
 
+    @Option(names = "--docker-host", paramLabel = "URL",
+            description = "The Docker engine, such as tcp://host:2376 (default: $DOCKER_HOST, else the current Docker context, else the usual sockets); -e docker and -e docker-jupyter.")
+    String dockerHost;
+
     @Option(names = "--network", paramLabel = "NAME", defaultValue = DockerExecutorConfig.NETWORK_NONE,
             description = "Network of the container: none, bridge, host or a network's name (default: ${DEFAULT-VALUE}).")
     String network;
@@ -127,6 +131,7 @@ public final class DockerOptions {
         DockerExecutorConfig.Builder config = DockerExecutorConfig.builder()
                 .functions(functions)
                 .image(image())
+                .dockerHost(dockerHost)
                 .timeout(common.timeout())
                 .maxOutputBytes(common.maxOutputBytes())
                 .network(network)

@@ -5,23 +5,37 @@ import com.github.dockerjava.api.model.Version;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
+import dev.codebox.docker.DockerCommandLineExecutor;
+import dev.codebox.docker.DockerExecutorConfig;
 import dev.codebox.docker.internal.DockerEngine;
+import dev.codebox.docker.internal.EngineEndpoint;
 import dev.codebox.local.LocalCommandLineExecutor;
 import dev.codebox.local.LocalExecutorConfig;
 import dev.codebox.local.SandboxPolicy;
 import java.io.PrintWriter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 /** {@code codebox doctor}: what works on this machine. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Reports what works here: the local executor and its sandbox, and the Docker engine.",
+        description = {"Reports what works here: the local executor and its sandbox, the Docker engine (where, how it"
+                + " was found, its version) and whether it shares the work dir with this machine.",
                 "Exit status 0; the report says what does not work and why."})
 final class DoctorCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--docker-host", paramLabel = "URL",
+            description = "The Docker engine to check (default: found as -e docker finds it).")
+    String dockerHost;
+
+    @CommandLine.Option(names = "--image", paramLabel = "IMG",
+            description = "The image for the work-dir check (default: $CODEBOX_DOCKER_IMAGE, else "
+                    + DockerExecutorConfig.DEFAULT_IMAGE + ").")
+    String image;
 
     @Override
     public Integer call() {
@@ -29,8 +43,22 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("local:   " + check(LocalExecutorConfig.builder().build()));
         out.println("sandbox: " + check(LocalExecutorConfig.builder().sandbox(SandboxPolicy.defaults()).build()));
         out.println("docker:  " + docker());
+        out.println("work dir shared with the engine: " + sharedWorkDir());
         out.flush();
         return 0;
+    }
+
+    /** Starts a Docker executor on a temporary work dir: its start checks that the container sees the dir. */
+    private String sharedWorkDir() {
+        String chosen = image != null ? image : Optional.ofNullable(System.getenv("CODEBOX_DOCKER_IMAGE"))
+                .filter(value -> !value.isBlank()).orElse(DockerExecutorConfig.DEFAULT_IMAGE);
+        try (DockerCommandLineExecutor executor = new DockerCommandLineExecutor(DockerExecutorConfig.builder()
+                .image(chosen).dockerHost(dockerHost).build())) {
+            executor.start();
+            return "yes (a container of " + chosen + " saw the file written into " + executor.workDir() + ")";
+        } catch (CodeExecutorException e) {
+            return (e.reason() == CodeExecutorException.Reason.WORK_DIR ? "no: " : "unknown: ") + e.getMessage();
+        }
     }
 
     private static String check(LocalExecutorConfig config) {
@@ -43,14 +71,15 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    private static String docker() {
-        try (DockerClient client = DockerEngine.connect()) {
+    private String docker() {
+        EngineEndpoint engine = EngineEndpoint.discover(Optional.ofNullable(dockerHost));
+        try (DockerClient client = DockerEngine.connect(engine)) {
             Version version = client.versionCmd().exec();
-            return "engine " + version.getVersion() + " (API " + version.getApiVersion() + ") at " + DockerEngine.host();
+            return "engine " + version.getVersion() + " (API " + version.getApiVersion() + ") at " + engine.describe();
         } catch (CodeExecutorException e) {
             return "unavailable: " + e.getMessage();
         } catch (Exception e) {
-            return "unavailable: the engine at " + DockerEngine.host() + " does not answer (" + e.getMessage() + ")";
+            return "unavailable: the engine at " + engine.describe() + " does not answer (" + e.getMessage() + ")";
         }
     }
 }

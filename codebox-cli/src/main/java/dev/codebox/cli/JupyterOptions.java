@@ -106,6 +106,7 @@ public final class JupyterOptions {
         String image = command.findOption(DockerOptions.IMAGE_OPTION).getValue();
         return DockerJupyter.executor(configured(DockerJupyterConfig.builder(), common, functions)
                 .image(image == null ? DockerJupyterConfig.DEFAULT_IMAGE : image)
+                .dockerHost(command.findOption("--docker-host").getValue())
                 .memory(command.findOption("--memory").getValue())
                 .cpus(command.findOption("--cpus").<Double>getValue())
                 .pidsLimit(command.findOption("--pids").<Long>getValue())

@@ -139,6 +139,19 @@ class DockerCliTest {
     }
 
     @Test
+    void doctorSaysWhereTheEngineIsAndWhetherItSharesTheWorkDir() throws Exception {
+        CliProcess local = CliProcess.run(dir, "", "doctor", "--image", IMAGE);
+        assertEquals(0, local.exitCode(), local.stderr());
+        assertTrue(local.stdout().contains("\nwork dir shared with the engine: yes"), local.stdout());
+        String remote = "tcp://127.0.0.1:" + System.getenv().getOrDefault("CODEBOX_REMOTE_ENGINE_PORT", "23750");
+        CliProcess other = CliProcess.run(dir, "", "doctor", "--image", IMAGE, "--docker-host", remote);
+        assertEquals(0, other.exitCode(), other.stderr());
+        assertTrue(other.stdout().contains("docker:  engine ") && other.stdout().contains(" at " + remote + " (from the configuration"),
+                other.stdout());
+        assertTrue(other.stdout().contains("\nwork dir shared with the engine: no: the Docker engine at " + remote), other.stdout());
+    }
+
+    @Test
     void pruneRemovesTheContainerOfAKilledProgram() throws Exception {
         CliProcess cli = CliProcess.start(dir, "import time\nprint('running', flush=True)\ntime.sleep(60)",
                 "exec", "-e", "docker", "--image", IMAGE, "-l", "python");

@@ -90,7 +90,10 @@ import java.util.function.Consumer;
  * pip needs a network: with requirements, opt in to one or use an image that has them).
  *
  * <p>{@code createContainerModifier}: none; the escape hatch that edits the container's create
- * command last, for settings codebox does not model.
+ * command last, for settings codebox does not model. {@code dockerHost}: none, so the engine is
+ * found as the docker CLI finds it ({@code DOCKER_HOST}, the current Docker context, the usual
+ * sockets). The work dir must be one the engine sees: on an engine that does not share it (a remote
+ * engine, a VM without that file sharing) start fails at once with reason {@code WORK_DIR}.
  */
 public final class DockerExecutorConfig {
 
@@ -124,6 +127,7 @@ public final class DockerExecutorConfig {
     private final Duration startTimeout;
     private final FunctionModule functions;
     private final Consumer<CreateContainerCmd> createContainerModifier;
+    private final Optional<String> dockerHost;
 
     /** The default image, as AutoGen's. */
     public static final String DEFAULT_IMAGE = "python:3-slim";
@@ -154,7 +158,8 @@ public final class DockerExecutorConfig {
             double cpus, long pidsLimit, boolean noNewPrivileges, boolean dropCapabilities,
             boolean readOnlyRootFs, long tmpBytes, long storageBytes, long workDirBytes,
             Optional<String> user, Map<String, String> environment, int maxOutputBytes,
-            Duration startTimeout, FunctionModule functions, Consumer<CreateContainerCmd> createContainerModifier) {
+            Duration startTimeout, FunctionModule functions, Consumer<CreateContainerCmd> createContainerModifier,
+            Optional<String> dockerHost) {
         requireText(image, "image");
         Objects.requireNonNull(containerName, "containerName");
         containerName.ifPresent(name -> {
@@ -227,6 +232,7 @@ public final class DockerExecutorConfig {
         this.startTimeout = startTimeout;
         this.functions = functions;
         this.createContainerModifier = Objects.requireNonNull(createContainerModifier, "createContainerModifier");
+        this.dockerHost = Objects.requireNonNull(dockerHost, "dockerHost");
     }
 
     /** The {@code image} setting; its default is in the class description. */
@@ -373,6 +379,14 @@ public final class DockerExecutorConfig {
         return createContainerModifier;
     }
 
+    /**
+     * The engine's address ({@code unix:///...}, {@code tcp://host:port}); empty to find it as the
+     * docker CLI does ({@code DOCKER_HOST}, the current Docker context, the usual sockets).
+     */
+    public Optional<String> dockerHost() {
+        return dockerHost;
+    }
+
     @Override
     public boolean equals(Object other) {
         if (this == other) {
@@ -409,7 +423,8 @@ public final class DockerExecutorConfig {
                 && maxOutputBytes == that.maxOutputBytes
                 && Objects.equals(startTimeout, that.startTimeout)
                 && Objects.equals(functions, that.functions)
-                && createContainerModifier.equals(that.createContainerModifier);
+                && createContainerModifier.equals(that.createContainerModifier)
+                && dockerHost.equals(that.dockerHost);
     }
 
     @Override
@@ -452,6 +467,7 @@ public final class DockerExecutorConfig {
                 + ", startTimeout=" + startTimeout
                 + ", functions=" + functions
                 + (createContainerModifier == NO_MODIFIER ? "" : ", createContainerModifier=set")
+                + ", dockerHost=" + dockerHost
                 + "]";
     }
 
@@ -490,6 +506,7 @@ public final class DockerExecutorConfig {
         builder.initCommand = initCommand.orElse(null);
         builder.user = user.orElse(null);
         builder.createContainerModifier = createContainerModifier;
+        builder.dockerHost = dockerHost.orElse(null);
         return builder;
     }
 
@@ -521,6 +538,7 @@ public final class DockerExecutorConfig {
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
 
         private Consumer<CreateContainerCmd> createContainerModifier = NO_MODIFIER;
+        private String dockerHost;
 
         private Builder() {
         }
@@ -533,6 +551,15 @@ public final class DockerExecutorConfig {
          */
         public Builder createContainerModifier(Consumer<CreateContainerCmd> modifier) {
             this.createContainerModifier = Objects.requireNonNull(modifier, "modifier");
+            return this;
+        }
+
+        /**
+         * The engine's address, such as {@code tcp://build-host:2376} (default: {@code DOCKER_HOST},
+         * else the current Docker context, else the usual sockets).
+         */
+        public Builder dockerHost(String dockerHost) {
+            this.dockerHost = dockerHost;
             return this;
         }
 
@@ -706,7 +733,7 @@ public final class DockerExecutorConfig {
                     extraVolumes, extraHosts, gpus, Optional.ofNullable(initCommand), deleteCodeFiles, network,
                     memoryBytes, cpus, pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs, tmpBytes,
                     storageBytes, workDirBytes, Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions,
-                    createContainerModifier);
+                    createContainerModifier, Optional.ofNullable(dockerHost));
         }
     }
 }

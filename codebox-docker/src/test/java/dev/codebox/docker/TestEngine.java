@@ -4,9 +4,11 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.docker.internal.DockerEngine;
+import dev.codebox.docker.internal.EngineEndpoint;
 import dev.codebox.testing.TestEnvironment;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The engine and image the tests use. Without an engine the tests are skipped with a message, except
@@ -36,6 +38,34 @@ final class TestEngine {
             }
         }
         return client;
+    }
+
+    /** The remote-like engine of scripts/setup-env.sh: its own mount and network namespaces, API on TCP. */
+    static final String REMOTE_HOST = "tcp://127.0.0.1:" + System.getenv().getOrDefault("CODEBOX_REMOTE_ENGINE_PORT", "23750");
+
+    private static DockerClient remote;
+
+    /** A client of the remote-like engine; skips (or fails under CI) the calling test without it. */
+    static synchronized DockerClient remote() {
+        if (remote == null) {
+            try {
+                remote = DockerEngine.connect(EngineEndpoint.discover(Optional.of(REMOTE_HOST)));
+                remote.inspectImageCmd(IMAGE).exec();
+            } catch (RuntimeException e) {
+                remote = null;
+                TestEnvironment.unavailable("the remote-like engine at " + REMOTE_HOST + " with the image " + IMAGE
+                        + " (scripts/setup-env.sh starts it): " + e.getMessage(), e);
+            }
+        }
+        return remote;
+    }
+
+    /** The codebox containers of this JVM on the remote-like engine. */
+    static List<Container> remoteContainersOfThisJvm() {
+        return remote().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(DockerEngine.LABEL_CODEBOX, "true",
+                        DockerEngine.LABEL_OWNER_PID, Long.toString(ProcessHandle.current().pid())))
+                .exec();
     }
 
     /** A configuration builder for the test image, with a short start timeout. */

@@ -34,6 +34,7 @@ final class ContainerSpec {
     private final Optional<String> temporaryWorkDir;
     private final Optional<String> socketBindDir;
     private final RunnerSecret secret;
+    private final String sharedMarker;
 
     /**
      * @param bindDir the engine-side path of the work dir
@@ -43,9 +44,10 @@ final class ContainerSpec {
      * @param socketBindDir the host dir of the socket when the work dir is a tmpfs (workDirBytes), else
      *     empty: the socket is in the work dir
      * @param secret what the runner and the JVM prove to each other, passed in the environment
+     * @param sharedMarker the name of the file the JVM writes next to the socket ({@link SharedDir})
      */
     ContainerSpec(DockerExecutorConfig config, String name, String bindDir, Optional<String> user, String socketName,
-            Optional<String> temporaryWorkDir, Optional<String> socketBindDir, RunnerSecret secret) {
+            Optional<String> temporaryWorkDir, Optional<String> socketBindDir, RunnerSecret secret, String sharedMarker) {
         this.config = config;
         this.name = name;
         this.bindDir = bindDir;
@@ -55,6 +57,7 @@ final class ContainerSpec {
         this.temporaryWorkDir = temporaryWorkDir;
         this.socketBindDir = socketBindDir;
         this.secret = secret;
+        this.sharedMarker = sharedMarker;
     }
 
     /** The container to create. */
@@ -66,12 +69,15 @@ final class ContainerSpec {
                 config.network(), binds(), this::hostSettings, config.createContainerModifier());
     }
 
-    /** {@code sh -c SCRIPT codebox-runner RUNNER_SOURCE SOCKET WORK_DIR [INIT_COMMAND]}: see container_main.sh. */
+    /**
+     * The shared-directory check of the socket's directory ({@link SharedDir}), then
+     * {@code sh -c SCRIPT codebox-runner RUNNER_SOURCE SOCKET WORK_DIR [INIT_COMMAND]}: see container_main.sh.
+     */
     private List<String> entrypoint() {
-        List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", MAIN_SCRIPT, "codebox-runner",
+        List<String> main = new ArrayList<>(List.of("/bin/sh", "-c", MAIN_SCRIPT, "codebox-runner",
                 RUNNER_SOURCE, socketInContainer, DockerExecutorConfig.CONTAINER_WORK_DIR));
-        config.initCommand().ifPresent(entrypoint::add);
-        return entrypoint;
+        config.initCommand().ifPresent(main::add);
+        return SharedDir.command(socketInContainer.substring(0, socketInContainer.lastIndexOf('/')), main);
     }
 
     private Map<String, String> labels() {
@@ -88,6 +94,7 @@ final class ContainerSpec {
         // No __pycache__ dirs in the work dir, where they would show up as output files; overridable.
         env.add("PYTHONDONTWRITEBYTECODE=1");
         config.environment().forEach((key, value) -> env.add(key + "=" + value));
+        env.add(SharedDir.VARIABLE + "=" + sharedMarker);
         env.add(secret.environmentEntry()); // last, so that no configured variable replaces it
         return env;
     }

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * The Docker engine as codebox uses it: one way to connect, the labels every codebox container
  * carries, and the removal of containers whose program is gone.
  *
- * <p><b>Where the engine is.</b> {@link #connect()} uses the {@code DOCKER_HOST} environment
- * variable (or the {@code DOCKER_HOST} system property), else {@code unix:///var/run/docker.sock}.
+ * <p><b>Where the engine is.</b> See {@link EngineEndpoint}: the configured address, else
+ * {@code DOCKER_HOST}, the current Docker context, the usual socket locations.
  *
  * <p><b>Labels.</b> Every container codebox creates carries {@value #LABEL_CODEBOX}{@code =true},
  * {@value #LABEL_KIND} (which executor: {@value #KIND_DOCKER} or {@value #KIND_DOCKER_JUPYTER}), and
@@ -77,46 +77,56 @@ public final class DockerEngine {
     }
 
     /**
-     * A client of the engine at {@code DOCKER_HOST} or {@value #DEFAULT_HOST}, checked with a ping.
-     * A call fails when the engine sends nothing for two minutes. Close the client when done.
+     * A client of the engine found by {@link EngineEndpoint#discover}, checked with a ping.
      *
-     * @throws CodeExecutorException when the engine does not answer, with where it looked and how
-     *     to start it
+     * @throws CodeExecutorException when the engine does not answer
      */
     public static DockerClient connect() {
-        String host = host();
-        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                .withDockerHost(host)
-                .build();
-        DockerHttpClient http = new ZerodepDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig())
-                .maxConnections(64)
-                .connectionTimeout(Duration.ofSeconds(5))
-                // An engine that stops answering fails a call after this long instead of hanging it.
-                .responseTimeout(RESPONSE_TIMEOUT)
-                .build();
-        DockerClient client = DockerClientImpl.getInstance(config, http);
+        return connect(EngineEndpoint.discover(Optional.empty()));
+    }
+
+    /**
+     * A client of the engine at {@code endpoint}, checked with a ping. A call fails when the engine
+     * sends nothing for two minutes. Close the client when done.
+     *
+     * @throws CodeExecutorException when the engine does not answer, with where it looked, how it
+     *     found that address, and how to start an engine
+     */
+    public static DockerClient connect(EngineEndpoint endpoint) {
+        DockerClient client;
+        try {
+            DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                    .withDockerHost(endpoint.host())
+                    .build();
+            DockerHttpClient http = new ZerodepDockerHttpClient.Builder()
+                    .dockerHost(config.getDockerHost())
+                    .sslConfig(config.getSSLConfig())
+                    .maxConnections(64)
+                    .connectionTimeout(Duration.ofSeconds(5))
+                    // An engine that stops answering fails a call after this long instead of hanging it.
+                    .responseTimeout(RESPONSE_TIMEOUT)
+                    .build();
+            client = DockerClientImpl.getInstance(config, http);
+        } catch (RuntimeException e) {
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "cannot use the Docker engine address "
+                    + endpoint.describe() + ": " + rootMessage(e), e);
+        }
         try {
             client.pingCmd().exec();
             return client;
         } catch (RuntimeException e) {
             closeQuietly(client);
-            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "the Docker engine is not reachable at " + host
-                    + (System.getenv("DOCKER_HOST") == null ? " (DOCKER_HOST is not set)" : " (from DOCKER_HOST)")
-                    + ": " + rootMessage(e) + ". Start it (for example `sudo systemctl start docker`, or `sudo dockerd &`,"
-                    + " or scripts/setup-env.sh) or point DOCKER_HOST at a running engine.", e);
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "the Docker engine is not reachable at "
+                    + endpoint.describe() + ": " + rootMessage(e)
+                    + (endpoint.tried().isEmpty() ? "" : "; looked at before: " + String.join(", ", endpoint.tried()))
+                    + ". Start it (for example `sudo systemctl start docker`, or `sudo dockerd &`, or scripts/setup-env.sh),"
+                    + " or point DOCKER_HOST or the configuration's dockerHost at a running engine.", e);
         }
     }
 
-    /** The engine address {@link #connect()} uses. */
+    /** The address {@link #connect()} uses. */
     public static String host() {
-        String fromEnv = System.getenv("DOCKER_HOST");
-        String fromProperty = System.getProperty("DOCKER_HOST");
-        if (fromProperty != null && !fromProperty.isBlank()) {
-            return fromProperty;
-        }
-        return fromEnv != null && !fromEnv.isBlank() ? fromEnv : DEFAULT_HOST;
+        return EngineEndpoint.discover(Optional.empty()).host();
     }
 
     /**

@@ -15,15 +15,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The life of one container codebox creates, whatever runs in it (the Docker executor's runner,
  * a Jupyter server): the engine connection, reaping what dead codebox programs left behind (once
- * per JVM), pulling the image with progress, the user it runs as ({@link #resolveUser}), creation
+ * per engine and JVM), pulling the image with progress, the user it runs as ({@link #resolveUser}), creation
  * from a {@link ContainerRequest} (hardening, labels), the wait until what runs in it is ready (with its logs when it stops first), and
  * removal.
  */
@@ -40,38 +41,46 @@ public final class ManagedContainer implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagedContainer.class);
-    private static final AtomicBoolean PRUNED = new AtomicBoolean();
+    /** The engines pruned by this JVM (once each). */
+    private static final Set<String> PRUNED = ConcurrentHashMap.newKeySet();
     private static final long POLL_MILLIS = 3;
     private static final long INSPECT_EVERY_MILLIS = 100;
     private static final int LOG_LINES = 40;
 
+    private final EngineEndpoint engine;
     private final DockerClient client;
     private final ContainerRequest request;
     private volatile String id;
 
-    private ManagedContainer(DockerClient client, ContainerRequest request) {
+    private ManagedContainer(EngineEndpoint engine, DockerClient client, ContainerRequest request) {
+        this.engine = engine;
         this.client = client;
         this.request = request;
     }
 
+    /** The engine this container lives on. */
+    public EngineEndpoint engine() {
+        return engine;
+    }
+
     /**
-     * Connects to the engine, removes containers of dead codebox programs (the first time in this
+     * Connects to {@code engine}, removes containers of dead codebox programs (the first time in this
      * JVM), pulls the image when missing and, when {@code replaceSameName}, removes a container of
      * the request's name. Nothing is created yet.
      *
      * @throws CodeExecutorException when the engine is unreachable or the image cannot be pulled
      */
-    public static ManagedContainer prepare(ContainerRequest request, boolean replaceSameName) {
-        DockerClient client = DockerEngine.connect();
+    public static ManagedContainer prepare(EngineEndpoint engine, ContainerRequest request, boolean replaceSameName) {
+        DockerClient client = DockerEngine.connect(engine);
         try {
-            if (PRUNED.compareAndSet(false, true)) {
+            if (PRUNED.add(engine.host())) {
                 DockerEngine.prune(client);
             }
             ImagePuller.ensurePresent(client, request.image());
             if (replaceSameName) {
                 removeIfPresent(client, request.name());
             }
-            return new ManagedContainer(client, request);
+            return new ManagedContainer(engine, client, request);
         } catch (RuntimeException e) {
             DockerEngine.closeQuietly(client);
             throw e;

@@ -46,6 +46,8 @@ public final class RunnerContainer implements AutoCloseable {
     private final Path socket;
     private final Optional<Path> socketDir;
     private final RunnerSecret secret;
+    /** The name of the file written next to the socket before each creation, for the container to find. */
+    private final String sharedMarker;
     /** The socket's owner when the runner first proved itself; a socket of another owner is refused. */
     private volatile Optional<Integer> socketOwner;
     /** Set when the runner stopped answering in the middle of a conversation: check the container before talking. */
@@ -54,7 +56,7 @@ public final class RunnerContainer implements AutoCloseable {
 
     private RunnerContainer(ManagedContainer container, DockerExecutorConfig config, Path workDir,
             boolean ownsWorkDir, Path socket, Optional<Path> socketDir, RunnerSecret secret,
-            Optional<Integer> socketOwner) {
+            Optional<Integer> socketOwner, String sharedMarker) {
         this.container = container;
         this.config = config;
         this.name = container.name();
@@ -64,6 +66,7 @@ public final class RunnerContainer implements AutoCloseable {
         this.socketDir = socketDir;
         this.secret = secret;
         this.socketOwner = socketOwner;
+        this.sharedMarker = sharedMarker;
     }
 
     /**
@@ -94,13 +97,15 @@ public final class RunnerContainer implements AutoCloseable {
             String bindDir = config.bindDir().map(Path::toString).orElse(workDir.toString());
             String name = config.containerName().orElse("codebox-exec-" + UUID.randomUUID());
             RunnerSecret secret = RunnerSecret.generate();
+            String marker = SharedDir.newMarkerName();
             ContainerRequest request = new ContainerSpec(config, name, bindDir, user, socketName,
                     ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty(),
-                    socketDir.map(Path::toString), secret).request();
+                    socketDir.map(Path::toString), secret, marker).request();
             // A generated name is new; a configured one replaces the container of that name.
-            managed = ManagedContainer.prepare(request, config.containerName().isPresent());
+            managed = ManagedContainer.prepare(EngineEndpoint.discover(config.dockerHost()), request,
+                    config.containerName().isPresent());
             container = new RunnerContainer(managed, config, workDir, ownsWorkDir, socket, socketDir,
-                    secret, Optional.empty());
+                    secret, Optional.empty(), marker);
             container.createAndStart();
             return container;
         } catch (RuntimeException e) {
@@ -186,7 +191,7 @@ public final class RunnerContainer implements AutoCloseable {
         try {
             state = state();
         } catch (RuntimeException e) {
-            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "the Docker engine at " + DockerEngine.host() + " does not answer: "
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "the Docker engine at " + container.engine().describe() + " does not answer: "
                     + DockerEngine.rootMessage(e), e);
         }
         if (state.isPresent() && Boolean.TRUE.equals(state.get().getPaused())) {
@@ -227,8 +232,11 @@ public final class RunnerContainer implements AutoCloseable {
                 if (Boolean.TRUE.equals(state.get().getRunning())) {
                     container.killIfRunning();
                 }
-                container.start();
-                awaitRunner();
+                // The container's first process checks the shared directory again: the marker must be there.
+                checkingSharedDir(() -> {
+                    container.start();
+                    awaitRunner();
+                });
             }
             return open();
         } catch (IOException e) {
@@ -238,7 +246,7 @@ public final class RunnerContainer implements AutoCloseable {
                 throw e;
             }
             throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "cannot bring back container " + name + " (is the Docker engine at "
-                    + DockerEngine.host() + " still running?): " + DockerEngine.rootMessage(e), e);
+                    + container.engine().describe() + " still running?): " + DockerEngine.rootMessage(e), e);
         }
     }
 
@@ -280,9 +288,27 @@ public final class RunnerContainer implements AutoCloseable {
 
     private void createAndStart() {
         deleteSocket();
-        container.createAndStart();
-        awaitRunner();
+        checkingSharedDir(() -> {
+            container.createAndStart();
+            awaitRunner();
+        });
         LOG.info("started container {} of image {}", name, config.image());
+    }
+
+    /**
+     * Runs {@code start} (which starts the container) with the marker file of {@link SharedDir} in
+     * the socket's directory, and explains a failure that came from the container not seeing it.
+     */
+    private void checkingSharedDir(Runnable start) {
+        Path shared = socket.getParent();
+        SharedDir marker = SharedDir.mark(shared, sharedMarker);
+        try {
+            start.run();
+        } catch (CodeExecutorException e) {
+            throw SharedDir.explain(e, shared, container.engine());
+        } finally {
+            marker.remove();
+        }
     }
 
     /** Waits until the runner answers a probe; fails with the logs when the container stops first. */

@@ -1,6 +1,7 @@
 # The main process of a codebox container, run as
 #   sh -c SCRIPT codebox-runner RUNNER_SOURCE SOCKET WORK_DIR [INIT_COMMAND]
-# It runs the init command, if any, in the work dir, then replaces itself with codebox's runner under
+# (after shared_check.sh). It runs the init command, if any, in the work dir, then replaces itself
+# with codebox's runner under
 # the first Python 3 it finds (PID 1 is docker's init, which reaps orphans and forwards signals).
 set -u
 if [ $# -ge 4 ]; then

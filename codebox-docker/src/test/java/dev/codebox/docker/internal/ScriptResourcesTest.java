@@ -10,5 +10,6 @@ class ScriptResourcesTest {
     void pythonAndShellResourcesParse() throws Exception {
         ScriptResources.assertPythonParses(ContainerSpec.class, "runner.py");
         ScriptResources.assertShellParses(ContainerSpec.class, "container_main.sh");
+        ScriptResources.assertShellParses(SharedDir.class, "shared_check.sh");
     }
 }

@@ -39,7 +39,9 @@ import java.util.function.Consumer;
  *       this JVM reaches through a forwarder on 127.0.0.1, so the container needs no network; give
  *       {@code bridge} (or a network's name) when the code must reach the network, e.g. for pip;
  *   <li>{@code createContainerModifier}: none; the escape hatch that edits the container's create
- *       command last, for settings codebox does not model.
+ *       command last, for settings codebox does not model;
+ *   <li>{@code dockerHost}: none, so the engine is found as the docker CLI finds it; it must share
+ *       the output dir with this machine (else start fails at once with reason {@code WORK_DIR}).
  * </ul>
  */
 public final class DockerJupyterConfig {
@@ -61,6 +63,7 @@ public final class DockerJupyterConfig {
     private final boolean noNewPrivileges;
     private final String network;
     private final Consumer<CreateContainerCmd> createContainerModifier;
+    private final Optional<String> dockerHost;
 
     /** The default image, built by scripts/setup-env.sh. */
     public static final String DEFAULT_IMAGE = "codebox/jupyter:3";
@@ -72,7 +75,7 @@ public final class DockerJupyterConfig {
     private DockerJupyterConfig(String image, String kernelName, Optional<Path> outputDir, Duration timeout,
             Duration startupTimeout, int maxOutputBytes, FunctionModule functions, long memoryBytes,
             double cpus, long pidsLimit, long tmpBytes, boolean dropCapabilities, boolean noNewPrivileges, String network,
-            Consumer<CreateContainerCmd> createContainerModifier) {
+            Consumer<CreateContainerCmd> createContainerModifier, Optional<String> dockerHost) {
         if (Objects.requireNonNull(image, "image").isBlank()) {
             throw new IllegalArgumentException("image must not be blank");
         }
@@ -105,6 +108,7 @@ public final class DockerJupyterConfig {
         this.noNewPrivileges = noNewPrivileges;
         this.network = network;
         this.createContainerModifier = Objects.requireNonNull(createContainerModifier, "createContainerModifier");
+        this.dockerHost = Objects.requireNonNull(dockerHost, "dockerHost");
     }
 
     /** The {@code image} setting; its default is in the class description. */
@@ -186,6 +190,11 @@ public final class DockerJupyterConfig {
         return createContainerModifier;
     }
 
+    /** The engine's address; empty to find it as the docker CLI does. */
+    public Optional<String> dockerHost() {
+        return dockerHost;
+    }
+
     @Override
     public boolean equals(Object other) {
         if (this == other) {
@@ -209,7 +218,8 @@ public final class DockerJupyterConfig {
                 && dropCapabilities == that.dropCapabilities
                 && noNewPrivileges == that.noNewPrivileges
                 && Objects.equals(network, that.network)
-                && createContainerModifier.equals(that.createContainerModifier);
+                && createContainerModifier.equals(that.createContainerModifier)
+                && dockerHost.equals(that.dockerHost);
     }
 
     @Override
@@ -217,7 +227,7 @@ public final class DockerJupyterConfig {
         return Objects.hash(image, kernelName, outputDir, timeout, startupTimeout,
                 maxOutputBytes, functions, memoryBytes, cpus, pidsLimit, tmpBytes,
                 dropCapabilities, noNewPrivileges, network,
-                    createContainerModifier);
+                    createContainerModifier, Optional.ofNullable(dockerHost));
     }
 
     @Override
@@ -237,6 +247,7 @@ public final class DockerJupyterConfig {
                 + ", noNewPrivileges=" + noNewPrivileges
                 + ", network=" + network
                 + (createContainerModifier == NO_MODIFIER ? "" : ", createContainerModifier=set")
+                + ", dockerHost=" + dockerHost
                 + "]";
     }
 
@@ -262,6 +273,7 @@ public final class DockerJupyterConfig {
         private String network = DockerExecutorConfig.NETWORK_NONE;
 
         private Consumer<CreateContainerCmd> createContainerModifier = NO_MODIFIER;
+        private String dockerHost;
 
         private Builder() {
         }
@@ -273,6 +285,16 @@ public final class DockerJupyterConfig {
          */
         public Builder createContainerModifier(Consumer<CreateContainerCmd> modifier) {
             this.createContainerModifier = Objects.requireNonNull(modifier, "modifier");
+            return this;
+        }
+
+        /**
+         * The engine's address, such as {@code tcp://build-host:2376} (default: {@code DOCKER_HOST},
+         * else the current Docker context, else the usual sockets). The engine must share the output
+         * dir with this machine.
+         */
+        public Builder dockerHost(String dockerHost) {
+            this.dockerHost = dockerHost;
             return this;
         }
 
@@ -328,7 +350,7 @@ public final class DockerJupyterConfig {
         public DockerJupyterConfig build() {
             return new DockerJupyterConfig(image, kernelName, Optional.ofNullable(outputDir), timeout, startupTimeout,
                     maxOutputBytes, functions, memoryBytes, cpus, pidsLimit, tmpBytes, dropCapabilities, noNewPrivileges, network,
-                    createContainerModifier);
+                    createContainerModifier, Optional.ofNullable(dockerHost));
         }
     }
 }

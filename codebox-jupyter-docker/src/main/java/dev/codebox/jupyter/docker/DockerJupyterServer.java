@@ -6,7 +6,9 @@ import dev.codebox.CodeExecutorException;
 import dev.codebox.docker.internal.ContainerLimits;
 import dev.codebox.docker.internal.ContainerRequest;
 import dev.codebox.docker.internal.DockerEngine;
+import dev.codebox.docker.internal.EngineEndpoint;
 import dev.codebox.docker.internal.ManagedContainer;
+import dev.codebox.docker.internal.SharedDir;
 import dev.codebox.jupyter.internal.remote.JupyterServerClient;
 import java.io.IOException;
 import java.net.URI;
@@ -75,28 +77,38 @@ final class DockerJupyterServer implements AutoCloseable {
                         + " Unix socket (at most " + (MAX_SOCKET_PATH - socketName.length() - 1) + " bytes); choose a shorter one");
             }
             String token = HexFormat.of().formatHex(randomBytes(24));
+            String marker = SharedDir.newMarkerName();
             String user = ManagedContainer.resolveUser(Optional.empty(), bindDir, false).orElse("0:0");
             ContainerRequest request = new ContainerRequest(image,
                     "codebox-jupyter-" + HexFormat.of().formatHex(randomBytes(6)), DockerEngine.KIND_DOCKER_JUPYTER,
                     Map.of(), Optional.of(user),
-                    List.of("HOME=/tmp", "JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime", "JUPYTER_TOKEN=" + token),
+                    List.of("HOME=/tmp", "JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime", "JUPYTER_TOKEN=" + token,
+                            SharedDir.VARIABLE + "=" + marker),
                     ROOT_DIR, Optional.empty(),
-                    List.of("python3", "-m", "jupyter_server", "--allow-root", "--no-browser",
+                    SharedDir.command(ROOT_DIR, List.of("python3", "-m", "jupyter_server", "--allow-root", "--no-browser",
                             "--ServerApp.sock=" + ROOT_DIR + "/" + socketName, "--ServerApp.sock_mode=0600",
                             "--ServerApp.root_dir=" + ROOT_DIR,
                             // codebox caps output itself; the server's rate limits would drop output.
-                            "--ServerApp.iopub_data_rate_limit=0", "--ServerApp.iopub_msg_rate_limit=0"),
+                            "--ServerApp.iopub_data_rate_limit=0", "--ServerApp.iopub_msg_rate_limit=0")),
                     new ContainerLimits(config.memoryBytes(), config.cpus(), config.pidsLimit(),
                             config.noNewPrivileges(), config.dropCapabilities(), config.tmpBytes(), 0),
                     config.network(), List.of(new Bind(bindDir.toString(), new Volume(ROOT_DIR))),
                     host -> { }, config.createContainerModifier());
-            container = ManagedContainer.prepare(request, false);
-            container.createAndStart();
-            forwarder = UnixSocketForwarder.start(socket, Integer.parseInt(user.split(":")[0]));
-            URI url = URI.create("http://127.0.0.1:" + forwarder.port() + "/");
-            JupyterServerClient client = new JupyterServerClient(url, token);
-            container.awaitReady("the Jupyter server", config.startupTimeout(),
-                    () -> client.ready() ? null : "no answer at " + url);
+            container = ManagedContainer.prepare(EngineEndpoint.discover(config.dockerHost()), request, false);
+            SharedDir shared = SharedDir.mark(bindDir, marker);
+            URI url;
+            try {
+                container.createAndStart();
+                forwarder = UnixSocketForwarder.start(socket, Integer.parseInt(user.split(":")[0]));
+                url = URI.create("http://127.0.0.1:" + forwarder.port() + "/");
+                JupyterServerClient client = new JupyterServerClient(url, token);
+                container.awaitReady("the Jupyter server", config.startupTimeout(),
+                        () -> client.ready() ? null : "no answer at " + url);
+            } catch (CodeExecutorException e) {
+                throw SharedDir.explain(e, bindDir, container.engine());
+            } finally {
+                shared.remove();
+            }
             LOG.debug("Jupyter server {} ready at {}", container.id(), url);
             return new DockerJupyterServer(container, url, token, forwarder, socket);
         } catch (RuntimeException | IOException e) {

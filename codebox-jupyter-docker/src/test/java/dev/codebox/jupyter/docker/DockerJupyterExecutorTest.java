@@ -10,6 +10,7 @@ import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.jupyter.JupyterCodeExecutor;
+import dev.codebox.jupyter.JupyterConfigBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -92,5 +94,18 @@ class DockerJupyterExecutorTest {
         assertThrows(CodeExecutorException.class, () -> executor.execute(CodeBlock.python("print(1)")));
         executor.restart();
         assertEquals("False\n", executor.execute(CodeBlock.python("print('x' in globals())")).output());
+    }
+
+    @Test
+    void anEngineThatDoesNotShareTheOutputDirFailsStartAtOnceAndLeavesNothing() {
+        executor = DockerJupyter.executor(TestDockerJupyter.remoteConfig().build());
+        long started = System.nanoTime();
+        CodeExecutorException e = assertThrows(CodeExecutorException.class, executor::start);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertEquals(CodeExecutorException.Reason.WORK_DIR, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("does not see /"), e.getMessage());
+        assertTrue(took.compareTo(JupyterConfigBuilder.DEFAULT_STARTUP_TIMEOUT.dividedBy(4)) < 0, "failed after " + took);
+        assertTrue(TestDockerJupyter.containersOfThisJvm(Optional.of(TestDockerJupyter.REMOTE_HOST)).isEmpty(),
+                "a container is left on the remote engine");
     }
 }
