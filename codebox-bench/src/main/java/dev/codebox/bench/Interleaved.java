@@ -3,9 +3,15 @@ package dev.codebox.bench;
 /**
  * Times codebox and its baseline alternately, iteration by iteration (and in alternating order),
  * so that both see the same machine: on a noisy two-core box, a burst of load then slows both
- * instead of skewing their ratio.
+ * instead of skewing their ratio. Each timed operation starts after a short pause, so that what one
+ * side leaves running in the background (codebox starts its next standby process after a block)
+ * does not land in the other side's time: blocks from an agent arrive after the model's reply, on an
+ * idle machine.
  */
 final class Interleaved {
+
+    /** The pause before each timed operation. */
+    static final long SETTLE_MILLIS = 30;
 
     /** One timed operation. */
     @FunctionalInterface
@@ -42,6 +48,7 @@ final class Interleaved {
 
     /** The wall-clock time of one run of {@code operation}, in nanoseconds. */
     static long time(Operation operation) throws Exception {
+        Thread.sleep(SETTLE_MILLIS);
         long start = System.nanoTime();
         operation.run();
         return System.nanoTime() - start;

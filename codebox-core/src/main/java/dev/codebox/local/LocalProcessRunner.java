@@ -177,6 +177,7 @@ final class LocalProcessRunner implements Runner {
             }
             return RunOutcome.exited(process.exitValue());
         } finally {
+            launcher.blockEnded();
             pruneSessions();
         }
     }
