@@ -58,11 +58,6 @@ final class Interpreters {
         return find(program);
     }
 
-    /** {@code pwsh}, else {@code powershell}, when installed. */
-    Optional<String> powerShell() {
-        return find("pwsh").or(() -> find("powershell"));
-    }
-
     /**
      * The POSIX shell that waits, in a standby process, for the command a block runs:
      * {@code /bin/sh}, else {@code sh} on PATH.

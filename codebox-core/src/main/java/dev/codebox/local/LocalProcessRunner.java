@@ -279,9 +279,8 @@ final class LocalProcessRunner implements Runner {
     private static final class MemoryErrorWatch implements BlockOutput {
         private static final byte[] MARK = "MemoryError".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         private final BlockOutput out;
-        /** The end of the output so far, so that a mark split between two writes is still seen. */
-        private final byte[] tail = new byte[MARK.length - 1];
-        private int tailLength;
+        /** How many bytes of MARK the output so far ends with. */
+        private int matched;
         private volatile boolean seen;
 
         MemoryErrorWatch(BlockOutput out) {
@@ -291,27 +290,11 @@ final class LocalProcessRunner implements Runner {
         @Override
         public synchronized void write(byte[] bytes, int offset, int length) {
             out.write(bytes, offset, length);
-            if (!seen) {
-                byte[] window = new byte[tailLength + length];
-                System.arraycopy(tail, 0, window, 0, tailLength);
-                System.arraycopy(bytes, offset, window, tailLength, length);
-                seen = indexOf(window) >= 0;
-                tailLength = Math.min(tail.length, window.length);
-                System.arraycopy(window, window.length - tailLength, tail, 0, tailLength);
+            // MARK has no repeated prefix, so a mismatch restarts the match at this byte.
+            for (int i = offset; i < offset + length && !seen; i++) {
+                matched = bytes[i] == MARK[matched] ? matched + 1 : (bytes[i] == MARK[0] ? 1 : 0);
+                seen = matched == MARK.length;
             }
-        }
-
-        private static int indexOf(byte[] window) {
-            outer:
-            for (int i = 0; i + MARK.length <= window.length; i++) {
-                for (int j = 0; j < MARK.length; j++) {
-                    if (window[i + j] != MARK[j]) {
-                        continue outer;
-                    }
-                }
-                return i;
-            }
-            return -1;
         }
 
         @Override

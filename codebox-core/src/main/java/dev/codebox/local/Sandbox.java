@@ -25,8 +25,6 @@ final class Sandbox implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
     private static final AtomicLong COUNTER = new AtomicLong();
     private static final List<String> SYSTEM_DIRS = List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
-    /** Joins the cgroup named by $0, then runs the rest: one sh exec per block, only with a cgroup. */
-    private static final String JOIN_CGROUP = "echo $$ > \"$0\" && exec \"$@\"";
     private static final int SIGXCPU = 24;
     private static final long CPU_GRACE_SECONDS = 5;
 
@@ -54,50 +52,17 @@ final class Sandbox implements AutoCloseable {
     static Sandbox open(SandboxPolicy policy, Path workDir, List<Path> readOnly, String path, Optional<String> sh) {
         String bwrap = Executables.onPath("bwrap", path).map(Path::toString).orElseThrow(() -> unavailable("bwrap (bubblewrap) is not installed; install it"
                         + " (Debian and Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)"));
-        String prlimit = Executables.onPath("prlimit", path).map(Path::toString).orElseThrow(() -> unavailable("prlimit (util-linux) is not installed; install util-linux"));
-        Optional<Path> cgroup = policy.processes() > 0 && sh.isPresent() ? PidsCgroup.create(policy.processes()) : Optional.empty();
-        List<String> limits = new ArrayList<>();
-        limit(limits, "--as", policy.memoryBytes());
-        if (policy.cpuSeconds() > 0) {
-            // SIGXCPU at the soft limit names the cause; SIGKILL at the hard one ends a process that ignores it.
-            limits.add("--cpu=" + policy.cpuSeconds() + ":" + (policy.cpuSeconds() + CPU_GRACE_SECONDS));
-        }
-        limit(limits, "--nofile", policy.openFiles());
-        if (cgroup.isEmpty()) {
-            limit(limits, "--nproc", policy.processes());
-        }
-        List<String> spawnPrefix = new ArrayList<>();
-        // A standby applies the limits to itself with the shell's ulimit (no process of its own; the
-        // options used here mean the same in dash, bash and busybox) and joins the cgroup.
-        StringBuilder prelude = new StringBuilder("true");
-        cgroup.ifPresent(dir -> {
-            String procs = dir.resolve("cgroup.procs").toString();
-            spawnPrefix.addAll(List.of(sh.get(), "-c", JOIN_CGROUP, procs));
-            prelude.append(" && echo $$ > ").append(quoted(procs));
-        });
-        if (policy.memoryBytes() > 0) {
-            prelude.append(" && ulimit -v ").append((policy.memoryBytes() + 1023) / 1024);
-        }
-        if (policy.openFiles() > 0) {
-            prelude.append(" && ulimit -n ").append(policy.openFiles());
-        }
-        if (policy.cpuSeconds() > 0) {
-            prelude.append(" && ulimit -S -t ").append(policy.cpuSeconds())
-                    .append(" && ulimit -H -t ").append(policy.cpuSeconds() + CPU_GRACE_SECONDS);
-        }
-        if (cgroup.isEmpty() && policy.processes() > 0) {
-            prelude.append(" && ").append(quoted(prlimit)).append(" --pid $$ --nproc=").append(policy.processes());
-        }
-        if (!limits.isEmpty()) {
-            spawnPrefix.add(prlimit);
-            spawnPrefix.addAll(limits);
-            spawnPrefix.add("--");
-        }
+        String shell = sh.orElseThrow(() -> unavailable("no POSIX shell (/bin/sh) is installed; the sandbox sets its limits with one"));
+        Optional<Path> cgroup = policy.processes() > 0 ? PidsCgroup.create(policy.processes()) : Optional.empty();
+        String limits = limits(policy, cgroup, path);
+        // A standby applies the limits to itself while it waits; a block spawned without one gets them
+        // from the same shell code, run just before it.
+        ProcessLauncher.Confinement confinement = new ProcessLauncher.Confinement(limits,
+                List.of(shell, "-c", limits + " && exec \"$@\"", "codebox-sandbox"));
         List<String> prefix = new ArrayList<>();
         prefix.add(bwrap);
         prefix.addAll(bwrapArguments(policy, workDir, readOnly));
-        Sandbox sandbox = new Sandbox(policy, List.copyOf(prefix), cgroup,
-                new ProcessLauncher.Confinement(prelude.toString(), spawnPrefix));
+        Sandbox sandbox = new Sandbox(policy, List.copyOf(prefix), cgroup, confinement);
         try {
             sandbox.check(workDir);
         } catch (RuntimeException e) {
@@ -107,10 +72,32 @@ final class Sandbox implements AutoCloseable {
         return sandbox;
     }
 
-    private static void limit(List<String> prefix, String option, long value) {
-        if (value > 0) {
-            prefix.add(option + "=" + value);
+    /**
+     * Shell code that puts the calling shell in the cgroup and sets its limits, which the block it
+     * becomes inherits: the shell's own {@code ulimit} (no process of its own; the options used here
+     * mean the same in dash, bash and busybox), and {@code prlimit} only for the process limit
+     * without a cgroup.
+     */
+    private static String limits(SandboxPolicy policy, Optional<Path> cgroup, String path) {
+        StringBuilder code = new StringBuilder("true");
+        cgroup.ifPresent(dir -> code.append(" && echo $$ > ").append(quoted(dir.resolve("cgroup.procs").toString())));
+        if (policy.memoryBytes() > 0) {
+            code.append(" && ulimit -v ").append((policy.memoryBytes() + 1023) / 1024);
         }
+        if (policy.openFiles() > 0) {
+            code.append(" && ulimit -n ").append(policy.openFiles());
+        }
+        if (policy.cpuSeconds() > 0) {
+            // SIGXCPU at the soft limit names the cause; SIGKILL at the hard one ends a process that ignores it.
+            code.append(" && ulimit -S -t ").append(policy.cpuSeconds())
+                    .append(" && ulimit -H -t ").append(policy.cpuSeconds() + CPU_GRACE_SECONDS);
+        }
+        if (cgroup.isEmpty() && policy.processes() > 0) {
+            String prlimit = Executables.onPath("prlimit", path).map(Path::toString).orElseThrow(() -> unavailable(
+                    "prlimit (util-linux) is not installed; install util-linux"));
+            code.append(" && ").append(quoted(prlimit)).append(" --pid $$ --nproc=").append(policy.processes());
+        }
+        return code.toString();
     }
 
     private static List<String> bwrapArguments(SandboxPolicy policy, Path workDir, List<Path> readOnly) {

@@ -9,6 +9,8 @@ import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
+import dev.codebox.Language;
+import dev.codebox.spi.Launch;
 import dev.codebox.testing.Processes;
 import dev.codebox.testing.TestPython;
 import dev.codebox.testing.Wheels;
@@ -191,7 +193,8 @@ class LocalCommandLineExecutorTest {
     @Test
     void powerShellRunsWhenInstalledAndIsExplainedWhenNot() {
         try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().build())) {
-            boolean installed = new Interpreters(System.getenv("PATH"), null, null).powerShell().isPresent();
+            Interpreters interpreters = new Interpreters(System.getenv("PATH"), null, null);
+            boolean installed = Launch.interpreters(Language.PWSH).stream().anyMatch(name -> interpreters.find(name).isPresent());
             for (String tag : List.of("pwsh", "powershell", "ps1")) {
                 CodeResult result = executor.execute(new CodeBlock(tag, "Write-Output 'from pwsh'"));
                 if (installed) {

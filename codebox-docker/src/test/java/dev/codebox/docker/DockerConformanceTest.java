@@ -1,10 +1,10 @@
 package dev.codebox.docker;
 
 import dev.codebox.CodeExecutor;
-import dev.codebox.tck.CodeExecutorTck;
+import dev.codebox.tck.CommandLineExecutorTck;
 import java.time.Duration;
 
-class DockerConformanceTest extends CodeExecutorTck {
+class DockerConformanceTest extends CommandLineExecutorTck {
 
     @Override
     protected CodeExecutor createExecutor(Duration timeout, int maxOutputBytes) {

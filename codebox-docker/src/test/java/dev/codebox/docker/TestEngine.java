@@ -27,17 +27,22 @@ final class TestEngine {
     /** A shared client; skips (or fails under CI) the calling test when the engine is unavailable. */
     static synchronized DockerClient client() {
         if (client == null) {
-            try {
-                client = DockerEngine.connect();
-                client.inspectImageCmd(IMAGE).exec();
-            } catch (RuntimeException e) {
-                client = null;
-                String message = "Docker tests need a running engine and the image " + IMAGE
-                        + " (run scripts/setup-env.sh): " + e.getMessage();
-                TestEnvironment.unavailable(message, e);
-            }
+            client = connected(Optional.empty(), "Docker tests need a running engine and the image " + IMAGE
+                    + " (run scripts/setup-env.sh)");
         }
         return client;
+    }
+
+    /** A client of the engine at {@code host} that has {@link #IMAGE}, else null after skipping (or failing under CI). */
+    private static DockerClient connected(Optional<String> host, String needed) {
+        try {
+            DockerClient connected = DockerEngine.connect(EngineEndpoint.discover(host));
+            connected.inspectImageCmd(IMAGE).exec();
+            return connected;
+        } catch (RuntimeException e) {
+            TestEnvironment.unavailable(needed + ": " + e.getMessage(), e);
+            return null;
+        }
     }
 
     /** The remote-like engine of scripts/setup-env.sh: its own mount and network namespaces, API on TCP. */
@@ -48,24 +53,15 @@ final class TestEngine {
     /** A client of the remote-like engine; skips (or fails under CI) the calling test without it. */
     static synchronized DockerClient remote() {
         if (remote == null) {
-            try {
-                remote = DockerEngine.connect(EngineEndpoint.discover(Optional.of(REMOTE_HOST)));
-                remote.inspectImageCmd(IMAGE).exec();
-            } catch (RuntimeException e) {
-                remote = null;
-                TestEnvironment.unavailable("the remote-like engine at " + REMOTE_HOST + " with the image " + IMAGE
-                        + " (scripts/setup-env.sh starts it): " + e.getMessage(), e);
-            }
+            remote = connected(Optional.of(REMOTE_HOST), "the remote-like engine at " + REMOTE_HOST + " with the image "
+                    + IMAGE + " (scripts/setup-env.sh starts it)");
         }
         return remote;
     }
 
     /** The codebox containers of this JVM on the remote-like engine. */
     static List<Container> remoteContainersOfThisJvm() {
-        return remote().listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(DockerEngine.LABEL_CODEBOX, "true",
-                        DockerEngine.LABEL_OWNER_PID, Long.toString(ProcessHandle.current().pid())))
-                .exec();
+        return containersOfThisJvm(remote());
     }
 
     /** A configuration builder for the test image, with a short start timeout. */
@@ -76,7 +72,11 @@ final class TestEngine {
 
     /** The codebox containers of this JVM that exist now. */
     static List<Container> containersOfThisJvm() {
-        return client().listContainersCmd().withShowAll(true)
+        return containersOfThisJvm(client());
+    }
+
+    private static List<Container> containersOfThisJvm(DockerClient engine) {
+        return engine.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(DockerEngine.LABEL_CODEBOX, "true",
                         DockerEngine.LABEL_OWNER_PID, Long.toString(ProcessHandle.current().pid())))
                 .exec();

@@ -10,9 +10,4 @@ class LocalKernelConformanceTest extends CodeExecutorTck {
     protected CodeExecutor createExecutor(Duration timeout, int maxOutputBytes) {
         return JupyterCodeExecutor.local(TestKernels.python().timeout(timeout).maxOutputBytes(maxOutputBytes).build());
     }
-
-    @Override
-    protected boolean writesCodeFiles() {
-        return false;
-    }
 }

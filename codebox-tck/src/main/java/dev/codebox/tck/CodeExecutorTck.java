@@ -3,30 +3,24 @@ package dev.codebox.tck;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
 import dev.codebox.CodeResult;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * The promises every executor backend keeps, tested once per backend: each backend's test class
- * extends this one and says how to create its executor. Tests use Python blocks, which every
- * backend runs; backends without a file-based pipeline (Jupyter) answer {@code false} from
- * {@link #writesCodeFiles()}, and the file-name tests are then reported as skipped (a JUnit
- * assumption), never as passed.
+ * extends this one (or {@link CommandLineExecutorTck}, for backends that write code files) and says
+ * how to create its executor. Tests use Python blocks, which every backend runs.
  *
  * <p>Covered: results (exit codes, output, exceptions, the output cap, invalid UTF-8), the block
  * loop (order, first failure, headers, saved languages), timeouts and cancellation, the lifecycle
@@ -48,11 +42,6 @@ public abstract class CodeExecutorTck {
      * @param maxOutputBytes the output cap
      */
     protected abstract CodeExecutor createExecutor(Duration timeout, int maxOutputBytes);
-
-    /** Whether the backend writes code files and honours {@code # filename:}. */
-    protected boolean writesCodeFiles() {
-        return true;
-    }
 
     protected final CodeExecutor executor() {
         return executor(Duration.ofSeconds(30), 1 << 20);
@@ -225,87 +214,6 @@ public abstract class CodeExecutorTck {
         CodeResult result = executor().execute(List.of());
         assertEquals(0, result.exitCode());
         assertEquals("", result.output());
-    }
-
-    @Test
-    void filenameCommentNamesTheCodeFile() {
-        assumeTrue(writesCodeFiles(), "this backend does not write code files");
-        CodeResult result = executor().execute(CodeBlock.python("# filename: sub/named.py\nprint(__file__)"));
-        assertEquals(0, result.exitCode(), result.output());
-        assertTrue(result.output().trim().endsWith("sub/named.py"), result.output());
-        assertEquals(1, result.codeFiles().size());
-        assertTrue(result.codeFiles().get(0).endsWith("sub/named.py"), result.codeFiles().toString());
-    }
-
-    @Test
-    void filenameOutsideTheWorkDirIsRefused() {
-        assumeTrue(writesCodeFiles(), "this backend does not write code files");
-        for (String name : List.of("../escape.py", "/tmp/escape.py", "a/../../escape.py")) {
-            CodeResult result = executor().execute(CodeBlock.python("# filename: " + name + "\nprint('ran')"));
-            assertEquals(1, result.exitCode(), name);
-            assertTrue(result.output().contains("Filename is not in the workspace"), result.output());
-            assertFalse(result.output().contains("ran"), result.output());
-            assertTrue(result.codeFiles().isEmpty());
-        }
-    }
-
-    @Test
-    void filenameThroughALinkTheCodeMadeIsRefused() throws Exception {
-        assumeTrue(writesCodeFiles(), "this backend does not write code files");
-        Path outside = Files.createTempDirectory("codebox-outside-");
-        try {
-            CodeExecutor executor = executor();
-            CodeResult linked = executor.execute(CodeBlock.python(
-                    "import os\nos.symlink(" + pythonString(outside.toString()) + ", 'link')\n"
-                    + "os.makedirs('real', exist_ok=True)\nos.symlink('real', 'inner')"));
-            assertEquals(0, linked.exitCode(), linked.output());
-            for (String name : List.of("link/x.py", "link/sub/x.py", "inner/x.py")) {
-                CodeResult result = executor.execute(CodeBlock.python("# filename: " + name + "\nprint('ran')"));
-                assertEquals(1, result.exitCode(), name + ": " + result.output());
-                assertTrue(result.output().contains("Filename is not in the workspace"), result.output());
-                assertFalse(result.output().contains("ran"), result.output());
-            }
-            try (Stream<Path> written = Files.list(outside)) {
-                assertEquals(List.of(), written.toList());
-            }
-        } finally {
-            try (Stream<Path> written = Files.list(outside)) {
-                for (Path file : written.toList()) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(outside);
-        }
-    }
-
-    @Test
-    void javascriptAndHtmlBlocksAreSavedNotRun() {
-        assumeTrue(writesCodeFiles(), "this backend does not write code files");
-        CodeResult result = executor().execute(List.of(
-                new CodeBlock("javascript", "console.log('must not run')"),
-                new CodeBlock("html", "<p>hi</p>"),
-                CodeBlock.python("import glob\nprint(len(glob.glob('tmp_code_*.js')), len(glob.glob('tmp_code_*.html')))")));
-        assertEquals(0, result.exitCode(), result.output());
-        assertFalse(result.output().contains("must not run"), result.output());
-        assertTrue(result.output().matches("(?s).*Code saved to tmp_code_[0-9a-f]{64}\\.js \\(javascript blocks are saved, not run\\).*"),
-                result.output());
-        assertTrue(result.output().matches("(?s).*Code saved to tmp_code_[0-9a-f]{64}\\.html \\(html blocks.*"), result.output());
-        assertTrue(result.output().contains("\n1 1\n"), result.output());
-        assertTrue(result.outputFiles().stream().anyMatch(file -> file.toString().endsWith(".js")), result.outputFiles().toString());
-        assertTrue(result.outputFiles().stream().anyMatch(file -> file.toString().endsWith(".html")), result.outputFiles().toString());
-    }
-
-    private static String pythonString(String text) {
-        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
-    }
-
-    @Test
-    void codeFilesAreNamedByContentHash() {
-        assumeTrue(writesCodeFiles(), "this backend does not write code files");
-        CodeResult result = executor().execute(CodeBlock.python("print('hash me')"));
-        assertEquals(0, result.exitCode());
-        String name = result.codeFiles().get(0).getFileName().toString();
-        assertTrue(name.matches("tmp_code_[0-9a-f]{64}\\.py"), name);
     }
 
     @Test

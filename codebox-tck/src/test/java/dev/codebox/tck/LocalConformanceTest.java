@@ -7,7 +7,7 @@ import dev.codebox.testing.TestPython;
 import java.time.Duration;
 
 /** The kit on the local executor, the reference backend. */
-class LocalConformanceTest extends CodeExecutorTck {
+class LocalConformanceTest extends CommandLineExecutorTck {
 
     @Override
     protected CodeExecutor createExecutor(Duration timeout, int maxOutputBytes) {

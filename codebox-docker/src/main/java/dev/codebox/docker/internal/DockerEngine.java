@@ -124,11 +124,6 @@ public final class DockerEngine {
         }
     }
 
-    /** The address {@link #connect()} uses. */
-    public static String host() {
-        return EngineEndpoint.discover(Optional.empty()).host();
-    }
-
     /**
      * The labels of a container of the given kind created by this JVM.
      *

@@ -5,7 +5,6 @@ import dev.codebox.CodeExecutorException;
 import dev.codebox.docker.DockerExecutorConfig;
 import dev.codebox.internal.TempDirs;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,8 +25,6 @@ import org.slf4j.LoggerFactory;
 public final class RunnerContainer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunnerContainer.class);
-    /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the terminating NUL). */
-    private static final int MAX_SOCKET_PATH = 107;
     /** How long a container that lost its runner may take to show as stopped or removed. */
     private static final long SETTLE_MILLIS = 2000;
     /** How long the runner may take to say hello on a new connection. */
@@ -86,10 +83,7 @@ public final class RunnerContainer implements AutoCloseable {
         try {
             String socketName = ".codebox-" + UUID.randomUUID().toString().substring(0, 8) + ".sock";
             Path socket = socketDir.orElse(workDir).resolve(socketName);
-            if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-                throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "the work dir path " + workDir + " is too long for the runner's Unix socket"
-                        + " (at most " + (MAX_SOCKET_PATH - socketName.length() - 1) + " bytes); choose a shorter work dir");
-            }
+            UnixSockets.requireFits(socket, "work dir", workDir, "the runner's");
             Optional<String> user = ManagedContainer.resolveUser(config.user(), workDir, ownsWorkDir);
             if (socketDir.isPresent()) {
                 ManagedContainer.handOver(socketDir.get(), user);

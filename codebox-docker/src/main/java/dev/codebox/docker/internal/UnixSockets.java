@@ -1,6 +1,8 @@
 package dev.codebox.docker.internal;
 
+import dev.codebox.CodeExecutorException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,10 +17,28 @@ import java.util.Optional;
  */
 public final class UnixSockets {
 
+    /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the terminating NUL). */
+    private static final int MAX_PATH = 107;
     private static final int FILE_TYPE_MASK = 0170000;
     private static final int SOCKET_TYPE = 0140000;
 
     private UnixSockets() {
+    }
+
+    /**
+     * Checks that {@code socket}'s path fits a Unix socket address.
+     *
+     * @param dirKind the directory as the user knows it, e.g. {@code work dir}
+     * @param dir that directory, for the message
+     * @param owner whose socket, e.g. {@code the runner's}
+     * @throws CodeExecutorException ({@code WORK_DIR}) when it is too long, saying how long it may be
+     */
+    public static void requireFits(Path socket, String dirKind, Path dir, String owner) {
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH) {
+            throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "the " + dirKind + " path " + dir
+                    + " is too long for " + owner + " Unix socket (at most "
+                    + (MAX_PATH - socket.getFileName().toString().length() - 1) + " bytes); choose a shorter " + dirKind);
+        }
     }
 
     /**

@@ -9,10 +9,10 @@ import dev.codebox.docker.internal.DockerEngine;
 import dev.codebox.docker.internal.EngineEndpoint;
 import dev.codebox.docker.internal.ManagedContainer;
 import dev.codebox.docker.internal.SharedDir;
+import dev.codebox.docker.internal.UnixSockets;
 import dev.codebox.jupyter.internal.remote.JupyterServerClient;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -33,8 +33,6 @@ import org.slf4j.LoggerFactory;
 final class DockerJupyterServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerJupyterServer.class);
-    /** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the terminating NUL). */
-    private static final int MAX_SOCKET_PATH = 107;
     /** Where the output dir is mounted in the container, the server's root dir. */
     static final String ROOT_DIR = "/workspace";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -72,10 +70,7 @@ final class DockerJupyterServer implements AutoCloseable {
         String socketName = ".codebox-jupyter-" + HexFormat.of().formatHex(randomBytes(4)) + ".sock";
         Path socket = bindDir.toAbsolutePath().resolve(socketName);
         try {
-            if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-                throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "the output dir path " + bindDir + " is too long for the Jupyter server's"
-                        + " Unix socket (at most " + (MAX_SOCKET_PATH - socketName.length() - 1) + " bytes); choose a shorter one");
-            }
+            UnixSockets.requireFits(socket, "output dir", bindDir, "the Jupyter server's");
             String token = HexFormat.of().formatHex(randomBytes(24));
             String marker = SharedDir.newMarkerName();
             String user = ManagedContainer.resolveUser(Optional.empty(), bindDir, false).orElse("0:0");

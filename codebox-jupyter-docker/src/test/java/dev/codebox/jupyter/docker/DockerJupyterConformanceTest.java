@@ -10,9 +10,4 @@ class DockerJupyterConformanceTest extends CodeExecutorTck {
     protected CodeExecutor createExecutor(Duration timeout, int maxOutputBytes) {
         return DockerJupyter.executor(TestDockerJupyter.config().timeout(timeout).maxOutputBytes(maxOutputBytes).build());
     }
-
-    @Override
-    protected boolean writesCodeFiles() {
-        return false;
-    }
 }

@@ -18,15 +18,20 @@ final class TestDockerJupyter {
 
     /** A configuration builder for codebox/jupyter:3 after checking the engine and the image. */
     static DockerJupyterConfig.Builder config() {
+        requireImage(Optional.empty(), "Docker Jupyter tests need a running engine and the image "
+                + DockerJupyterConfig.DEFAULT_IMAGE + " (run scripts/setup-env.sh)");
+        return DockerJupyterConfig.builder();
+    }
+
+    /** Skips (or fails under CI) the calling test unless the engine at {@code host} has the image. */
+    private static void requireImage(Optional<String> host, String needed) {
         String problem = null;
-        try (DockerClient docker = DockerEngine.connect()) {
+        try (DockerClient docker = DockerEngine.connect(EngineEndpoint.discover(host))) {
             docker.inspectImageCmd(DockerJupyterConfig.DEFAULT_IMAGE).exec();
         } catch (RuntimeException | IOException e) {
-            problem = "Docker Jupyter tests need a running engine and the image " + DockerJupyterConfig.DEFAULT_IMAGE
-                    + " (run scripts/setup-env.sh): " + e.getMessage();
+            problem = needed + ": " + e.getMessage();
         }
         TestEnvironment.require(problem == null, problem);
-        return DockerJupyterConfig.builder();
     }
 
     /** The remote-like engine of scripts/setup-env.sh (own mount and network namespaces, API on TCP). */
@@ -34,14 +39,8 @@ final class TestDockerJupyter {
 
     /** A configuration builder for the remote-like engine, after checking it has the image. */
     static DockerJupyterConfig.Builder remoteConfig() {
-        String problem = null;
-        try (DockerClient docker = DockerEngine.connect(EngineEndpoint.discover(Optional.of(REMOTE_HOST)))) {
-            docker.inspectImageCmd(DockerJupyterConfig.DEFAULT_IMAGE).exec();
-        } catch (RuntimeException | IOException e) {
-            problem = "the remote-like engine at " + REMOTE_HOST + " with " + DockerJupyterConfig.DEFAULT_IMAGE
-                    + " (scripts/setup-env.sh starts it): " + e.getMessage();
-        }
-        TestEnvironment.require(problem == null, problem);
+        requireImage(Optional.of(REMOTE_HOST), "the remote-like engine at " + REMOTE_HOST + " with "
+                + DockerJupyterConfig.DEFAULT_IMAGE + " (scripts/setup-env.sh starts it)");
         return DockerJupyterConfig.builder().dockerHost(REMOTE_HOST);
     }
 
