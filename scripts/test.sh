@@ -12,7 +12,8 @@ tmp=${TMPDIR:-/tmp}
 temp_entries() { find "$tmp" -maxdepth 1 \( -name 'codebox-[0-9]*-*' -o -name 'codebox-kernel-*' \) 2>/dev/null | sort; }
 before="$(temp_entries)"
 
-mvn -B -ntp verify "$@"
+# clean: resources left in target/ by a moved file must not hide a missing one
+mvn -B -ntp clean verify "$@"
 
 # The suite must leave nothing behind: no container, no kernel, no code process, no cgroup.
 for engine in "" "tcp://127.0.0.1:${CODEBOX_REMOTE_ENGINE_PORT:-23750}"; do

@@ -10,7 +10,8 @@ class ScriptResourcesTest {
 
     @Test
     void pythonAndShellResourcesParse() throws Exception {
-        ScriptResources.assertPythonParses(FunctionsFile.class, "check_syntax.py", "functions_setup.py");
+        ScriptResources.assertPythonParses(FunctionsFile.class, "check_syntax.py");
+        ScriptResources.assertPythonParses(FunctionsSetup.class, "functions_setup.py");
         ScriptResources.assertShellParses(LocalCommandLineExecutor.class, "standby.sh");
         ScriptResources.assertShellParses(Watchdog.class, "watchdog.sh");
     }
