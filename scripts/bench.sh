@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures codebox against the fastest baselines side by side in one run and prints one table:
-#   scripts/bench.sh [--json] [--only local|sandbox|docker|jupyter] [--iterations N] [--warmup N]
+#   scripts/bench.sh [--json] [--only local|sandbox|docker|jupyter|mcp] [--iterations N] [--warmup N]
 #                    [--rounds N] [--batch N] [--python PATH]
 # Builds the bench jar first when it is missing or older than a main source file or pom.
 # The figures are only comparable within one run: read the ratio column. See docs/performance.md.
@@ -10,7 +10,7 @@ jar="$root/codebox-bench/target/codebox-bench.jar"
 
 stale() {
   [ ! -f "$jar" ] && return 0
-  [ -n "$(find "$root" \( -name .git -o -name target \) -prune -o \
+  [ -n "$(find "$root" \( -name .git -o -name target -o -name node_modules \) -prune -o \
           \( -name pom.xml -o -path '*/src/main/*' \) -type f -newer "$jar" -print -quit)" ]
 }
 

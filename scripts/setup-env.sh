@@ -2,7 +2,8 @@
 # Provisions, idempotently, what codebox's full test suite needs on a Debian bookworm machine
 # (run as root): Debian's Jupyter packages, bubblewrap for the local sandbox, the Docker engine (docker.io + a running dockerd) and
 # the two test images codebox/python:3 and codebox/jupyter:3, built from Debian's packages because
-# no container registry is reachable, and a remote-like second engine (see start_remote_engine).
+# no container registry is reachable, a remote-like second engine (see start_remote_engine), and
+# the Node packages of the MCP client and conformance tests (codebox-cli) (see install_mcp_node_modules).
 # Each step is skipped when its result is already there.
 set -euo pipefail
 
@@ -29,6 +30,20 @@ install_host_packages() {
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+}
+
+# the Node tests of codebox mcp (the TypeScript SDK client, the MCP conformance suite and the Node 22
+# binary it needs) install from their package-lock.json with the machine's npm, again only when the
+# lock file is newer than what npm last installed.
+MCP_NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/codebox-cli/src/test/node"
+
+install_mcp_node_modules() {
+  local lock="$MCP_NODE_DIR/package-lock.json" installed="$MCP_NODE_DIR/node_modules/.package-lock.json"
+  [ -f "$lock" ] || return 0
+  if [ -f "$installed" ] && [ ! "$lock" -nt "$installed" ]; then return; fi
+  command -v npm >/dev/null 2>&1 || { log "npm not found: cannot install $MCP_NODE_DIR/node_modules"; exit 1; }
+  log "installing the Node test packages of codebox mcp (npm ci in $MCP_NODE_DIR)"
+  (cd "$MCP_NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
 
 start_dockerd() {
@@ -126,6 +141,7 @@ start_remote_engine() {
 }
 
 install_host_packages
+install_mcp_node_modules
 start_dockerd
 build_python_image
 build_jupyter_image

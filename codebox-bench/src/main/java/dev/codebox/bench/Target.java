@@ -42,6 +42,21 @@ interface Target {
         };
     }
 
+    /** Codebox cost at most {@code limitMillis} above the baseline's (medians). */
+    static Target overheadAtMost(double limitMillis) {
+        return new Target() {
+            @Override
+            public String text() {
+                return "≤ +" + Report.number(limitMillis) + " ms";
+            }
+
+            @Override
+            public boolean isMet(double median, Double ratio) {
+                return ratio != null && median - median / ratio <= limitMillis;
+            }
+        };
+    }
+
     /** Both targets. */
     static Target both(Target first, Target second) {
         return new Target() {

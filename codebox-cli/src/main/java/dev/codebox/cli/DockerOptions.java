@@ -126,8 +126,11 @@ public final class DockerOptions {
         return Optional.ofNullable(gpus).map(spec -> checked(() -> GpuRequest.parse(spec), "--gpus"));
     }
 
-    /** The docker executor for these options and the common ones, with a functions module set up at start. */
-    CodeExecutor create(CommonOptions common, FunctionModule functions) {
+    /**
+     * The docker executor for these options and the common ones, with a functions module set up at
+     * start; {@code workDir} replaces --work-dir.
+     */
+    CodeExecutor create(CommonOptions common, FunctionModule functions, Optional<java.nio.file.Path> workDir) {
         DockerExecutorConfig.Builder config = DockerExecutorConfig.builder()
                 .functions(functions)
                 .image(image())
@@ -145,7 +148,7 @@ public final class DockerOptions {
                 .workDirBytes(workDirSize == null ? 0 : size(workDirSize, "--work-dir-size"))
                 .deleteCodeFiles(common.deleteCodeFiles())
                 .environment(common.environment());
-        common.workDir().ifPresent(config::workDir);
+        workDir.or(common::workDir).ifPresent(config::workDir);
         Optional.ofNullable(initCommand).ifPresent(config::initCommand);
         Optional.ofNullable(bindDir).ifPresent(config::bindDir);
         Optional.ofNullable(containerName).ifPresent(config::containerName);

@@ -6,8 +6,6 @@ import dev.codebox.CodeExecutor;
 import dev.codebox.CodeResult;
 import dev.codebox.OutputListener;
 import dev.codebox.functions.FunctionModule;
-import dev.codebox.local.LocalCommandLineExecutor;
-import dev.codebox.local.LocalExecutorConfig;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -18,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -101,34 +100,8 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     }
 
     private CodeExecutor createExecutor(FunctionModule module) {
-        ExecutorKind kind = common.executor();
-        if (!kind.takesEnvironment() && !common.environment().isEmpty()) {
-            throw new UsageException("--env is for -e local and -e docker; a kernel's environment comes from its kernelspec or server");
-        }
-        if (kind != ExecutorKind.LOCAL && sandbox.given()) {
-            throw new UsageException("--sandbox and --scrub-env are for -e local; a container is a sandbox of its own");
-        }
-        switch (kind) {
-            case LOCAL:
-                LocalExecutorConfig.Builder config = LocalExecutorConfig.builder()
-                        .timeout(common.timeout())
-                        .maxOutputBytes(common.maxOutputBytes())
-                        .functions(module)
-                        .deleteCodeFiles(common.deleteCodeFiles())
-                        .environment(common.environment());
-                common.workDir().ifPresent(config::workDir);
-                common.python().ifPresent(config::python);
-                sandbox.applyTo(config);
-                return new LocalCommandLineExecutor(config.build());
-            case DOCKER:
-                return docker.create(common, module);
-            case JUPYTER:
-                return jupyter.local(common, module);
-            case DOCKER_JUPYTER:
-                return jupyter.docker(common, module);
-            default:
-                throw new IllegalStateException("unhandled executor " + kind);
-        }
+        return new ExecutorFactory(common, docker, jupyter, sandbox)
+                .create(common.executor(), module, Optional.empty(), Optional.empty());
     }
 
     /** The text of {@code source}: a file, or standard input for {@code -}. */

@@ -29,6 +29,11 @@ enum ExecutorKind {
         return this == LOCAL || this == DOCKER;
     }
 
+    /** Whether the executor runs blocks in a Jupyter kernel. */
+    boolean isJupyter() {
+        return this == JUPYTER || this == DOCKER_JUPYTER;
+    }
+
     String cliName() {
         return cliName;
     }

@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -52,24 +53,34 @@ public final class JupyterOptions {
     /** The default output dir this invocation made up, when --output-dir was not given. */
     private Path generatedOutputDir;
 
-    /** The jupyter executor: a local kernel, or one of the --jupyter-url server. */
-    CodeExecutor local(CommonOptions common, FunctionModule functions) {
+    /**
+     * The jupyter executor: a local kernel, or one of the --jupyter-url server.
+     *
+     * @param dir the directory the kernel runs and saves its images in, instead of --work-dir and --output-dir
+     * @param kernelName the kernel, instead of --kernel
+     */
+    CodeExecutor local(CommonOptions common, FunctionModule functions, Optional<Path> dir, Optional<String> kernelName) {
         checkCommon(common);
         try {
-            return url == null ? localKernel(common, functions) : remote(common, functions);
+            return url == null ? localKernel(common, functions, dir, kernelName) : remote(common, functions, kernelName);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
     }
 
-    /** The docker-jupyter executor. */
-    CodeExecutor docker(CommonOptions common, FunctionModule functions) {
+    /** The docker-jupyter executor; {@code dir} and {@code kernelName} as for {@link #local}. */
+    CodeExecutor docker(CommonOptions common, FunctionModule functions, Optional<Path> dir, Optional<String> kernelName) {
         checkCommon(common);
         try {
-            return dockerJupyter(common, functions);
+            return dockerJupyter(common, functions, dir, kernelName);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+    }
+
+    /** Whether a --jupyter-url server runs the kernels (their files are not on this machine). */
+    boolean remoteServer() {
+        return url != null;
     }
 
     private static void checkCommon(CommonOptions common) {
@@ -78,25 +89,28 @@ public final class JupyterOptions {
         }
     }
 
-    private CodeExecutor localKernel(CommonOptions common, FunctionModule functions) {
+    private CodeExecutor localKernel(CommonOptions common, FunctionModule functions, Optional<Path> dir,
+            Optional<String> kernelName) {
         if (!token.isEmpty() && System.getenv("JUPYTER_TOKEN") == null) {
             throw new UsageException("--jupyter-token needs --jupyter-url");
         }
-        LocalJupyterConfig.Builder config = configured(LocalJupyterConfig.builder(), common, functions);
-        common.workDir().ifPresent(config::workDir);
+        LocalJupyterConfig.Builder config = configured(LocalJupyterConfig.builder(), common, functions, dir, kernelName);
+        dir.or(common::workDir).ifPresent(config::workDir);
         return JupyterCodeExecutor.local(config.build());
     }
 
-    private CodeExecutor remote(CommonOptions common, FunctionModule functions) {
+    private CodeExecutor remote(CommonOptions common, FunctionModule functions, Optional<String> kernelName) {
         if (common.workDir().isPresent()) {
             throw new UsageException("--work-dir is not used with --jupyter-url: the kernel runs on the server");
         }
-        return JupyterCodeExecutor.remote(configured(RemoteJupyterConfig.builder(serverUrl()), common, functions)
+        return JupyterCodeExecutor.remote(configured(RemoteJupyterConfig.builder(serverUrl()), common, functions,
+                        Optional.empty(), kernelName)
                 .token(token)
                 .build());
     }
 
-    private CodeExecutor dockerJupyter(CommonOptions common, FunctionModule functions) {
+    private CodeExecutor dockerJupyter(CommonOptions common, FunctionModule functions, Optional<Path> dir,
+            Optional<String> kernelName) {
         if (url != null) {
             throw new UsageException("--jupyter-url is for -e jupyter; -e docker-jupyter starts its own server");
         }
@@ -104,7 +118,7 @@ public final class JupyterOptions {
             throw new UsageException("-e docker-jupyter runs the kernel in --output-dir; --work-dir is not used");
         }
         String image = command.findOption(DockerOptions.IMAGE_OPTION).getValue();
-        return DockerJupyter.executor(configured(DockerJupyterConfig.builder(), common, functions)
+        return DockerJupyter.executor(configured(DockerJupyterConfig.builder(), common, functions, dir, kernelName)
                 .image(image == null ? DockerJupyterConfig.DEFAULT_IMAGE : image)
                 .dockerHost(command.findOption("--docker-host").getValue())
                 .memory(command.findOption("--memory").getValue())
@@ -116,12 +130,18 @@ public final class JupyterOptions {
     }
 
     /** {@code builder} with the kernel, functions, timeout, output cap and output dir of this invocation. */
-    private <B extends JupyterConfigBuilder<B>> B configured(B builder, CommonOptions common, FunctionModule functions) {
-        return builder.kernelName(kernel)
+    private <B extends JupyterConfigBuilder<B>> B configured(B builder, CommonOptions common, FunctionModule functions,
+            Optional<Path> dir, Optional<String> kernelName) {
+        return builder.kernelName(kernelName.orElse(kernel))
                 .functions(functions)
                 .timeout(common.timeout())
                 .maxOutputBytes(common.maxOutputBytes())
-                .outputDir(outputDir());
+                .outputDir(dir.orElseGet(this::outputDir));
+    }
+
+    /** The --kernel option's value. */
+    String kernel() {
+        return kernel;
     }
 
     // Not the executors' default (a temp dir deleted at stop): the CLI ends by stopping the executor,

@@ -16,7 +16,7 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs code written by language models: locally, in Docker or in a Jupyter kernel.",
-        subcommands = {ExecCommand.class, RunCommand.class, FunctionsCommand.class, DockerCommand.class, DoctorCommand.class})
+        subcommands = {ExecCommand.class, RunCommand.class, FunctionsCommand.class, McpCommand.class, DockerCommand.class, DoctorCommand.class})
 public final class Main implements Runnable {
 
     /** Exit status of a usage error. */
@@ -31,7 +31,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: exec, run, functions, docker or doctor");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: exec, run, functions, mcp, docker or doctor");
     }
 
     public static void main(String[] args) {

@@ -1,6 +1,7 @@
 package dev.codebox.local;
 
 import dev.codebox.CodeExecutorException;
+import dev.codebox.internal.CodeEnvironment;
 import dev.codebox.internal.TempDirs;
 import dev.codebox.spi.CommandLineExecutor;
 import dev.codebox.spi.Runner;
@@ -71,7 +72,7 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
      */
     @Override
     protected Runner openRunner() {
-        Map<String, String> machine = System.getenv();
+        Map<String, String> machine = CodeEnvironment.ofMachine();
         Map<String, String> environment = new HashMap<>(config.scrubEnvironment() ? Environments.scrubbed(machine) : machine);
         environment.putAll(config.environment());
         Path venv = null;

@@ -1,6 +1,7 @@
 package dev.codebox.jupyter.internal.kernel;
 
 import dev.codebox.CodeExecutorException;
+import dev.codebox.internal.CodeEnvironment;
 import dev.codebox.internal.Executables;
 import dev.codebox.internal.ProcessSessions;
 import java.io.File;
@@ -50,6 +51,7 @@ final class KernelProcess {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().keySet().removeAll(CodeEnvironment.CODEBOX_SECRETS);
         builder.environment().putAll(env);
         try {
             return new KernelProcess(builder.start(), log);

@@ -1,0 +1,203 @@
+package dev.codebox.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebox.CodeBlock;
+import dev.codebox.CodeExecutor;
+import dev.codebox.internal.TempDirs;
+import dev.codebox.local.LocalCommandLineExecutor;
+import dev.codebox.local.LocalExecutorConfig;
+import dev.codebox.mcp.CodeboxMcpServer;
+import dev.codebox.mcp.ExecutorProvider;
+import dev.codebox.mcp.HttpEndpoint;
+import dev.codebox.mcp.HttpSettings;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntFunction;
+
+/**
+ * The MCP server's cost: {@code execute_code} of {@code print(1)} in a warm session over stdio (the
+ * server in a process of its own, as clients start it) and over streamable HTTP, against the same
+ * block on a local executor called in-process; and tool calls per second with 8 clients at once.
+ */
+final class McpBench implements Bench {
+
+    static final String SECTION = "mcp";
+    private static final String TOKEN = "bench-token-0123456789abcdef";
+    private static final Target OVERHEAD = Target.overheadAtMost(3.0);
+
+    @Override
+    public String section() {
+        return SECTION;
+    }
+
+    @Override
+    public String title() {
+        return "MCP tool calls";
+    }
+
+    @Override
+    public List<Row> run(BenchOptions options) throws Exception {
+        Path temp = TempDirs.create();
+        List<McpSyncClient> clients = new ArrayList<>();
+        try (CodeboxMcpServer server = CodeboxMcpServer.builder(new LocalProvider(options.python()))
+                .tempRoot(temp).maxSessions(16).maxConcurrentExecutions(8).build();
+             LocalCommandLineExecutor inProcess = new LocalCommandLineExecutor(Programs.localConfig(options))) {
+            inProcess.start();
+            HttpEndpoint endpoint = server.serveHttp(HttpSettings.builder().port(0).token(TOKEN).build());
+            McpSyncClient stdio = stdioClient(options);
+            clients.add(stdio);
+            McpSyncClient http = httpClient(endpoint.uri());
+            clients.add(http);
+            List<Row> rows = new ArrayList<>();
+            rows.add(perCall(options, "execute_code print(1), warm session, stdio", stdio, inProcess));
+            rows.add(perCall(options, "execute_code print(1), warm session, HTTP", http, inProcess));
+
+            List<McpSyncClient> eight = new ArrayList<>();
+            List<String> sessions = new ArrayList<>();
+            List<CodeExecutor> executors = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                McpSyncClient client = httpClient(endpoint.uri());
+                clients.add(client);
+                eight.add(client);
+                sessions.add(session(client));
+                LocalCommandLineExecutor executor = new LocalCommandLineExecutor(Programs.localConfig(options));
+                executor.start();
+                executors.add(executor);
+            }
+            try {
+                rows.add(throughput(options, "execute_code print(1), 8 HTTP clients, 8 sessions",
+                        t -> () -> execute(eight.get(t), sessions.get(t)),
+                        t -> () -> Programs.check(executors.get(t).execute(CodeBlock.python("print(1)")), "1\n"),
+                        "8 threads, 8 executors in-process"));
+                rows.add(protocolOnly(options, eight));
+            } finally {
+                executors.forEach(CodeExecutor::close);
+            }
+            return rows;
+        } finally {
+            for (McpSyncClient client : clients) {
+                client.closeGracefully();
+            }
+            TempDirs.deleteRecursively(temp);
+        }
+    }
+
+    private static Row perCall(BenchOptions options, String name, McpSyncClient client, CodeExecutor inProcess)
+            throws Exception {
+        String session = session(client);
+        Interleaved.Comparison comparison = Interleaved.compare(options.warmup(), options.iterations(),
+                () -> execute(client, session),
+                () -> Programs.check(inProcess.execute(CodeBlock.python("print(1)")), "1\n"));
+        return Row.latency(SECTION, name, comparison.codebox(), "same block in-process", comparison.baseline(), OVERHEAD);
+    }
+
+    private static Row throughput(BenchOptions options, String name, IntFunction<Interleaved.Operation> codebox,
+            IntFunction<Interleaved.Operation> baseline, String baselineName) throws Exception {
+        int perThread = Math.max(1, options.iterations() / 8);
+        double[] codeboxRates = new double[options.rounds()];
+        double[] baselineRates = new double[options.rounds()];
+        try (Parallel parallel = new Parallel(8)) {
+            parallel.rate(1, codebox);
+            parallel.rate(1, baseline);
+            for (int round = 0; round < options.rounds(); round++) {
+                if (round % 2 == 0) {
+                    codeboxRates[round] = parallel.rate(perThread, codebox);
+                    baselineRates[round] = parallel.rate(perThread, baseline);
+                } else {
+                    baselineRates[round] = parallel.rate(perThread, baseline);
+                    codeboxRates[round] = parallel.rate(perThread, codebox);
+                }
+            }
+        }
+        return Row.throughput(SECTION, name, Samples.of(codeboxRates), baselineName, Samples.of(baselineRates), null);
+    }
+
+    /** Calls that run no code (list_languages): what the protocol and the server cost alone. */
+    private static Row protocolOnly(BenchOptions options, List<McpSyncClient> clients) throws Exception {
+        int perThread = Math.max(1, options.iterations());
+        double[] rates = new double[options.rounds()];
+        try (Parallel parallel = new Parallel(8)) {
+            parallel.rate(5, t -> () -> clients.get(t).callTool(new McpSchema.CallToolRequest("list_languages", Map.of())));
+            for (int round = 0; round < options.rounds(); round++) {
+                rates[round] = parallel.rate(perThread,
+                        t -> () -> clients.get(t).callTool(new McpSchema.CallToolRequest("list_languages", Map.of())));
+            }
+        }
+        Samples samples = Samples.of(rates);
+        return Row.value(SECTION, "list_languages calls/s, 8 HTTP clients", "calls/s", samples.median(), null, null,
+                Target.none());
+    }
+
+    private static String session(McpSyncClient client) {
+        McpSchema.CallToolResult result = client.callTool(new McpSchema.CallToolRequest("create_session", Map.of()));
+        return (String) ((Map<?, ?>) result.structuredContent()).get("session_id");
+    }
+
+    private static void execute(McpSyncClient client, String session) {
+        McpSchema.CallToolResult result = client.callTool(new McpSchema.CallToolRequest("execute_code",
+                Map.of("code", "print(1)", "session_id", session)));
+        Map<?, ?> structured = (Map<?, ?>) result.structuredContent();
+        if (Boolean.TRUE.equals(result.isError()) || !"1\n".equals(structured.get("output"))) {
+            throw new IllegalStateException("unexpected result: " + result);
+        }
+    }
+
+    private static McpSyncClient httpClient(URI uri) {
+        McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport
+                        .builder("http://" + uri.getHost() + ":" + uri.getPort())
+                        .endpoint(HttpSettings.ENDPOINT)
+                        .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + TOKEN))
+                        .build())
+                .requestTimeout(Duration.ofSeconds(60)).build();
+        client.initialize();
+        return client;
+    }
+
+    /** The server over stdio in a JVM of its own, started like an MCP client starts {@code codebox mcp}. */
+    private static McpSyncClient stdioClient(BenchOptions options) {
+        ServerParameters parameters = ServerParameters.builder(Path.of(System.getProperty("java.home"), "bin", "java").toString())
+                .args("-cp", System.getProperty("java.class.path"), McpStdioServer.class.getName(), options.python().toString())
+                .build();
+        McpSyncClient client = McpClient.sync(new StdioClientTransport(parameters, new JacksonMcpJsonMapper(new ObjectMapper())))
+                .requestTimeout(Duration.ofSeconds(60)).build();
+        client.initialize();
+        return client;
+    }
+
+    /** Local executors with the bench's Python, each in the session's work dir. */
+    static final class LocalProvider implements ExecutorProvider {
+        private final Path python;
+
+        LocalProvider(Path python) {
+            this.python = python;
+        }
+
+        @Override
+        public List<String> executors() {
+            return List.of("local");
+        }
+
+        @Override
+        public List<String> languages(String executor) {
+            return List.of("python", "bash", "sh");
+        }
+
+        @Override
+        public CodeExecutor create(String executor, Optional<String> kernel, Path workDir) {
+            return new LocalCommandLineExecutor(LocalExecutorConfig.builder().python(python).workDir(workDir).build());
+        }
+    }
+}

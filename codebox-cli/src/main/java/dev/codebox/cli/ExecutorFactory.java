@@ -1,0 +1,64 @@
+package dev.codebox.cli;
+
+import dev.codebox.CodeExecutor;
+import dev.codebox.functions.FunctionModule;
+import dev.codebox.local.LocalCommandLineExecutor;
+import dev.codebox.local.LocalExecutorConfig;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Creates the executor the options describe: what {@code exec}, {@code run} and {@code mcp} share. */
+final class ExecutorFactory {
+
+    private final CommonOptions common;
+    private final DockerOptions docker;
+    private final JupyterOptions jupyter;
+    private final SandboxOptions sandbox;
+
+    ExecutorFactory(CommonOptions common, DockerOptions docker, JupyterOptions jupyter, SandboxOptions sandbox) {
+        this.common = common;
+        this.docker = docker;
+        this.jupyter = jupyter;
+        this.sandbox = sandbox;
+    }
+
+    /**
+     * A new executor, not started.
+     *
+     * @param dir where the code runs (and a kernel saves images), instead of --work-dir and --output-dir
+     * @param kernel the Jupyter kernel, instead of --kernel
+     * @throws UsageException for options that do not fit the executor
+     */
+    CodeExecutor create(ExecutorKind kind, FunctionModule module, Optional<Path> dir, Optional<String> kernel) {
+        if (!kind.takesEnvironment() && !common.environment().isEmpty()) {
+            throw new UsageException("--env is for -e local and -e docker; a kernel's environment comes from its kernelspec or server");
+        }
+        if (kind != ExecutorKind.LOCAL && sandbox.given()) {
+            throw new UsageException("--sandbox and --scrub-env are for -e local; a container is a sandbox of its own");
+        }
+        if (kernel.isPresent() && !kind.isJupyter()) {
+            throw new UsageException("a kernel is for the jupyter and docker-jupyter executors, not " + kind.cliName());
+        }
+        switch (kind) {
+            case LOCAL:
+                LocalExecutorConfig.Builder config = LocalExecutorConfig.builder()
+                        .timeout(common.timeout())
+                        .maxOutputBytes(common.maxOutputBytes())
+                        .functions(module)
+                        .deleteCodeFiles(common.deleteCodeFiles())
+                        .environment(common.environment());
+                dir.or(common::workDir).ifPresent(config::workDir);
+                common.python().ifPresent(config::python);
+                sandbox.applyTo(config);
+                return new LocalCommandLineExecutor(config.build());
+            case DOCKER:
+                return docker.create(common, module, dir);
+            case JUPYTER:
+                return jupyter.local(common, module, dir, kernel);
+            case DOCKER_JUPYTER:
+                return jupyter.docker(common, module, dir, kernel);
+            default:
+                throw new IllegalStateException("unhandled executor " + kind);
+        }
+    }
+}
