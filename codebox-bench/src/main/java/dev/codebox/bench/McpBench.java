@@ -37,6 +37,7 @@ final class McpBench implements Bench {
     static final String SECTION = "mcp";
     private static final String TOKEN = "bench-token-0123456789abcdef";
     private static final Target OVERHEAD = Target.overheadAtMost(3.0);
+    private static final int PROTOCOL_WARMUP_CALLS = 2000;
 
     @Override
     public String section() {
@@ -78,6 +79,7 @@ final class McpBench implements Bench {
                 executors.add(executor);
             }
             try {
+                eight.forEach(McpBench::warmUp);
                 rows.add(throughput(options, "execute_code print(1), 8 HTTP clients, 8 sessions",
                         t -> () -> execute(eight.get(t), sessions.get(t)),
                         t -> () -> Programs.check(executors.get(t).execute(CodeBlock.python("print(1)")), "1\n"),
@@ -98,10 +100,22 @@ final class McpBench implements Bench {
     private static Row perCall(BenchOptions options, String name, McpSyncClient client, CodeExecutor inProcess)
             throws Exception {
         String session = session(client);
+        warmUp(client);
         Interleaved.Comparison comparison = Interleaved.compare(options.warmup(), options.iterations(),
                 () -> execute(client, session),
                 () -> Programs.check(inProcess.execute(CodeBlock.python("print(1)")), "1\n"));
         return Row.latency(SECTION, name, comparison.codebox(), "same block in-process", comparison.baseline(), OVERHEAD);
+    }
+
+    /**
+     * Brings the JIT up to speed on the server's and the client's protocol path (HTTP or stdio,
+     * the SDK, Jackson, schema validation), which the few warm-up blocks of a row cannot: without
+     * it the row measures compilation, several ms per call.
+     */
+    private static void warmUp(McpSyncClient client) {
+        for (int i = 0; i < PROTOCOL_WARMUP_CALLS; i++) {
+            client.callTool(new McpSchema.CallToolRequest("list_languages", Map.of()));
+        }
     }
 
     private static Row throughput(BenchOptions options, String name, IntFunction<Interleaved.Operation> codebox,
