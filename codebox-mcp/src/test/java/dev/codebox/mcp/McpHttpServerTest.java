@@ -369,7 +369,9 @@ class McpHttpServerTest {
         start();
         String session = rawSession(TOKEN_A);
         HttpResponse<String> garbage = post(TOKEN_A, session, "{not json", Map.of());
-        assertTrue(garbage.statusCode() >= 400, garbage.statusCode() + " " + garbage.body());
+        assertEquals(400, garbage.statusCode(), garbage.body());
+        assertTrue(garbage.body().startsWith("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"), garbage.body());
+        assertFalse(garbage.body().contains("stackTrace") || garbage.body().contains("dev.codebox"), garbage.body());
         HttpResponse<String> unknownTool = post(TOKEN_A, session,
                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"rm_rf\",\"arguments\":{}}}", Map.of());
         assertTrue(unknownTool.body().contains("\"error\"") || unknownTool.body().contains("\"isError\":true"), unknownTool.body());

@@ -2,6 +2,8 @@ package dev.codebox.mcp.internal;
 
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.TypeRef;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -90,11 +92,34 @@ final class TrackingJsonMapper implements McpJsonMapper {
 
     @Override
     public String writeValueAsString(Object value) throws IOException {
-        return delegate.writeValueAsString(value);
+        return delegate.writeValueAsString(errorShape(value));
     }
 
     @Override
     public byte[] writeValueAsBytes(Object value) throws IOException {
-        return delegate.writeValueAsBytes(value);
+        return delegate.writeValueAsBytes(errorShape(value));
+    }
+
+    /**
+     * The HTTP transport answers a message it cannot read with the exception itself as the body
+     * (class names, stack trace); the spec asks for a JSON-RPC error without an id.
+     */
+    private static Object errorShape(Object value) {
+        if (!(value instanceof Throwable failure)) {
+            return value;
+        }
+        Map<String, Object> error = new LinkedHashMap<>();
+        if (failure instanceof McpError mcpError && mcpError.getJsonRpcError() != null) {
+            error.put("code", mcpError.getJsonRpcError().code());
+            error.put("message", mcpError.getJsonRpcError().message());
+        } else {
+            error.put("code", McpSchema.ErrorCodes.INTERNAL_ERROR);
+            error.put("message", "internal error");
+        }
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("jsonrpc", McpSchema.JSONRPC_VERSION);
+        response.put("id", null);
+        response.put("error", error);
+        return response;
     }
 }
