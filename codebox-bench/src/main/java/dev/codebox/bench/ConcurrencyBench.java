@@ -57,23 +57,33 @@ final class ConcurrencyBench implements Bench {
     private static Row measure(BenchOptions options, int threads, String name,
                                IntFunction<Interleaved.Operation> codebox,
                                DirectSpawn baseline) throws Exception {
+        return throughput(options, SECTION, threads, name, codebox, t -> baseline::run,
+                "direct spawn, " + threads + (threads == 1 ? " thread" : " threads"));
+    }
+
+    /**
+     * Blocks per second of {@code codebox} and {@code baseline} on {@code threads} threads, in
+     * alternating rounds after one warm-up round each.
+     */
+    static Row throughput(BenchOptions options, String section, int threads, String name,
+                          IntFunction<Interleaved.Operation> codebox, IntFunction<Interleaved.Operation> baseline,
+                          String baselineName) throws Exception {
         int perThread = Math.max(1, options.iterations() / threads);
         double[] codeboxRates = new double[options.rounds()];
         double[] baselineRates = new double[options.rounds()];
         try (Parallel parallel = new Parallel(threads)) {
             parallel.rate(1, codebox);
-            parallel.rate(1, t -> baseline::run);
+            parallel.rate(1, baseline);
             for (int round = 0; round < options.rounds(); round++) {
                 if (round % 2 == 0) {
                     codeboxRates[round] = parallel.rate(perThread, codebox);
-                    baselineRates[round] = parallel.rate(perThread, t -> baseline::run);
+                    baselineRates[round] = parallel.rate(perThread, baseline);
                 } else {
-                    baselineRates[round] = parallel.rate(perThread, t -> baseline::run);
+                    baselineRates[round] = parallel.rate(perThread, baseline);
                     codeboxRates[round] = parallel.rate(perThread, codebox);
                 }
             }
         }
-        return Row.throughput(SECTION, name, Samples.of(codeboxRates),
-                "direct spawn, " + threads + (threads == 1 ? " thread" : " threads"), Samples.of(baselineRates), null);
+        return Row.throughput(section, name, Samples.of(codeboxRates), baselineName, Samples.of(baselineRates), null);
     }
 }

@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.IntFunction;
 
 /**
  * The MCP server's cost: {@code execute_code} of {@code print(1)} in a warm session over stdio (the
@@ -80,7 +79,7 @@ final class McpBench implements Bench {
             }
             try {
                 eight.forEach(McpBench::warmUp);
-                rows.add(throughput(options, "execute_code print(1), 8 HTTP clients, 8 sessions",
+                rows.add(ConcurrencyBench.throughput(options, SECTION, 8, "execute_code print(1), 8 HTTP clients, 8 sessions",
                         t -> () -> execute(eight.get(t), sessions.get(t)),
                         t -> () -> Programs.check(executors.get(t).execute(CodeBlock.python("print(1)")), "1\n"),
                         "8 threads, 8 executors in-process"));
@@ -116,27 +115,6 @@ final class McpBench implements Bench {
         for (int i = 0; i < PROTOCOL_WARMUP_CALLS; i++) {
             client.callTool(new McpSchema.CallToolRequest("list_languages", Map.of()));
         }
-    }
-
-    private static Row throughput(BenchOptions options, String name, IntFunction<Interleaved.Operation> codebox,
-            IntFunction<Interleaved.Operation> baseline, String baselineName) throws Exception {
-        int perThread = Math.max(1, options.iterations() / 8);
-        double[] codeboxRates = new double[options.rounds()];
-        double[] baselineRates = new double[options.rounds()];
-        try (Parallel parallel = new Parallel(8)) {
-            parallel.rate(1, codebox);
-            parallel.rate(1, baseline);
-            for (int round = 0; round < options.rounds(); round++) {
-                if (round % 2 == 0) {
-                    codeboxRates[round] = parallel.rate(perThread, codebox);
-                    baselineRates[round] = parallel.rate(perThread, baseline);
-                } else {
-                    baselineRates[round] = parallel.rate(perThread, baseline);
-                    codeboxRates[round] = parallel.rate(perThread, codebox);
-                }
-            }
-        }
-        return Row.throughput(SECTION, name, Samples.of(codeboxRates), baselineName, Samples.of(baselineRates), null);
     }
 
     /** Calls that run no code (list_languages): what the protocol and the server cost alone. */

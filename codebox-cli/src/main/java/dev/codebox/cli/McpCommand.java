@@ -111,13 +111,14 @@ final class McpCommand implements Callable<Integer> {
         FunctionModule module = functions.module();
         List<ExecutorKind> kinds = kinds();
         ExecutorFactory factory = new ExecutorFactory(common, docker, jupyter, sandbox);
+        long maxFileBytes = DockerOptions.size(maxUpload, "--max-upload");
         CodeboxMcpServer.Builder builder = CodeboxMcpServer.builder(new Provider(factory, module, kinds))
                 .maxSessions(maxSessions)
                 .sessionIdleTimeout(Duration.ofSeconds(positive(sessionTtlSeconds, "--session-ttl")))
                 .maxConcurrentExecutions(maxConcurrent)
                 .queueTimeout(Duration.ofSeconds(queueTimeoutSeconds))
-                .maxUploadBytes(DockerOptions.size(maxUpload, "--max-upload"))
-                .maxDownloadBytes(DockerOptions.size(maxUpload, "--max-upload"))
+                .maxUploadBytes(maxFileBytes)
+                .maxDownloadBytes(maxFileBytes)
                 .maxTimeout(common.timeout())
                 .version(new Main.Version().getVersion()[0].replace("codebox ", ""));
         if (!module.isEmpty()) {
@@ -179,9 +180,7 @@ final class McpCommand implements Callable<Integer> {
             }
             System.err.println("codebox mcp: WARNING: --no-auth: any program on this machine can run code through this server");
         } else {
-            for (String token : tokens()) {
-                settings.token(token);
-            }
+            addTokens(settings);
         }
         try {
             return settings.build();
@@ -190,7 +189,8 @@ final class McpCommand implements Callable<Integer> {
         }
     }
 
-    private List<String> tokens() throws IOException {
+    /** The tokens of --token-file, else $CODEBOX_MCP_TOKEN, else a generated one (printed once). */
+    private void addTokens(HttpSettings.Builder settings) throws IOException {
         if (tokenFile != null) {
             if (!Files.isRegularFile(tokenFile)) {
                 throw new UsageException("cannot read --token-file " + tokenFile + ": no such file");
@@ -204,29 +204,28 @@ final class McpCommand implements Callable<Integer> {
             if (tokens.isEmpty()) {
                 throw new UsageException("--token-file " + tokenFile + " holds no token");
             }
-            return checkedTokens(tokens, "--token-file " + tokenFile);
+            tokens.forEach(token -> addToken(settings, token, "--token-file " + tokenFile));
+            return;
         }
         String variable = System.getenv(TOKEN_VARIABLE);
         if (variable != null && !variable.isBlank()) {
-            return checkedTokens(List.of(variable.trim()), "$" + TOKEN_VARIABLE);
+            addToken(settings, variable.trim(), "$" + TOKEN_VARIABLE);
+            return;
         }
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        settings.token(token);
         System.err.println("codebox mcp: clients must send 'Authorization: Bearer " + token + "' (generated for this run; "
                 + "give your own with --token-file or $" + TOKEN_VARIABLE + ")");
-        return List.of(token);
     }
 
-    private static List<String> checkedTokens(List<String> tokens, String source) {
-        for (String token : tokens) {
-            try {
-                HttpSettings.builder().token(token);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(source + ": " + e.getMessage());
-            }
+    private static void addToken(HttpSettings.Builder settings, String token, String source) {
+        try {
+            settings.token(token);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(source + ": " + e.getMessage());
         }
-        return tokens;
     }
 
     private static long positive(long value, String option) {
