@@ -64,7 +64,7 @@ public final class BenchMain {
         return new Report(context, rows);
     }
 
-    /** The benches in table order: local, sandbox, docker, jupyter, mcp, concurrency, memory. */
+    /** The benches in table order: local, sandbox, docker, jupyter, mcp, cli, concurrency, memory. */
     private static List<Bench> benches(BenchOptions options) {
         List<Bench> benches = new ArrayList<>();
         if (options.includes("local")) {
@@ -81,6 +81,9 @@ public final class BenchMain {
         }
         if (options.includes("mcp")) {
             benches.add(new McpBench());
+        }
+        if (options.includes("cli")) {
+            benches.add(new CliBench());
         }
         if (options.includes("local")) {
             benches.add(new ConcurrencyBench());

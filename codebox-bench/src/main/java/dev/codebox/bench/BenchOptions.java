@@ -22,9 +22,9 @@ record BenchOptions(boolean json, Optional<String> only, int iterations, int war
                     int batchBlocks, Path python) {
 
     /** The backends {@code --only} accepts. */
-    static final Set<String> BACKENDS = Set.of("local", "sandbox", "docker", "jupyter", "mcp");
+    static final Set<String> BACKENDS = Set.of("local", "sandbox", "docker", "jupyter", "mcp", "cli");
 
-    static final String USAGE = "usage: bench [--json] [--only local|sandbox|docker|jupyter|mcp] [--iterations N] "
+    static final String USAGE = "usage: bench [--json] [--only local|sandbox|docker|jupyter|mcp|cli] [--iterations N] "
             + "[--warmup N] [--rounds N] [--batch N] [--python PATH]";
 
     /** Debian's interpreter starts in about 12 ms; a pyenv shim on PATH is many times slower. */

@@ -1,16 +1,20 @@
 package dev.codebox.bench;
 
 import dev.codebox.CodeBlock;
+import dev.codebox.PoolSettings;
 import dev.codebox.docker.DockerCommandLineExecutor;
 import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.docker.DockerPool;
 import dev.codebox.internal.TempDirs;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Docker executor against the docker CLI on an equally configured container: a warm
- * {@code print(1)} block against {@code docker exec <container> python3 -c 'print(1)'}, and
- * starting the executor with its first block against {@code docker run -d} plus one such exec.
+ * {@code print(1)} block against {@code docker exec <container> python3 -c 'print(1)'}, starting
+ * the executor with its first block against {@code docker run -d} plus one such exec, and taking a
+ * started executor from a {@link DockerPool} with its first block.
  */
 final class DockerBench implements Bench {
 
@@ -43,7 +47,7 @@ final class DockerBench implements Bench {
     public List<Row> run(BenchOptions options) throws Exception {
         Path workDir = TempDirs.create();
         try {
-            return List.of(warmBlock(options, workDir), startAndFirstBlock(options, workDir));
+            return List.of(warmBlock(options, workDir), startAndFirstBlock(options, workDir), poolAcquire(options, workDir));
         } finally {
             TempDirs.deleteRecursively(workDir);
         }
@@ -87,6 +91,33 @@ final class DockerBench implements Bench {
         }
         return Row.latency(SECTION, "start + first block", Samples.ofNanosAsMillis(codebox),
                 "docker run -d + exec", Samples.ofNanosAsMillis(baseline), START_TARGET);
+    }
+
+    /**
+     * {@link DockerPool#acquire()} with a container ready (the pool refills between rounds, untimed)
+     * against {@code start()} of an executor without a pool.
+     */
+    private static Row poolAcquire(BenchOptions options, Path workDir) throws Exception {
+        int acquires = Math.max(MIN_STARTS, Math.min(options.iterations(), 20));
+        long[] acquired = new long[acquires];
+        long[] unpooled = new long[acquires];
+        try (DockerPool pool = DockerPool.create(config(), PoolSettings.builder().minReady(1).build())) {
+            for (int i = 0; i < acquires; i++) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (pool.ready() < 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                DockerCommandLineExecutor[] executor = new DockerCommandLineExecutor[1];
+                acquired[i] = Interleaved.time(() -> executor[0] = pool.acquire());
+                Programs.check(executor[0].execute(PRINT), "1\n");
+                executor[0].close();
+                try (DockerCommandLineExecutor fresh = new DockerCommandLineExecutor(config())) {
+                    unpooled[i] = Interleaved.time(fresh::start);
+                }
+            }
+        }
+        return Row.latency(SECTION, "pool acquire (a started executor)", Samples.ofNanosAsMillis(acquired),
+                "executor start, no pool", Samples.ofNanosAsMillis(unpooled), Target.medianAtMost(20, "ms"));
     }
 
     private static DirectSpawn execPrint(BaselineContainer container, Path workDir) {

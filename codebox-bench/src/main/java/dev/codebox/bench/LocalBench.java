@@ -2,6 +2,7 @@ package dev.codebox.bench;
 
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeResult;
+import dev.codebox.internal.Resources;
 import dev.codebox.internal.TempDirs;
 import dev.codebox.local.LocalCommandLineExecutor;
 import java.nio.charset.StandardCharsets;
@@ -13,15 +14,20 @@ import java.util.List;
 
 /**
  * Per-block latency of the local executor against spawning the same interpreter on a file with the
- * same content directly: {@code print(1)} in Python, {@code true} in bash, and a batch of Python
- * blocks in one execute call (issue 2's figure).
+ * same content directly: {@code print(1)} in Python with the fork server (the default) and without,
+ * the floor of a forked block (a bare fork and exit of a warm interpreter), {@code true} in bash,
+ * and a batch of Python blocks in one execute call.
  */
 final class LocalBench implements Bench {
 
     static final String SECTION = "local";
     static final String PYTHON_ROW = "python print(1), per block";
+    static final String SPAWNED_ROW = "python print(1), per block, --no-fork-server";
+    static final String FLOOR_ROW = "floor: fork + exit of a warm python";
     static final String BASH_ROW = "bash true, per block";
     private static final Target TARGET = Target.ratioAtMost(1.15);
+    private static final Target FORK_TARGET = Target.ratioAtMost(0.35);
+    private static final String FLOOR_SCRIPT = Resources.read(LocalBench.class, "fork_floor.py");
     private static final String BASELINE = "direct spawn";
 
     @Override
@@ -37,18 +43,39 @@ final class LocalBench implements Bench {
     @Override
     public List<Row> run(BenchOptions options) throws Exception {
         Path baselineDir = TempDirs.create();
-        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(Programs.localConfig(options))) {
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(Programs.localConfig(options));
+             LocalCommandLineExecutor spawning = new LocalCommandLineExecutor(
+                     Programs.localConfig(options).toBuilder().pythonForkServer(false).build())) {
             executor.start();
+            spawning.start();
             DirectSpawn python = spawn(options.python(), baselineDir, "print(1)", "py");
             DirectSpawn bash = spawn(Programs.onPath("bash"), baselineDir, "true", "bash");
             List<Row> rows = new ArrayList<>();
-            rows.add(perBlock(options, PYTHON_ROW, executor, CodeBlock.python("print(1)"), "1\n", python));
+            CodeBlock print = CodeBlock.python("print(1)");
+            Interleaved.Comparison forked = Interleaved.compare(options.warmup(), options.iterations(),
+                    () -> Programs.check(executor.execute(print), "1\n"),
+                    () -> Programs.checkOutput(python.run(), "1\n"));
+            rows.add(Row.latency(SECTION, PYTHON_ROW, forked.codebox(), BASELINE, forked.baseline(), FORK_TARGET));
+            rows.add(perBlock(options, SPAWNED_ROW, spawning, print, "1\n", python));
+            rows.add(Row.latency(SECTION, FLOOR_ROW, floor(options, baselineDir), BASELINE, forked.baseline(), Target.none()));
             rows.add(perBlock(options, BASH_ROW, executor, CodeBlock.bash("true"), "", bash));
             rows.add(batch(options, executor, python));
             return rows;
         } finally {
             TempDirs.deleteRecursively(baselineDir);
         }
+    }
+
+    /** Durations of bare forks of a warm interpreter, in milliseconds. */
+    private static Samples floor(BenchOptions options, Path dir) throws Exception {
+        Path script = Files.writeString(dir.resolve("fork_floor.py"), FLOOR_SCRIPT, StandardCharsets.UTF_8);
+        String output = new DirectSpawn(List.of(options.python().toString(), script.toString(),
+                String.valueOf(options.warmup() + options.iterations())), dir).run();
+        long[] nanos = output.lines().skip(options.warmup()).mapToLong(Long::parseLong).toArray();
+        if (nanos.length == 0) {
+            throw new IllegalStateException("the fork floor script printed nothing: " + output);
+        }
+        return Samples.ofNanosAsMillis(nanos);
     }
 
     /** A direct spawn of {@code interpreter} on a file holding {@code code}. */

@@ -53,6 +53,12 @@ record Row(String section, String measurement, String unit,
                 target == null ? null : target.isMet(codebox, null), null);
     }
 
+    /** This row judged against {@code target}. */
+    Row withTarget(Target target) {
+        return new Row(section, measurement, unit, codebox, codeboxP90, baselineName, baseline, baselineP90, ratio,
+                target.text(), failure == null ? target.isMet(codebox, ratio) : Boolean.FALSE, failure);
+    }
+
     /** A bench that could not be measured: the table says why and the bench exits with status 1. */
     static Row failed(String section, String measurement, Throwable failure) {
         String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();

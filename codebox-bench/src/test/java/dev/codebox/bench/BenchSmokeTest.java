@@ -22,7 +22,8 @@ class BenchSmokeTest {
                 "--rounds", "1", "--batch", "3");
         Report report = BenchMain.run(options);
 
-        assertEquals(List.of(LocalBench.PYTHON_ROW, LocalBench.BASH_ROW, "3 python blocks in one run, per block"),
+        assertEquals(List.of(LocalBench.PYTHON_ROW, LocalBench.SPAWNED_ROW, LocalBench.FLOOR_ROW, LocalBench.BASH_ROW,
+                "3 python blocks in one run, per block"),
                 names(report, LocalBench.SECTION));
         assertEquals(List.of("1 thread, one executor", "2 threads, one executor", "8 threads, one executor",
                 "8 threads, 8 executors"), names(report, ConcurrencyBench.SECTION));

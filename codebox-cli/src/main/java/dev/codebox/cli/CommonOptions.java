@@ -30,6 +30,10 @@ public final class CommonOptions {
             description = "Python interpreter of the local executor (default: $CODEBOX_PYTHON, else python3 on PATH).")
     Path python;
 
+    @Option(names = "--no-fork-server",
+            description = "Start an interpreter for each python block instead of forking it from one started ahead of time (-e local).")
+    boolean noForkServer;
+
     @Option(names = "--max-output", paramLabel = "BYTES", defaultValue = "" + ExecutorConfigBuilder.DEFAULT_MAX_OUTPUT_BYTES,
             description = "Bytes of output kept: the head and the tail (default: ${DEFAULT-VALUE}).")
     int maxOutputBytes;

@@ -36,6 +36,9 @@ final class ExecutorFactory {
         if (kind != ExecutorKind.LOCAL && sandbox.given()) {
             throw new UsageException("--sandbox and --scrub-env are for -e local; a container is a sandbox of its own");
         }
+        if (kind != ExecutorKind.LOCAL && common.noForkServer) {
+            throw new UsageException("--no-fork-server is for -e local");
+        }
         if (kernel.isPresent() && !kind.isJupyter()) {
             throw new UsageException("a kernel is for the jupyter and docker-jupyter executors, not " + kind.cliName());
         }
@@ -46,7 +49,8 @@ final class ExecutorFactory {
                         .maxOutputBytes(common.maxOutputBytes())
                         .functions(module)
                         .deleteCodeFiles(common.deleteCodeFiles())
-                        .environment(common.environment());
+                        .environment(common.environment())
+                        .pythonForkServer(!common.noForkServer);
                 dir.or(common::workDir).ifPresent(config::workDir);
                 common.python().ifPresent(config::python);
                 sandbox.applyTo(config);

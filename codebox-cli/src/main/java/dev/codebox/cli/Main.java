@@ -3,6 +3,7 @@ package dev.codebox.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -15,8 +16,7 @@ import picocli.CommandLine;
 @Command(name = "codebox",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Runs code written by language models: locally, in Docker or in a Jupyter kernel.",
-        subcommands = {ExecCommand.class, RunCommand.class, FunctionsCommand.class, McpCommand.class, DockerCommand.class, DoctorCommand.class})
+        description = "Runs code written by language models: locally, in Docker or in a Jupyter kernel.")
 public final class Main implements Runnable {
 
     /** Exit status of a usage error. */
@@ -35,12 +35,25 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 
-    /** The configured command line; exposed for tests. */
-    static CommandLine commandLine() {
+    /**
+     * The command line for {@code args}. Building a sub-command's model by reflection is most of
+     * the CLI's start-up time, so when the first argument names a sub-command (or is
+     * {@code --version}) only that one is built; otherwise (help, a typo) all are, for the listing.
+     */
+    static CommandLine commandLine(String... args) {
         CommandLine commandLine = new CommandLine(new Main());
+        String first = args.length == 0 ? "" : args[0];
+        if (!first.equals("--version") && !first.equals("-V")) {
+            boolean known = SUBCOMMANDS.contains(first);
+            for (String name : SUBCOMMANDS) {
+                if (!known || name.equals(first)) {
+                    commandLine.addSubcommand(name, subcommand(name));
+                }
+            }
+        }
         commandLine.setParameterExceptionHandler((e, arguments) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println(e.getCommandLine().getCommandSpec().qualifiedName() + ": " + e.getMessage()
@@ -65,6 +78,29 @@ public final class Main implements Runnable {
             return status;
         });
         return commandLine;
+    }
+
+    /** The sub-commands, in the order help lists them. */
+    private static final List<String> SUBCOMMANDS = List.of("exec", "run", "functions", "mcp", "docker", "doctor");
+
+    // A switch, not constructor references: each class is loaded only when its command is asked for.
+    private static Object subcommand(String name) {
+        switch (name) {
+            case "exec":
+                return new ExecCommand();
+            case "run":
+                return new RunCommand();
+            case "functions":
+                return new FunctionsCommand();
+            case "mcp":
+                return new McpCommand();
+            case "docker":
+                return new DockerCommand();
+            case "doctor":
+                return new DoctorCommand();
+            default:
+                throw new IllegalArgumentException(name);
+        }
     }
 
     /** Reads the version Maven wrote into the jar. */

@@ -107,6 +107,18 @@ class CliTest {
     }
 
     @Test
+    void pythonBlocksAreForkedUnlessNoForkServerIsGiven() throws Exception {
+        String parent = "import os\nprint(b'fork server' in open('/proc/%d/cmdline' % os.getppid(), 'rb').read())";
+        CliProcess forked = CliProcess.run(dir, parent, "exec", "-l", "python");
+        assertEquals("True\n", forked.stdout(), forked.stderr());
+        CliProcess spawned = CliProcess.run(dir, parent, "exec", "-l", "python", "--no-fork-server");
+        assertEquals("False\n", spawned.stdout(), spawned.stderr());
+        CliProcess docker = CliProcess.run(dir, "print(1)", "exec", "-e", "docker", "-l", "python", "--no-fork-server");
+        assertEquals(2, docker.exitCode());
+        assertTrue(docker.stderr().contains("--no-fork-server is for -e local"), docker.stderr());
+    }
+
+    @Test
     void localEnvironmentAndKeptCodeFiles() throws Exception {
         Path work = dir.resolve("work");
         CliProcess cli = CliProcess.run(dir, "```bash\necho \"$A-$B\"\n```\n```html\n<p>saved</p>\n```\n", "run",

@@ -118,7 +118,8 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
                 sandbox = Sandbox.open(config.sandbox().get(), workDir, readOnly, environment.get("PATH"),
                         interpreters.posixShell());
             }
-            return new LocalProcessRunner(workDir, temporary, environment, interpreters, Optional.ofNullable(sandbox));
+            return new LocalProcessRunner(workDir, temporary, environment, interpreters, Optional.ofNullable(sandbox),
+                    config.pythonForkServer());
         } catch (RuntimeException e) {
             if (sandbox != null) {
                 sandbox.close();

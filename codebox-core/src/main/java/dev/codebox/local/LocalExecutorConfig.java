@@ -31,7 +31,10 @@ import java.util.Optional;
  *   <li>{@code sandbox}: none; a {@link SandboxPolicy} runs every block in a bubblewrap sandbox
  *       (namespaces, read-only system, no network, limits, a minimal environment);
  *   <li>{@code scrubEnvironment}: {@code false}; {@code true} leaves credential-looking variables
- *       of this machine's environment out (the sandbox always does).
+ *       of this machine's environment out (the sandbox always does);
+ *   <li>{@code pythonForkServer}: {@code true}; python blocks are forked from a resident,
+ *       pre-started interpreter instead of starting one each (not in the sandbox, where each block
+ *       is spawned). docs/fork-server.md lists what a forked block shares with the others.
  * </ul>
  */
 public final class LocalExecutorConfig {
@@ -46,6 +49,7 @@ public final class LocalExecutorConfig {
     private final FunctionModule functions;
     private final Optional<SandboxPolicy> sandbox;
     private final boolean scrubEnvironment;
+    private final boolean pythonForkServer;
 
     /**
      * @throws IllegalArgumentException when the timeout is under one second or maxOutputBytes is
@@ -53,7 +57,8 @@ public final class LocalExecutorConfig {
      */
     private LocalExecutorConfig(Duration timeout, Optional<Path> workDir, boolean deleteCodeFiles,
             Optional<Path> virtualEnv, Optional<Path> python, Map<String, String> environment,
-            int maxOutputBytes, FunctionModule functions, Optional<SandboxPolicy> sandbox, boolean scrubEnvironment) {
+            int maxOutputBytes, FunctionModule functions, Optional<SandboxPolicy> sandbox, boolean scrubEnvironment,
+            boolean pythonForkServer) {
         Settings.requireTimeout(timeout);
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(virtualEnv, "virtualEnv");
@@ -71,6 +76,7 @@ public final class LocalExecutorConfig {
         this.functions = functions;
         this.sandbox = Objects.requireNonNull(sandbox, "sandbox");
         this.scrubEnvironment = scrubEnvironment;
+        this.pythonForkServer = pythonForkServer;
     }
 
     /** The {@code timeout} setting; its default is in the class description. */
@@ -126,6 +132,11 @@ public final class LocalExecutorConfig {
         return scrubEnvironment;
     }
 
+    /** The {@code pythonForkServer} setting; its default is in the class description. */
+    public boolean pythonForkServer() {
+        return pythonForkServer;
+    }
+
     @Override
     public boolean equals(Object other) {
         if (this == other) {
@@ -144,13 +155,14 @@ public final class LocalExecutorConfig {
                 && maxOutputBytes == that.maxOutputBytes
                 && Objects.equals(functions, that.functions)
                 && sandbox.equals(that.sandbox)
-                && scrubEnvironment == that.scrubEnvironment;
+                && scrubEnvironment == that.scrubEnvironment
+                && pythonForkServer == that.pythonForkServer;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(timeout, workDir, deleteCodeFiles, virtualEnv, python,
-                environment, maxOutputBytes, functions, sandbox, scrubEnvironment);
+                environment, maxOutputBytes, functions, sandbox, scrubEnvironment, pythonForkServer);
     }
 
     @Override
@@ -165,6 +177,7 @@ public final class LocalExecutorConfig {
                 + ", functions=" + functions
                 + ", sandbox=" + sandbox
                 + ", scrubEnvironment=" + scrubEnvironment
+                + ", pythonForkServer=" + pythonForkServer
                 + "]";
     }
 
@@ -191,6 +204,7 @@ public final class LocalExecutorConfig {
         builder.python = python.orElse(null);
         builder.sandbox = sandbox.orElse(null);
         builder.scrubEnvironment = scrubEnvironment;
+        builder.pythonForkServer = pythonForkServer;
         return builder;
     }
 
@@ -204,6 +218,7 @@ public final class LocalExecutorConfig {
 
         private SandboxPolicy sandbox;
         private boolean scrubEnvironment;
+        private boolean pythonForkServer = true;
 
         private Builder() {
         }
@@ -226,6 +241,16 @@ public final class LocalExecutorConfig {
          */
         public Builder scrubEnvironment(boolean scrubEnvironment) {
             this.scrubEnvironment = scrubEnvironment;
+            return this;
+        }
+
+        /**
+         * Whether python blocks are forked from a resident interpreter started ahead of time
+         * (default true), which saves the interpreter's start-up on every block; false starts an
+         * interpreter per block. Ignored in the sandbox, which always starts one.
+         */
+        public Builder pythonForkServer(boolean pythonForkServer) {
+            this.pythonForkServer = pythonForkServer;
             return this;
         }
 
@@ -271,7 +296,7 @@ public final class LocalExecutorConfig {
         public LocalExecutorConfig build() {
             return new LocalExecutorConfig(timeout, Optional.ofNullable(workDir), deleteCodeFiles,
                     Optional.ofNullable(virtualEnv), Optional.ofNullable(python), environment, maxOutputBytes, functions,
-                    Optional.ofNullable(sandbox), scrubEnvironment);
+                    Optional.ofNullable(sandbox), scrubEnvironment, pythonForkServer);
         }
     }
 }

@@ -20,7 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -61,9 +63,11 @@ final class LocalProcessRunner implements Runner {
     /** Kills the sessions and removes an owned work dir when this JVM dies without closing the runner. */
     private final Watchdog watchdog;
     private final Optional<Sandbox> sandbox;
+    /** The python fork server, when the executor uses one. */
+    private final Optional<ForkServers> forks;
 
     LocalProcessRunner(Path workDir, boolean ownsWorkDir, Map<String, String> environment, Interpreters interpreters,
-            Optional<Sandbox> sandbox) {
+            Optional<Sandbox> sandbox, boolean forkServer) {
         this.workDir = workDir;
         this.ownsWorkDir = ownsWorkDir;
         this.interpreters = interpreters;
@@ -76,6 +80,25 @@ final class LocalProcessRunner implements Runner {
         }
         sandbox.flatMap(Sandbox::cgroup).ifPresent(leftovers::add);
         this.watchdog = Watchdog.start(interpreters.setsid(), interpreters.posixShell(), leftovers);
+        this.forks = forkServer && sandbox.isEmpty() && ProcessSessions.supported() && interpreters.python().isPresent()
+                ? Optional.of(new ForkServers(interpreters.python().get(), workDir,
+                        forkServerEnvironment(environment, workDir, interpreters), interpreters.setsid(), watchdog))
+                : Optional.empty();
+    }
+
+    /**
+     * The environment a block gets from a standby, which enters the work dir with {@code cd}: that
+     * sets {@code PWD} and {@code OLDPWD}.
+     */
+    private static Map<String, String> forkServerEnvironment(Map<String, String> environment, Path workDir,
+            Interpreters interpreters) {
+        if (interpreters.posixShell().isEmpty()) {
+            return environment;
+        }
+        Map<String, String> copy = new HashMap<>(environment);
+        copy.put("PWD", workDir.toString());
+        copy.put("OLDPWD", workDir.toString());
+        return copy;
     }
 
     @Override
@@ -144,51 +167,179 @@ final class LocalProcessRunner implements Runner {
         if (token.isCancelled()) {
             return RunOutcome.cancelled();
         }
-        Process process;
-        List<Future<?>> pumps = new ArrayList<>(2);
+        Block block;
         try {
-            process = launcher.start(command, started -> pumps.add(pump(started, sink)));
+            block = start(command, sink);
         } catch (IOException e) {
             sink.writeLine("could not start " + command.get(0) + ": " + e.getMessage());
             return RunOutcome.exited(127);
         }
-        long session = process.pid();
-        sessions.add(session);
-        watchdog.watch(session);
-        Future<?> pump = pumps.get(pumps.size() - 1);
-        try (CancellationToken.Registration onCancel = token.onCancel(() -> killTree(process))) {
-            boolean exited = waitFor(process, timeout);
+        sessions.add(block.session());
+        watchdog.watch(block.session());
+        try (CancellationToken.Registration onCancel = token.onCancel(block::killTree)) {
+            boolean exited = block.waitFor(timeout);
             if (!exited) {
-                killTree(process);
+                block.killTree();
             }
-            if (!awaitOutput(pump, LINGER_MILLIS)) {
+            if (!awaitOutput(block.pump(), LINGER_MILLIS)) {
                 // A descendant holds the output open after the block ended: it dies with the block.
-                killTree(process);
-                if (!awaitOutput(pump, DRAIN_MILLIS)) {
+                block.killTree();
+                if (!awaitOutput(block.pump(), DRAIN_MILLIS)) {
                     LOG.warn("output of {} is still open after its session was killed: a process left the session", command);
                 }
             }
-            waitFor(process, Duration.ofMillis(DRAIN_MILLIS));
+            block.waitFor(Duration.ofMillis(DRAIN_MILLIS));
             if (token.isCancelled()) {
                 return RunOutcome.cancelled();
             }
             if (!exited) {
                 return RunOutcome.timedOut();
             }
-            return RunOutcome.exited(process.exitValue());
+            OptionalInt code = block.exitValue();
+            if (code.isEmpty()) {
+                sink.writeLine("codebox: the block did not finish: its fork server stopped; the next block gets a new one");
+                return RunOutcome.exited(1);
+            }
+            return RunOutcome.exited(code.getAsInt());
         } finally {
-            launcher.blockEnded();
+            block.ended();
             pruneSessions();
         }
     }
 
-    private static boolean waitFor(Process process, Duration timeout) {
-        try {
-            return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            return false;
+    /** Starts {@code command}: forked when the fork server takes it (a python block), else as a process. */
+    private Block start(List<String> command, BlockOutput sink) throws IOException {
+        if (forks.isPresent() && forks.get().handles(command)) {
+            Optional<ForkServer.ForkedBlock> forked = forks.get().fork(command.get(1));
+            if (forked.isPresent()) {
+                return new Forked(forked.get(), sink);
+            }
+        }
+        List<Future<?>> pumps = new ArrayList<>(2);
+        Process process = launcher.start(command, started -> pumps.add(pump(started, sink)));
+        return new Spawned(process, pumps.get(pumps.size() - 1));
+    }
+
+    /** A running block: a process this JVM started, or a child of the fork server. */
+    private abstract static class Block {
+        /** The block's session id (its main process's pid). */
+        final long session;
+        /** The copying of its output into the sink; done when every holder has closed the output. */
+        final Future<?> pump;
+
+        Block(long session, Future<?> pump) {
+            this.session = session;
+            this.pump = pump;
+        }
+
+        long session() {
+            return session;
+        }
+
+        Future<?> pump() {
+            return pump;
+        }
+
+        /** Waits for the main process to exit; false on timeout. */
+        abstract boolean waitFor(Duration timeout);
+
+        /** The main process's exit code once it exited; empty when it cannot be known. */
+        abstract OptionalInt exitValue();
+
+        abstract void killTree();
+
+        abstract void ended();
+    }
+
+    private final class Spawned extends Block {
+        private final Process process;
+
+        Spawned(Process process, Future<?> pump) {
+            super(process.pid(), pump);
+            this.process = process;
+        }
+
+        @Override
+        boolean waitFor(Duration timeout) {
+            try {
+                return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+                return false;
+            }
+        }
+
+        @Override
+        OptionalInt exitValue() {
+            return OptionalInt.of(process.exitValue());
+        }
+
+        @Override
+        void killTree() {
+            if (ProcessSessions.supported() && interpreters.setsid().isPresent()) {
+                ProcessSessions.kill(List.of(process.pid()));
+            } else {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+        }
+
+        @Override
+        void ended() {
+            launcher.blockEnded();
+        }
+    }
+
+    private final class Forked extends Block {
+        private final ForkServer.ForkedBlock block;
+
+        Forked(ForkServer.ForkedBlock block, BlockOutput sink) {
+            super(block.pid(), PUMPS.submit(() -> {
+                try {
+                    copy(block.output(), sink);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            this.block = block;
+        }
+
+        @Override
+        boolean waitFor(Duration timeout) {
+            try {
+                block.exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException e) {
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                killTree();
+                return false;
+            }
+        }
+
+        @Override
+        OptionalInt exitValue() {
+            int code = block.exit.join();
+            return code == ForkServer.ForkedBlock.SERVER_GONE ? OptionalInt.empty() : OptionalInt.of(code);
+        }
+
+        @Override
+        void killTree() {
+            // The child makes itself a session leader right after the fork: a kill before that reaches it by pid.
+            ProcessSessions.kill(List.of(session));
+            if (!block.exit.isDone()) {
+                ProcessHandle.of(session).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+
+        @Override
+        void ended() {
+            block.abandon();
+            forks.get().blockEnded(block);
         }
     }
 
@@ -244,15 +395,6 @@ final class LocalProcessRunner implements Runner {
         }
     }
 
-    private void killTree(Process process) {
-        if (ProcessSessions.supported() && interpreters.setsid().isPresent()) {
-            ProcessSessions.kill(List.of(process.pid()));
-        } else {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
-    }
-
     /** Forgets sessions whose processes are all gone, so the set stays small. */
     private void pruneSessions() {
         if (sessions.size() > PRUNE_THRESHOLD && ProcessSessions.supported()) {
@@ -263,6 +405,7 @@ final class LocalProcessRunner implements Runner {
 
     @Override
     public void close() {
+        forks.ifPresent(ForkServers::close);
         launcher.close();
         if (ProcessSessions.supported()) {
             ProcessSessions.kill(sessions);

@@ -13,6 +13,7 @@ class ScriptResourcesTest {
         ScriptResources.assertPythonParses(FunctionsFile.class, "check_syntax.py");
         ScriptResources.assertPythonParses(FunctionsSetup.class, "functions_setup.py");
         ScriptResources.assertShellParses(LocalCommandLineExecutor.class, "standby.sh");
+        ScriptResources.assertPythonParses(LocalCommandLineExecutor.class, "forkserver.py");
         ScriptResources.assertShellParses(Watchdog.class, "watchdog.sh");
     }
 }

@@ -44,6 +44,8 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor {
 
     private final DockerExecutorConfig config;
     private volatile RunnerContainer container;
+    /** A container started by a {@link DockerPool}, used by the first start instead of a new one. */
+    private RunnerContainer adopted;
 
     /** An executor with {@link DockerExecutorConfig#defaults()}. */
     public DockerCommandLineExecutor() {
@@ -54,6 +56,12 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor {
     public DockerCommandLineExecutor(DockerExecutorConfig config) {
         super(config.timeout(), config.maxOutputBytes(), config.deleteCodeFiles(), config.functions());
         this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** An executor whose first start takes {@code adopted}, a container its pool started. */
+    DockerCommandLineExecutor(DockerExecutorConfig config, RunnerContainer adopted) {
+        this(config);
+        this.adopted = Objects.requireNonNull(adopted, "adopted");
     }
 
     /** This executor's configuration. */
@@ -98,7 +106,8 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor {
      */
     @Override
     protected Runner openRunner() {
-        RunnerContainer started = RunnerContainer.start(config);
+        RunnerContainer started = adopted != null ? adopted : RunnerContainer.start(config);
+        adopted = null;
         container = started;
         return new DockerRunner(started, config);
     }

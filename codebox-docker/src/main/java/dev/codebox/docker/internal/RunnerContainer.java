@@ -164,6 +164,20 @@ public final class RunnerContainer implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the runner answers a probe now, without bringing a stopped or removed container back:
+     * the health check of a pooled container.
+     */
+    public boolean answers() {
+        try (RunnerChannel channel = open()) {
+            channel.probe();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("the runner of {} does not answer: {}", name, e.toString());
+            return false;
+        }
+    }
+
     /** Marks the runner as suspect: it stopped answering mid-conversation (paused, or dying). */
     void suspect() {
         suspect = true;

@@ -1,0 +1,107 @@
+package dev.codebox;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Immutable settings of an {@link ExecutorPool}. Build them with {@link #builder()};
+ * {@link #defaults()} has every default:
+ * <ul>
+ *   <li>{@code minReady}: 2 executors kept started and waiting (0 to 64);
+ *   <li>{@code maxStarting}: 2 executors started at once while the pool refills (1 to 16);
+ *   <li>{@code idleTimeout}: 10 minutes; when no executor was acquired for that long, the waiting
+ *       ones are removed and the pool refills at the next {@code acquire()} (at least 1 second).
+ * </ul>
+ */
+public final class PoolSettings {
+
+    private final int minReady;
+    private final int maxStarting;
+    private final Duration idleTimeout;
+
+    private PoolSettings(int minReady, int maxStarting, Duration idleTimeout) {
+        if (minReady < 0 || minReady > 64) {
+            throw new IllegalArgumentException("minReady must be between 0 and 64: " + minReady);
+        }
+        if (maxStarting < 1 || maxStarting > 16) {
+            throw new IllegalArgumentException("maxStarting must be between 1 and 16: " + maxStarting);
+        }
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("idleTimeout must be at least 1 second: " + idleTimeout);
+        }
+        this.minReady = minReady;
+        this.maxStarting = maxStarting;
+        this.idleTimeout = idleTimeout;
+    }
+
+    /** The settings with every default. */
+    public static PoolSettings defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The {@code minReady} setting; its default is in the class description. */
+    public int minReady() {
+        return minReady;
+    }
+
+    /** The {@code maxStarting} setting; its default is in the class description. */
+    public int maxStarting() {
+        return maxStarting;
+    }
+
+    /** The {@code idleTimeout} setting; its default is in the class description. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PoolSettings && ((PoolSettings) other).minReady == minReady
+                && ((PoolSettings) other).maxStarting == maxStarting && ((PoolSettings) other).idleTimeout.equals(idleTimeout);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(minReady, maxStarting, idleTimeout);
+    }
+
+    @Override
+    public String toString() {
+        return "PoolSettings[minReady=" + minReady + ", maxStarting=" + maxStarting + ", idleTimeout=" + idleTimeout + "]";
+    }
+
+    /** Builds {@link PoolSettings}; values are checked by {@link #build()}. */
+    public static final class Builder {
+        private int minReady = 2;
+        private int maxStarting = 2;
+        private Duration idleTimeout = Duration.ofMinutes(10);
+
+        private Builder() {
+        }
+
+        public Builder minReady(int minReady) {
+            this.minReady = minReady;
+            return this;
+        }
+
+        public Builder maxStarting(int maxStarting) {
+            this.maxStarting = maxStarting;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when a value is out of range */
+        public PoolSettings build() {
+            return new PoolSettings(minReady, maxStarting, idleTimeout);
+        }
+    }
+}

@@ -1,0 +1,492 @@
+package dev.codebox.local;
+
+import dev.codebox.internal.Resources;
+import dev.codebox.internal.TempDirs;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Python fork server ({@code forkserver.py}): an interpreter started once, in the work dir,
+ * with the executor's environment, that forks a child per python block. The child connects to a
+ * Unix socket this class listens on (in a private temp dir) and sends its nonce, and that
+ * connection carries the block's stdout and stderr; the server reports the child's pid and, when
+ * it has reaped it, its exit code on its stdout.
+ */
+final class ForkServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ForkServer.class);
+    private static final String SOURCE = Resources.read(ForkServer.class, "forkserver.py");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** A connection that has not named its block within this time is closed. */
+    private static final long IDENTIFY_MILLIS = 2000;
+    /** How long a fork request may wait for the child's pid before the server counts as stuck. */
+    private static final long FORK_MILLIS = 5000;
+    private static final int NONCE_BYTES = 16;
+    /** A block handed over within this time of the previous block's end is part of a batch. */
+    private static final long BACK_TO_BACK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final int MAX_LINE = 8192;
+
+    private final Path socketDir;
+    private final ServerSocketChannel listener;
+    private final Selector selector;
+    private final Process process;
+    private final OutputStream requests;
+    private final Map<String, ForkedBlock> blocks = new ConcurrentHashMap<>();
+    private final CountDownLatch ready = new CountDownLatch(1);
+    /** The child forked ahead of the next block, if any. */
+    private ForkedBlock standby;
+    /** When the last block ended ({@link System#nanoTime()}), to tell a batch from blocks that come with pauses. */
+    private long lastBlockEnded = System.nanoTime() - BACK_TO_BACK_NANOS;
+    /** Site-packages dirs and their modification times at start; null while not ready. */
+    private volatile Map<Path, Long> watched;
+    private volatile boolean closed;
+    /** Set by the first {@link #close}, which releases the process, the socket and its dir. */
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    private ForkServer(Path socketDir, ServerSocketChannel listener, Selector selector, Process process) {
+        this.socketDir = socketDir;
+        this.listener = listener;
+        this.selector = selector;
+        this.process = process;
+        this.requests = process.getOutputStream();
+    }
+
+    /**
+     * Starts a server; it is ready once {@link #awaitReady} says so.
+     *
+     * @param python the interpreter, as blocks would be started with it
+     * @param setsid util-linux {@code setsid}, to make the server a session leader of its own
+     * @throws IOException when the socket or the process cannot be created
+     */
+    static ForkServer start(String python, Path workDir, Map<String, String> environment, Optional<String> setsid)
+            throws IOException {
+        Path socketDir = TempDirs.create();
+        ServerSocketChannel listener = null;
+        Selector selector = null;
+        try {
+            Path socket = socketDir.resolve("fork.sock");
+            listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            listener.bind(UnixDomainSocketAddress.of(socket));
+            listener.configureBlocking(false);
+            selector = Selector.open();
+            listener.register(selector, SelectionKey.OP_ACCEPT);
+            List<String> argv = new ArrayList<>();
+            setsid.ifPresent(argv::add);
+            argv.addAll(List.of(python, "-c", SOURCE, socket.toString(), workDir.toString(), python));
+            ProcessBuilder builder = new ProcessBuilder(argv).directory(workDir.toFile());
+            builder.environment().clear();
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            ForkServer server = new ForkServer(socketDir, listener, selector, process);
+            server.startThreads();
+            return server;
+        } catch (IOException | RuntimeException e) {
+            if (selector != null) {
+                selector.close();
+            }
+            if (listener != null) {
+                listener.close();
+            }
+            TempDirs.deleteRecursively(socketDir);
+            throw e;
+        }
+    }
+
+    /** Forks the first standby once the server is ready. */
+    private void prepare() {
+        if (awaitReady(FORK_MILLIS)) {
+            synchronized (this) {
+                if (standby == null && !closed) {
+                    standby = requestChild(true);
+                }
+            }
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Path socketDir() {
+        return socketDir;
+    }
+
+    private void startThreads() {
+        daemon("codebox-fork-server-replies", this::readReplies);
+        daemon("codebox-fork-server-errors", this::logErrors);
+        daemon("codebox-fork-server-accept", this::acceptConnections);
+        daemon("codebox-fork-server-prepare", this::prepare);
+    }
+
+    private static void daemon(String name, Runnable task) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Waits until the server has started; false when it did not within the time or died. */
+    boolean awaitReady(long millis) {
+        try {
+            return ready.await(millis, TimeUnit.MILLISECONDS) && watched != null && !closed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Whether the server can take blocks: alive, and no site-packages dir has changed since it started. */
+    boolean usable() {
+        Map<Path, Long> dirs = watched;
+        if (closed || dirs == null || !process.isAlive()) {
+            return false;
+        }
+        for (Map.Entry<Path, Long> dir : dirs.entrySet()) {
+            if (modified(dir.getKey()) != dir.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether no block of this server is running (a standby does not count). */
+    boolean idle() {
+        return blocks.values().stream().noneMatch(block -> block.started);
+    }
+
+    private static long modified(Path dir) {
+        try {
+            return Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toMillis();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Hands {@code file} (relative to the work dir) to a forked child, which runs it as
+     * {@code python file} would: the standby forked ahead of time when it is there, else one forked
+     * now. The next standby is forked when the block ends ({@link #blockEnded}), not beside it: on a
+     * small machine a fork beside the block slows the block down by about what it saves, while the
+     * time between an agent's blocks is idle. Blocks that come back to back (a batch) are the
+     * exception: there the next standby is forked at once.
+     *
+     * @throws IOException when the server does not answer: the caller spawns the block instead
+     */
+    ForkedBlock fork(String file) throws IOException {
+        if (file.indexOf('\n') >= 0 || file.indexOf('\r') >= 0) {
+            throw new IOException("a file name with a line break cannot be forked");
+        }
+        ForkedBlock block;
+        synchronized (this) {
+            block = standby != null ? standby : requestChild(false);
+            boolean backToBack = System.nanoTime() - lastBlockEnded < BACK_TO_BACK_NANOS;
+            standby = backToBack ? requestChild(false) : null;
+        }
+        try {
+            block.pid.get(FORK_MILLIS, TimeUnit.MILLISECONDS);
+            SocketChannel channel = block.connection.get(FORK_MILLIS, TimeUnit.MILLISECONDS);
+            channel.write(ByteBuffer.wrap((file + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.shutdownOutput();
+            block.started = true;
+            return block;
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            block.abandon();
+            close();
+            throw new IOException("the fork server did not start the block", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            block.abandon();
+            throw new IOException("interrupted while forking", e);
+        }
+    }
+
+    /** Forks the next standby unless there is one: called when a block has ended. */
+    synchronized void blockEnded() {
+        lastBlockEnded = System.nanoTime();
+        if (standby == null && !closed) {
+            standby = requestChild(true);
+        }
+    }
+
+    /**
+     * Asks the server to fork a child that connects and waits for its block.
+     *
+     * @param warm whether the child runs the compiler once while it waits: its block starts
+     *     sooner, but the work is wasted when blocks come back to back and the machine is busy
+     */
+    private ForkedBlock requestChild(boolean warm) {
+        byte[] nonceBytes = new byte[NONCE_BYTES];
+        RANDOM.nextBytes(nonceBytes);
+        String nonce = HexFormat.of().formatHex(nonceBytes);
+        ForkedBlock block = new ForkedBlock(this, nonce);
+        blocks.put(nonce, block);
+        try {
+            synchronized (requests) {
+                requests.write(("fork " + nonce + (warm ? " warm" : "") + "\n").getBytes(StandardCharsets.US_ASCII));
+                requests.flush();
+            }
+        } catch (IOException e) {
+            block.pid.completeExceptionally(e);
+        }
+        return block;
+    }
+
+    void forget(ForkedBlock block) {
+        blocks.remove(block.nonce);
+    }
+
+
+
+    private void readReplies() {
+        Map<Path, Long> dirs = new LinkedHashMap<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                String[] parts = line.split(" ", 3);
+                switch (parts[0]) {
+                    case "watch":
+                        Path dir = Path.of(line.substring("watch ".length()));
+                        dirs.put(dir, modified(dir));
+                        break;
+                    case "end":
+                        watched = Map.copyOf(dirs);
+                        ready.countDown();
+                        break;
+                    case "pid":
+                        withBlock(parts, block -> block.pid.complete(Long.parseLong(parts[2])));
+                        break;
+                    case "exit":
+                        withBlock(parts, block -> block.exit.complete(Integer.parseInt(parts[2])));
+                        break;
+                    default:
+                        break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("fork server replies ended", e);
+        }
+        closed = true;
+        ready.countDown();
+        // Children whose exit the server can no longer report.
+        for (ForkedBlock block : blocks.values()) {
+            block.pid.completeExceptionally(new IOException("the fork server stopped"));
+            block.exit.complete(ForkedBlock.SERVER_GONE);
+        }
+        close();
+    }
+
+    private void withBlock(String[] parts, java.util.function.Consumer<ForkedBlock> action) {
+        ForkedBlock block = parts.length == 3 ? blocks.get(parts[1]) : null;
+        if (block != null) {
+            action.accept(block);
+        }
+    }
+
+    private void logErrors() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            int logged = 0;
+            while ((line = in.readLine()) != null) {
+                if (logged++ < 100) {
+                    LOG.warn("fork server: {}", line);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("fork server stderr ended", e);
+        }
+    }
+
+    /**
+     * Accepts the children's connections and reads each one's nonce without blocking, so that a
+     * connection that never names a block (code of a block may connect too) holds nothing up.
+     */
+    private void acceptConnections() {
+        Map<SocketChannel, Long> deadlines = new LinkedHashMap<>();
+        Map<SocketChannel, String> identified = new LinkedHashMap<>();
+        try {
+            while (!closed) {
+                selector.select(500);
+                for (Iterator<SelectionKey> keys = selector.selectedKeys().iterator(); keys.hasNext(); ) {
+                    SelectionKey key = keys.next();
+                    keys.remove();
+                    if (key.isAcceptable()) {
+                        SocketChannel channel = listener.accept();
+                        if (channel != null) {
+                            channel.configureBlocking(false);
+                            channel.register(selector, SelectionKey.OP_READ, ByteBuffer.allocate(2 * NONCE_BYTES + 1));
+                            deadlines.put(channel, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDENTIFY_MILLIS));
+                        }
+                    } else if (key.isReadable()) {
+                        SocketChannel channel = (SocketChannel) key.channel();
+                        ByteBuffer nonce = (ByteBuffer) key.attachment();
+                        boolean ended = channel.read(nonce) < 0;
+                        if (ended || !nonce.hasRemaining()) {
+                            deadlines.remove(channel);
+                            key.cancel();
+                            if (!ended && nonce.get(2 * NONCE_BYTES) == '\n') {
+                                identified.put(channel, new String(nonce.array(), 0, 2 * NONCE_BYTES, StandardCharsets.US_ASCII));
+                            } else {
+                                channel.close();
+                            }
+                        }
+                    }
+                }
+                if (!identified.isEmpty()) {
+                    selector.selectNow(); // completes the keys' cancellation, before blocking mode
+                    for (Map.Entry<SocketChannel, String> entry : identified.entrySet()) {
+                        identify(entry.getKey(), entry.getValue());
+                    }
+                    identified.clear();
+                }
+                expire(deadlines);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                LOG.warn("the fork server's socket failed", e);
+            }
+        } finally {
+            deadlines.keySet().forEach(ForkServer::closeQuietly);
+            identified.keySet().forEach(ForkServer::closeQuietly);
+        }
+    }
+
+    private void identify(SocketChannel channel, String nonce) throws IOException {
+        ForkedBlock block = blocks.get(nonce);
+        if (block == null) {
+            channel.close();
+            return;
+        }
+        channel.configureBlocking(true);
+        if (!block.connection.complete(channel)) {
+            channel.close();
+        }
+    }
+
+    private static void expire(Map<SocketChannel, Long> deadlines) {
+        long now = System.nanoTime();
+        for (Iterator<Map.Entry<SocketChannel, Long>> entries = deadlines.entrySet().iterator(); entries.hasNext(); ) {
+            Map.Entry<SocketChannel, Long> entry = entries.next();
+            if (now - entry.getValue() > 0) {
+                entries.remove();
+                closeQuietly(entry.getKey());
+            }
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable closeable) {
+        try {
+            closeable.close();
+        } catch (IOException e) {
+            LOG.debug("close failed", e);
+        }
+    }
+
+    /**
+     * Stops the server (end of its stdin; it exits, its children live on until their sessions are
+     * killed) and removes its socket.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        if (!released.compareAndSet(false, true)) {
+            return;
+        }
+        ForkedBlock spare;
+        synchronized (this) {
+            spare = standby;
+            standby = null;
+        }
+        if (spare != null) {
+            spare.abandon(); // its child reads the end of its connection and exits
+        }
+        closeQuietly(requests);
+        try {
+            if (!process.waitFor(1, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        closeQuietly(listener);
+        selector.wakeup();
+        closeQuietly(selector);
+        TempDirs.deleteRecursively(socketDir);
+    }
+
+    /** A block forked by the server: its pid (its session), output connection and exit code. */
+    static final class ForkedBlock {
+        /** The exit code reported when the server died before the child's exit. */
+        static final int SERVER_GONE = Integer.MIN_VALUE;
+
+        private final ForkServer server;
+        private final String nonce;
+        final CompletableFuture<Long> pid = new CompletableFuture<>();
+        final CompletableFuture<SocketChannel> connection = new CompletableFuture<>();
+        final CompletableFuture<Integer> exit = new CompletableFuture<>();
+        /** Whether it was handed a block (else it is a standby). */
+        volatile boolean started;
+
+        private ForkedBlock(ForkServer server, String nonce) {
+            this.server = server;
+            this.nonce = nonce;
+        }
+
+        long pid() {
+            return pid.join();
+        }
+
+        ForkServer server() {
+            return server;
+        }
+
+        /** The block's output: blocks until the child has connected; empty if it never does. */
+        InputStream output() throws InterruptedException {
+            try {
+                return Channels.newInputStream(connection.get());
+            } catch (ExecutionException e) {
+                return InputStream.nullInputStream();
+            }
+        }
+
+        /** Ends waiting for the connection and closes it, once the block is over. */
+        void abandon() {
+            connection.completeExceptionally(new IOException("the block ended"));
+            if (!connection.isCompletedExceptionally()) {
+                closeQuietly(connection.join());
+            }
+            server.forget(this);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+# The codebox fork server (run as: python -c SOURCE SOCKET WORK_DIR INTERPRETER).
+#
+# An interpreter that has done its start-up once and then forks children that each become one
+# python block. A child is forked ahead of its block (a standby): it makes itself the leader of a
+# new session, connects to the JVM's socket, names itself, and waits there for the file to run.
+# Then it makes itself what `INTERPRETER FILE` would have been: in the work dir, stdin /dev/null,
+# stdout and stderr on its connection, default SIGCHLD and signal mask, fresh import caches, a new
+# __main__, sys.argv, sys.path[0], sys.orig_argv, and the modules this server imported taken out of
+# sys.modules. It runs the file as the interpreter runs a script and exits as the interpreter does
+# (threads joined, atexit handlers, buffered output flushed), minus the teardown of the
+# interpreter's objects. Nothing user-level is imported here, so every block sees the work dir,
+# the functions module and the packages as they are when it starts.
+#
+# Protocol. Requests on stdin, one per line: "fork NONCE" or "fork NONCE warm" (the child runs the
+# compiler once while it waits: less latency for its block, more work when blocks come back to
+# back). Replies on stdout, one per line:
+# "ready", then "watch DIR" for each site-packages dir (a change there, such as a pip install,
+# makes the JVM replace this server) and "end"; after each request "pid NONCE PID", and when that
+# child exits "exit NONCE CODE" (128 + the signal for a child killed by a signal). A child sends
+# "NONCE\n" first on its connection and then reads "FILE\n" from it; at end of input instead it
+# exits quietly. End of stdin stops the server; its children live on.
+import os
+import sys
+import _signal
+
+_PRESENT = set(sys.modules)
+import _socket  # noqa: E402  (after the snapshot: taken out of the children's sys.modules)
+import atexit as _atexit  # noqa: E402  (the callbacks live in the interpreter, whichever module object)
+import gc as _gc  # noqa: E402
+import select as _select  # noqa: E402
+
+_SOCKET, _WORK_DIR, _INTERPRETER = sys.argv[1], sys.argv[2], sys.argv[3]
+_CHILDREN = {}
+_WAKE = []
+_MAX_LINE = 65536
+_WARM_UP = "import os\nclass A:\n    def f(self, a, *b, c=1, **d):\n        return [x + 1 for x in a if x], {k: v for k, v in d.items()}\nprint(A().f([1], c=2))\n"
+
+
+def _reply(line):
+    data = (line + "\n").encode("utf-8", "surrogateescape")
+    while data:
+        data = data[os.write(1, data):]
+
+
+def _reap():
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        nonce = _CHILDREN.pop(pid, None)
+        if nonce is not None:
+            code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+            _reply("exit %s %d" % (nonce, code))
+
+
+def _serve():
+    """Answers requests until stdin ends; returns (nonce, warm) in a child."""
+    import site
+    # SIGCHLD only wakes the loop up (a byte on the wake-up pipe), which reaps: a handler that
+    # reaped could miss a signal that comes just before the loop blocks in a read.
+    _WAKE[:] = os.pipe()
+    for fd in _WAKE:
+        os.set_blocking(fd, False)
+    _signal.signal(_signal.SIGCHLD, lambda signum, frame: None)
+    _signal.set_wakeup_fd(_WAKE[1])
+    _reply("ready")
+    dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    for d in dirs:
+        _reply("watch " + d)
+    _reply("end")
+    _prepare()
+    pending = b""
+    while True:
+        readable = _select.select([0, _WAKE[0]], [], [])[0]
+        if _WAKE[0] in readable:
+            try:
+                os.read(_WAKE[0], 4096)
+            except BlockingIOError:
+                pass
+            _reap()
+        if 0 not in readable:
+            continue
+        chunk = os.read(0, 65536)
+        if not chunk:
+            os._exit(0)
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            op, nonce, warm = (line.decode("ascii", "replace").split(" ") + ["", ""])[:3]
+            if op != "fork":
+                continue
+            pid = os.fork()
+            if pid == 0:
+                return nonce, warm == "warm"
+            _CHILDREN[pid] = nonce
+            _reply("pid %s %d" % (nonce, pid))
+
+
+def _prepare():
+    """
+    Makes the server what a fresh interpreter is before it runs a script, once, so that children
+    need not (in a child every object touched is a page copied): the server's own imports leave
+    sys.modules (it keeps its references), the import system's caches are emptied as
+    importlib.invalidate_caches() does, and the objects of the start-up leave the collector's
+    generations, since a collection in a child would write to every one of them.
+    """
+    for name in set(sys.modules) - _PRESENT:
+        del sys.modules[name]
+    sys.path_importer_cache.pop("", None)
+    for finder in list(sys.path_importer_cache.values()) + sys.meta_path:
+        if hasattr(finder, "invalidate_caches"):
+            finder.invalidate_caches()
+    _gc.collect()
+    _gc.freeze()
+
+
+def _warm_up():
+    """Runs the compiler once in a standby, so that the pages it writes are copied before the block waits."""
+    compile(_WARM_UP, "<codebox warm-up>", "exec", dont_inherit=True)
+
+
+def _await_block(nonce, warm):
+    """Becomes a standby for a block, and returns the name of its file once the JVM sends it."""
+    # Away from the server's pipes at once: the JVM sees the server's end by their end.
+    for fd, mode in ((0, os.O_RDONLY), (1, os.O_WRONLY)):
+        null = os.open(os.devnull, mode)
+        os.dup2(null, fd)
+        os.close(null)
+    os.setsid()
+    _signal.set_wakeup_fd(-1)
+    _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+    for fd in _WAKE:
+        os.close(fd)
+    try:
+        conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        conn.connect(_SOCKET)
+        conn.sendall((nonce + "\n").encode("ascii"))
+        if warm:
+            _warm_up()
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = conn.recv(_MAX_LINE - len(line))
+            if not chunk or len(line) + len(chunk) >= _MAX_LINE:
+                os._exit(0)  # not needed after all
+            line += chunk
+    except (ConnectionError, FileNotFoundError):
+        os._exit(0)  # the JVM has let the socket go: not needed after all
+    except OSError as e:
+        os.write(2, ("codebox fork server: a standby could not connect: %s\n" % e).encode())
+        os._exit(127)
+    return conn, line[:-1].decode("utf-8", "surrogateescape")
+
+
+def _become_block(conn, file):
+    try:
+        os.chdir(_WORK_DIR)
+    except OSError as e:
+        conn.sendall(("codebox: cannot enter the work dir: %s\n" % e).encode("utf-8", "replace"))
+        os._exit(127)
+    fd = conn.detach()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+    path = os.path.abspath(file)
+    main = type(sys)("__main__")
+    main.__annotations__ = {}
+    main.__builtins__ = sys.modules["builtins"]
+    main.__file__ = path
+    main.__cached__ = None
+    main.__loader__ = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", path)
+    sys.modules["__main__"] = main
+    sys.argv = [file]
+    if hasattr(sys, "orig_argv"):
+        sys.orig_argv = [_INTERPRETER, file]
+    sys.path[0] = os.path.dirname(os.path.realpath(path))
+    return main, path
+
+
+def _run(main, path):
+    """Runs the file and ends the process with the code `python FILE` would end with."""
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+        code = compile(source, path, "exec", dont_inherit=True)
+        del source
+        exec(code, main.__dict__)
+    except SystemExit as e:
+        _finish(_exit_code(e))
+    except BaseException:
+        kind, value, tb = sys.exc_info()
+        tb = tb.tb_next  # without this frame, as the interpreter prints it
+        value.__traceback__ = tb
+        sys.last_type, sys.last_value, sys.last_traceback = kind, value, tb
+        if hasattr(sys, "last_exc"):
+            sys.last_exc = value
+        sys.excepthook(kind, value, tb)
+        del kind, value, tb
+        _finish(1, interrupted=isinstance(sys.last_value, KeyboardInterrupt))
+    _finish(0)
+
+
+def _exit_code(exit):
+    """What the interpreter makes of an uncaught SystemExit, printing a code that is not a number."""
+    code = exit.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _flush(code):
+    """Flushes stdout and stderr; 120 instead of 0 when that fails, as the interpreter exits."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and not stream.closed:
+                stream.flush()
+        except Exception:
+            if code == 0:
+                code = 120
+    return code
+
+
+def _finish(code, interrupted=False):
+    """
+    Ends as the interpreter's exit does (non-daemon threads joined, atexit handlers, standard
+    streams flushed), without tearing the interpreter down: its objects are the server's pages,
+    shared copy-on-write, and the teardown would touch, and so copy, every one of them.
+    """
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()
+    _atexit._run_exitfuncs()
+    code = _flush(code)
+    # The part of the teardown code can see: __main__'s names are cleared as the interpreter
+    # clears a module (single-underscore names first), so their __del__ methods run, then cycles.
+    names = sys.modules["__main__"].__dict__
+    for only_private in (True, False):
+        for name in list(names):
+            if name != "__builtins__" and (not only_private or (name[:1] == "_" and name[:2] != "__")):
+                names[name] = None
+    del names
+    _gc.collect()
+    code = _flush(code)
+    if interrupted:
+        # As the interpreter: die of SIGINT so the parent sees it.
+        _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+        os.kill(os.getpid(), _signal.SIGINT)
+    os._exit(code)
+
+
+_conn, _file = _await_block(*_serve())
+_main, _path = _become_block(_conn, _file)
+del _conn, _file, _serve, _await_block, _become_block, _reap, _reply
+_run(_main, _path)
