@@ -31,7 +31,7 @@ public final class CommonOptions {
     Path python;
 
     @Option(names = "--no-fork-server",
-            description = "Start an interpreter for each python block instead of forking it from one started ahead of time (-e local).")
+            description = "Start an interpreter for each python block instead of forking it from one started ahead of time (-e local, -e docker).")
     boolean noForkServer;
 
     @Option(names = "--max-output", paramLabel = "BYTES", defaultValue = "" + ExecutorConfigBuilder.DEFAULT_MAX_OUTPUT_BYTES,

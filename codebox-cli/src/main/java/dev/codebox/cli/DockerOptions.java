@@ -147,7 +147,8 @@ public final class DockerOptions {
                 .storageBytes(storageSize == null ? 0 : size(storageSize, "--storage-size"))
                 .workDirBytes(workDirSize == null ? 0 : size(workDirSize, "--work-dir-size"))
                 .deleteCodeFiles(common.deleteCodeFiles())
-                .environment(common.environment());
+                .environment(common.environment())
+                .pythonForkServer(!common.noForkServer);
         workDir.or(common::workDir).ifPresent(config::workDir);
         Optional.ofNullable(initCommand).ifPresent(config::initCommand);
         Optional.ofNullable(bindDir).ifPresent(config::bindDir);

@@ -36,8 +36,8 @@ final class ExecutorFactory {
         if (kind != ExecutorKind.LOCAL && sandbox.given()) {
             throw new UsageException("--sandbox and --scrub-env are for -e local; a container is a sandbox of its own");
         }
-        if (kind != ExecutorKind.LOCAL && common.noForkServer) {
-            throw new UsageException("--no-fork-server is for -e local");
+        if (kind.isJupyter() && common.noForkServer) {
+            throw new UsageException("--no-fork-server is for -e local and -e docker; a kernel runs every block in one process");
         }
         if (kernel.isPresent() && !kind.isJupyter()) {
             throw new UsageException("a kernel is for the jupyter and docker-jupyter executors, not " + kind.cliName());

@@ -113,9 +113,9 @@ class CliTest {
         assertEquals("True\n", forked.stdout(), forked.stderr());
         CliProcess spawned = CliProcess.run(dir, parent, "exec", "-l", "python", "--no-fork-server");
         assertEquals("False\n", spawned.stdout(), spawned.stderr());
-        CliProcess docker = CliProcess.run(dir, "print(1)", "exec", "-e", "docker", "-l", "python", "--no-fork-server");
-        assertEquals(2, docker.exitCode());
-        assertTrue(docker.stderr().contains("--no-fork-server is for -e local"), docker.stderr());
+        CliProcess jupyter = CliProcess.run(dir, "print(1)", "exec", "-e", "jupyter", "-l", "python", "--no-fork-server");
+        assertEquals(2, jupyter.exitCode());
+        assertTrue(jupyter.stderr().contains("--no-fork-server is for -e local and -e docker"), jupyter.stderr());
     }
 
     @Test

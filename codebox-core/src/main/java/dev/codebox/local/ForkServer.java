@@ -1,6 +1,6 @@
 package dev.codebox.local;
 
-import dev.codebox.internal.Resources;
+import dev.codebox.internal.ForkServerScript;
 import dev.codebox.internal.TempDirs;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
 final class ForkServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ForkServer.class);
-    private static final String SOURCE = Resources.read(ForkServer.class, "forkserver.py");
+    private static final String SOURCE = ForkServerScript.source();
     private static final SecureRandom RANDOM = new SecureRandom();
     /** A connection that has not named its block within this time is closed. */
     private static final long IDENTIFY_MILLIS = 2000;

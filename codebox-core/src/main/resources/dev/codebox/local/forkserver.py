@@ -191,8 +191,10 @@ def _run(main, path):
         del source
         exec(code, main.__dict__)
     except SystemExit as e:
+        _flush_io()
         _finish(_exit_code(e))
     except BaseException:
+        _flush_io()
         kind, value, tb = sys.exc_info()
         tb = tb.tb_next  # without this frame, as the interpreter prints it
         value.__traceback__ = tb
@@ -202,7 +204,17 @@ def _run(main, path):
         sys.excepthook(kind, value, tb)
         del kind, value, tb
         _finish(1, interrupted=isinstance(sys.last_value, KeyboardInterrupt))
+    _flush_io()
     _finish(0)
+
+
+def _flush_io():
+    """As the interpreter does right after a script: stderr, then stdout, errors ignored."""
+    for stream in (sys.stderr, sys.stdout):
+        try:
+            stream.flush()
+        except Exception:
+            pass
 
 
 def _exit_code(exit):

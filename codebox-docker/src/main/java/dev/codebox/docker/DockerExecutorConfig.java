@@ -94,6 +94,9 @@ import java.util.function.Consumer;
  * found as the docker CLI finds it ({@code DOCKER_HOST}, the current Docker context, the usual
  * sockets). The work dir must be one the engine sees: on an engine that does not share it (a remote
  * engine, a VM without that file sharing) start fails at once with reason {@code WORK_DIR}.
+ * {@code pythonForkServer}: {@code true}, python blocks are forked in the container from an
+ * interpreter the runner starts ahead of time (see docs/fork-server.md); {@code false} starts an
+ * interpreter per block.
  */
 public final class DockerExecutorConfig {
 
@@ -128,6 +131,7 @@ public final class DockerExecutorConfig {
     private final FunctionModule functions;
     private final Consumer<CreateContainerCmd> createContainerModifier;
     private final Optional<String> dockerHost;
+    private final boolean pythonForkServer;
 
     /** The default image, as AutoGen's. */
     public static final String DEFAULT_IMAGE = "python:3-slim";
@@ -159,7 +163,7 @@ public final class DockerExecutorConfig {
             boolean readOnlyRootFs, long tmpBytes, long storageBytes, long workDirBytes,
             Optional<String> user, Map<String, String> environment, int maxOutputBytes,
             Duration startTimeout, FunctionModule functions, Consumer<CreateContainerCmd> createContainerModifier,
-            Optional<String> dockerHost) {
+            Optional<String> dockerHost, boolean pythonForkServer) {
         requireText(image, "image");
         Objects.requireNonNull(containerName, "containerName");
         containerName.ifPresent(name -> {
@@ -233,6 +237,7 @@ public final class DockerExecutorConfig {
         this.functions = functions;
         this.createContainerModifier = Objects.requireNonNull(createContainerModifier, "createContainerModifier");
         this.dockerHost = Objects.requireNonNull(dockerHost, "dockerHost");
+        this.pythonForkServer = pythonForkServer;
     }
 
     /** The {@code image} setting; its default is in the class description. */
@@ -387,6 +392,11 @@ public final class DockerExecutorConfig {
         return dockerHost;
     }
 
+    /** The {@code pythonForkServer} setting; its default is in the class description. */
+    public boolean pythonForkServer() {
+        return pythonForkServer;
+    }
+
     @Override
     public boolean equals(Object other) {
         if (this == other) {
@@ -424,7 +434,8 @@ public final class DockerExecutorConfig {
                 && Objects.equals(startTimeout, that.startTimeout)
                 && Objects.equals(functions, that.functions)
                 && createContainerModifier.equals(that.createContainerModifier)
-                && dockerHost.equals(that.dockerHost);
+                && dockerHost.equals(that.dockerHost)
+                && pythonForkServer == that.pythonForkServer;
     }
 
     @Override
@@ -434,7 +445,7 @@ public final class DockerExecutorConfig {
                 initCommand, deleteCodeFiles, network, memoryBytes, cpus,
                 pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs, tmpBytes,
                 storageBytes, workDirBytes, user, environment, maxOutputBytes,
-                startTimeout, functions);
+                startTimeout, functions, pythonForkServer);
     }
 
     @Override
@@ -468,6 +479,7 @@ public final class DockerExecutorConfig {
                 + ", functions=" + functions
                 + (createContainerModifier == NO_MODIFIER ? "" : ", createContainerModifier=set")
                 + ", dockerHost=" + dockerHost
+                + ", pythonForkServer=" + pythonForkServer
                 + "]";
     }
 
@@ -507,6 +519,7 @@ public final class DockerExecutorConfig {
         builder.user = user.orElse(null);
         builder.createContainerModifier = createContainerModifier;
         builder.dockerHost = dockerHost.orElse(null);
+        builder.pythonForkServer = pythonForkServer;
         return builder;
     }
 
@@ -539,6 +552,7 @@ public final class DockerExecutorConfig {
 
         private Consumer<CreateContainerCmd> createContainerModifier = NO_MODIFIER;
         private String dockerHost;
+        private boolean pythonForkServer = true;
 
         private Builder() {
         }
@@ -560,6 +574,15 @@ public final class DockerExecutorConfig {
          */
         public Builder dockerHost(String dockerHost) {
             this.dockerHost = dockerHost;
+            return this;
+        }
+
+        /**
+         * Whether python blocks are forked from an interpreter the runner starts ahead of time
+         * (default true); false starts an interpreter per block.
+         */
+        public Builder pythonForkServer(boolean pythonForkServer) {
+            this.pythonForkServer = pythonForkServer;
             return this;
         }
 
@@ -733,7 +756,7 @@ public final class DockerExecutorConfig {
                     extraVolumes, extraHosts, gpus, Optional.ofNullable(initCommand), deleteCodeFiles, network,
                     memoryBytes, cpus, pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs, tmpBytes,
                     storageBytes, workDirBytes, Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions,
-                    createContainerModifier, Optional.ofNullable(dockerHost));
+                    createContainerModifier, Optional.ofNullable(dockerHost), pythonForkServer);
         }
     }
 }

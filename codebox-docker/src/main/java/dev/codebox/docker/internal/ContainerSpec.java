@@ -6,6 +6,7 @@ import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
 import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.internal.ForkServerScript;
 import dev.codebox.internal.Resources;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +22,8 @@ final class ContainerSpec {
 
     /** The runner's source, passed on the command line so that the image needs no file of ours. */
     static final String RUNNER_SOURCE = Resources.read(ContainerSpec.class, "runner.py");
+    /** The variable through which the runner gets the fork server's source. */
+    static final String FORK_SERVER_VARIABLE = "CODEBOX_FORK_SERVER";
 
     private static final String MAIN_SCRIPT = Resources.read(ContainerSpec.class, "container_main.sh");
     /** Where the runner's socket is mounted when the work dir is a tmpfs of the container. */
@@ -95,6 +98,9 @@ final class ContainerSpec {
         env.add("PYTHONDONTWRITEBYTECODE=1");
         config.environment().forEach((key, value) -> env.add(key + "=" + value));
         env.add(SharedDir.VARIABLE + "=" + sharedMarker);
+        if (config.pythonForkServer()) {
+            env.add(FORK_SERVER_VARIABLE + "=" + ForkServerScript.source()); // taken out of the environment by the runner
+        }
         env.add(secret.environmentEntry()); // last, so that no configured variable replaces it
         return env;
     }

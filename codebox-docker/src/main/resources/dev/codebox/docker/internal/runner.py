@@ -23,6 +23,10 @@
 #                                                byte (or its end), which kills the running command
 # Paths are relative to the work dir and are resolved one directory at a time, never through a
 # symbolic link: code running in the container may swap a directory for a link at any moment.
+#
+# Python blocks are forked from codebox's fork server when CODEBOX_FORK_SERVER holds its source
+# (forkserver.py of the local executor, which documents it): the runner plays the JVM's part,
+# listening on a socket of its own for the children and relaying their output as O frames.
 import base64
 import errno
 import hashlib
@@ -34,8 +38,10 @@ import shutil
 import signal
 import socketserver
 import struct
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 
 PROTOCOL = 1
@@ -48,7 +54,9 @@ OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_c
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 SECRET = os.environ.pop("CODEBOX_RUNNER_SECRET", "").encode()
+FORK_SERVER_SOURCE = os.environ.pop("CODEBOX_FORK_SERVER", "")
 WORK_DIR = None
+FORKS = None  # the Forks of this runner, when python blocks are forked
 
 
 def proof(role):
@@ -227,6 +235,224 @@ def list_files(limit):
     return files
 
 
+class Child:
+    """A child of the fork server: its pid, its connection and its exit code, as they come."""
+
+    def __init__(self, nonce):
+        self.nonce = nonce
+        self.pid = None
+        self.conn = None
+        self.code = None
+        self.started = threading.Event()
+        self.connected = threading.Event()
+        self.exited = threading.Event()
+
+
+class ForkServer:
+    """One fork server process: children are forked ahead of their block (a standby)."""
+
+    def __init__(self, python):
+        self.python = python
+        self.dir = tempfile.mkdtemp(prefix="codebox-fork-")
+        self.path = os.path.join(self.dir, "fork.sock")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(64)
+        self.process = subprocess.Popen([python, "-c", FORK_SERVER_SOURCE, self.path, WORK_DIR, python],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=WORK_DIR,
+                                        start_new_session=True)
+        self.lock = threading.Lock()
+        self.children = {}
+        self.standby = None
+        self.watched = {}
+        self.ready = threading.Event()
+        self.gone = False
+        self.retired = False
+        threading.Thread(target=self.read_replies, daemon=True).start()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    @staticmethod
+    def mtime(path):
+        try:
+            return os.stat(path).st_mtime_ns
+        except OSError:
+            return -1
+
+    def usable(self):
+        return (self.ready.is_set() and not self.gone
+                and all(self.mtime(d) == t for d, t in self.watched.items()))
+
+    def read_replies(self):
+        for line in self.process.stdout:
+            parts = line.decode("utf-8", "surrogateescape").rstrip("\n").split(" ", 2)
+            if parts[0] == "watch" and len(parts) > 1:
+                d = line.decode("utf-8", "surrogateescape")[6:].rstrip("\n")
+                self.watched[d] = self.mtime(d)
+            elif parts[0] == "end":
+                self.ready.set()
+            elif parts[0] in ("pid", "exit") and len(parts) == 3:
+                with self.lock:
+                    child = self.children.get(parts[1])
+                if child is None:
+                    continue
+                if parts[0] == "pid":
+                    child.pid = int(parts[2])
+                    child.started.set()
+                else:
+                    child.code = int(parts[2])
+                    with self.lock:
+                        self.children.pop(parts[1], None)
+                    child.exited.set()
+        self.gone = True
+        self.ready.set()
+        with self.lock:
+            orphans = list(self.children.values())
+            self.children.clear()
+        for child in orphans:
+            child.started.set()
+            child.connected.set()
+            child.exited.set()
+
+    def accept(self):
+        while not self.gone:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.identify, args=(conn,), daemon=True).start()
+
+    def identify(self, conn):
+        # A connection that names no pending child (code may connect too) is closed.
+        conn.settimeout(2)
+        nonce = b""
+        try:
+            while len(nonce) < 33:
+                chunk = conn.recv(33 - len(nonce))
+                if not chunk:
+                    break
+                nonce += chunk
+        except OSError:
+            pass
+        conn.settimeout(None)
+        with self.lock:
+            child = self.children.get(nonce[:-1].decode("ascii", "replace")) if nonce.endswith(b"\n") else None
+            if child is not None and child.conn is None:
+                child.conn = conn
+                child.connected.set()
+                return
+        conn.close()
+
+    def request(self, warm):
+        child = Child(secrets.token_hex(16))
+        with self.lock:
+            self.children[child.nonce] = child
+        try:
+            self.process.stdin.write(("fork %s%s\n" % (child.nonce, " warm" if warm else "")).encode("ascii"))
+            self.process.stdin.flush()
+        except (OSError, ValueError):
+            self.gone = True
+        return child
+
+    def fork(self, file):
+        """Hands file to a child, or returns None (the block is then spawned)."""
+        with self.lock:
+            child, self.standby = self.standby, None
+        if child is None:
+            child = self.request(False)
+        if not (child.started.wait(5) and child.connected.wait(5)) or child.conn is None or child.pid is None:
+            self.abandon(child)
+            return None
+        try:
+            child.conn.sendall((file + "\n").encode("utf-8", "surrogateescape"))
+            child.conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.abandon(child)
+            return None
+        return child
+
+    def abandon(self, child):
+        """Lets a child go that will not get a block: it exits at the end of its connection."""
+        with self.lock:
+            self.children.pop(child.nonce, None)
+            conn = child.conn
+        if conn is not None:
+            conn.close()
+
+    def block_ended(self):
+        """Forks the next standby; a retired server is closed once its last block has ended."""
+        if self.retired:
+            with self.lock:
+                busy = bool(self.children)
+            if not busy:
+                self.close()
+            return
+        with self.lock:
+            needed = self.standby is None
+        if needed and not self.gone:
+            child = self.request(True)
+            with self.lock:
+                self.standby = child
+
+    def retire(self):
+        """Takes no more blocks: its standby is let go (it exits at the end of its connection)."""
+        self.retired = True
+        with self.lock:
+            spare, self.standby = self.standby, None
+        if spare is not None:
+            self.abandon(spare)  # a connection that comes later names no child and is closed
+        with self.lock:
+            busy = bool(self.children)
+        if not busy:
+            self.close()
+
+    def close(self):
+        self.gone = True
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        threading.Thread(target=self.process.wait, daemon=True).start()  # reaps the server when it has exited
+        try:
+            self.listener.close()
+        except OSError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Forks:
+    """The runner's fork server, replaced when it died or a site-packages dir changed."""
+
+    def __init__(self, python):
+        self.python = python
+        self.lock = threading.Lock()
+        self.server = ForkServer(python)
+        self.server.ready.wait(30)
+        self.server.block_ended()
+
+    def handles(self, argv):
+        return len(argv) == 2 and argv[0] == self.python and "\n" not in argv[1]
+
+    def fork(self, file):
+        with self.lock:
+            if not self.server.usable():
+                self.server.retire()  # its running children still report to it until they end
+                self.server = ForkServer(self.python)
+                self.server.ready.wait(30)
+            server = self.server
+        return server, server.fork(file)
+
+
+def start_forks():
+    global FORKS
+    python = shutil.which("python3") or shutil.which("python")
+    if not FORK_SERVER_SOURCE or python is None:
+        return
+    try:
+        FORKS = Forks(python)
+    except OSError as e:
+        sys.stderr.write("codebox: python blocks are spawned, the fork server could not start: %s\n" % e)
+
+
 class Connection(socketserver.BaseRequestHandler):
 
     def handle(self):
@@ -290,6 +516,20 @@ class Connection(socketserver.BaseRequestHandler):
 
     def run(self, argv):
         oom_before = oom_kills()
+        forks = FORKS
+        if forks is not None and forks.handles(argv):
+            server, child = forks.fork(argv[1])
+            if child is not None:
+                try:
+                    code = self.supervise(child.pid, lambda: child.conn.recv(65536), lambda: child.exited.wait() and child.code)
+                finally:
+                    child.conn.close()
+                    server.block_ended()
+                if code is None:
+                    self.send(b"O", b"codebox: the block did not finish: its fork server stopped; the next block gets a new one\n")
+                    code = 1
+                self.send_exit(code, oom_before)
+                return
         try:
             process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, start_new_session=True)
@@ -297,9 +537,22 @@ class Connection(socketserver.BaseRequestHandler):
             self.send(b"O", ("could not start %s: %s\n" % (argv[0], e.strerror)).encode())
             self.send(b"X", struct.pack(">iB", 127, 0))
             return
+        fd = process.stdout.fileno()
+        try:
+            code = self.supervise(process.pid, lambda: os.read(fd, 65536), process.wait)
+        finally:
+            process.stdout.close()
+        self.send_exit(128 - code if code < 0 else code, oom_before)
+
+    def supervise(self, pid, read, wait):
+        """
+        Streams the output of the block whose session is pid until every holder closed it, kills
+        the session on the client's byte (or end), and returns what wait() returns once the block
+        exited; background processes that keep the output open are killed after LINGER.
+        """
         try:
             # Make the block, not the runner, the OOM killer's first choice (raising needs no privilege).
-            with open("/proc/%d/oom_score_adj" % process.pid, "w") as f:
+            with open("/proc/%d/oom_score_adj" % pid, "w") as f:
                 f.write("1000")
         except OSError:
             pass
@@ -311,12 +564,14 @@ class Connection(socketserver.BaseRequestHandler):
             except (OSError, ValueError):
                 pass
             if not done.is_set():
-                kill_session(process.pid)
+                kill_session(pid)
 
         def pump():
-            fd = process.stdout.fileno()
             while True:
-                data = os.read(fd, 65536)
+                try:
+                    data = read()
+                except OSError:
+                    break
                 if not data:
                     break
                 self.send(b"O", data)
@@ -324,16 +579,18 @@ class Connection(socketserver.BaseRequestHandler):
         threading.Thread(target=watch_client, daemon=True).start()
         pumping = threading.Thread(target=pump, daemon=True)
         pumping.start()
-        code = process.wait()
+        code = wait()
         pumping.join(LINGER)
         if pumping.is_alive():
-            kill_session(process.pid)
+            kill_session(pid)
             pumping.join(DRAIN)
         done.set()
-        process.stdout.close()
+        return code
+
+    def send_exit(self, code, oom_before):
         # Any OOM kill in the container while the block ran (a concurrent block's would count too).
         oom = oom_kills() > oom_before >= 0
-        self.send(b"X", struct.pack(">iB", 128 - code if code < 0 else code, 1 if oom else 0))
+        self.send(b"X", struct.pack(">iB", code, 1 if oom else 0))
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -351,6 +608,7 @@ def main():
     except FileNotFoundError:
         pass
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    threading.Thread(target=start_forks, daemon=True).start()
     # Only the container's user (and root) may connect; the socket is born that way, not chmod-ed later.
     umask = os.umask(0o177)
     try:
