@@ -231,11 +231,15 @@ final class ForkServer implements AutoCloseable {
         }
     }
 
-    /** Forks the next standby unless there is one: called when a block has ended. */
+    /**
+     * Forks the next standby unless there is one: called when a block has ended. It runs the
+     * compiler while it waits only when no other block runs: with blocks running side by side the
+     * machine is busy, and the warm-up would take their CPU.
+     */
     synchronized void blockEnded() {
         lastBlockEnded = System.nanoTime();
         if (standby == null && !closed) {
-            standby = requestChild(true);
+            standby = requestChild(idle());
         }
     }
 
