@@ -8,23 +8,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/codebox-bench/target/codebox-bench.jar"
 
-stale() {
-  [ ! -f "$jar" ] && return 0
-  [ -n "$(find "$root" \( -name .git -o -name target -o -name node_modules \) -prune -o \
-          \( -name pom.xml -o -path '*/src/main/*' \) -type f -newer "$jar" -print -quit)" ]
-}
-
-if stale; then
-  echo "bench: building the bench jar..." >&2
-  log="$(mktemp)"
-  if ! (cd "$root" && mvn -B -q -DskipTests -pl codebox-bench -am package) >"$log" 2>&1; then
-    cat "$log" >&2
-    rm -f "$log"
-    echo "bench: the build failed (see above)" >&2
-    exit 1
-  fi
-  rm -f "$log"
-fi
+source "$root/scripts/lib/build-if-stale.sh"
+build_if_stale bench "$root" "$jar" codebox-bench "building the bench jar..."
 
 # A long-lived JVM, as an application embedding codebox: the default JIT, a fixed heap ceiling so
 # that the memory rows mean the same on every machine.

@@ -174,17 +174,17 @@ final class LocalProcessRunner implements Runner {
             sink.writeLine("could not start " + command.get(0) + ": " + e.getMessage());
             return RunOutcome.exited(127);
         }
-        sessions.add(block.session());
-        watchdog.watch(block.session());
+        sessions.add(block.session);
+        watchdog.watch(block.session);
         try (CancellationToken.Registration onCancel = token.onCancel(block::killTree)) {
             boolean exited = block.waitFor(timeout);
             if (!exited) {
                 block.killTree();
             }
-            if (!awaitOutput(block.pump(), LINGER_MILLIS)) {
+            if (!awaitOutput(block.pump, LINGER_MILLIS)) {
                 // A descendant holds the output open after the block ended: it dies with the block.
                 block.killTree();
-                if (!awaitOutput(block.pump(), DRAIN_MILLIS)) {
+                if (!awaitOutput(block.pump, DRAIN_MILLIS)) {
                     LOG.warn("output of {} is still open after its session was killed: a process left the session", command);
                 }
             }
@@ -230,14 +230,6 @@ final class LocalProcessRunner implements Runner {
         Block(long session, Future<?> pump) {
             this.session = session;
             this.pump = pump;
-        }
-
-        long session() {
-            return session;
-        }
-
-        Future<?> pump() {
-            return pump;
         }
 
         /** Waits for the main process to exit; false on timeout. */

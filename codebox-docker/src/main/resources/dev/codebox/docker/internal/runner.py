@@ -284,9 +284,10 @@ class ForkServer:
 
     def read_replies(self):
         for line in self.process.stdout:
-            parts = line.decode("utf-8", "surrogateescape").rstrip("\n").split(" ", 2)
-            if parts[0] == "watch" and len(parts) > 1:
-                d = line.decode("utf-8", "surrogateescape")[6:].rstrip("\n")
+            text = line.decode("utf-8", "surrogateescape").rstrip("\n")
+            parts = text.split(" ", 2)
+            if parts[0] == "watch":
+                d = text[len("watch "):]
                 self.watched[d] = self.mtime(d)
             elif parts[0] == "end":
                 self.ready.set()
