@@ -19,15 +19,22 @@ import java.util.UUID;
 final class BaselineContainer implements AutoCloseable {
 
     private final String name;
+    private final List<String> docker;
 
-    private BaselineContainer(String name) {
+    private BaselineContainer(String name, List<String> docker) {
         this.name = name;
+        this.docker = docker;
+    }
+
+    /** The docker CLI for the configuration's engine: {@code docker}, or {@code docker -H HOST}. */
+    static List<String> dockerCli(DockerExecutorConfig config) {
+        return config.dockerHost().map(host -> List.of("docker", "-H", host)).orElse(List.of("docker"));
     }
 
     /** Creates and starts the container ({@code docker run -d}); returns once it runs. */
     static BaselineContainer start(DockerExecutorConfig config, Path workDir) throws Exception {
         String name = "codebox-bench-" + UUID.randomUUID().toString().substring(0, 8);
-        BaselineContainer container = new BaselineContainer(name);
+        BaselineContainer container = new BaselineContainer(name, dockerCli(config));
         try {
             new DirectSpawn(runCommand(config, workDir, name), workDir).run();
         } catch (Exception e) {
@@ -38,7 +45,8 @@ final class BaselineContainer implements AutoCloseable {
     }
 
     private static List<String> runCommand(DockerExecutorConfig config, Path workDir, String name) {
-        List<String> argv = new ArrayList<>(List.of("docker", "run", "-d", "--init", "--name", name));
+        List<String> argv = new ArrayList<>(dockerCli(config));
+        argv.addAll(List.of("run", "-d", "--init", "--name", name));
         DockerEngine.labels("bench").forEach((key, value) -> argv.addAll(List.of("--label", key + "=" + value)));
         argv.addAll(List.of("--network", config.network(),
                 "-v", workDir + ":" + DockerExecutorConfig.CONTAINER_WORK_DIR,
@@ -68,10 +76,17 @@ final class BaselineContainer implements AutoCloseable {
         return name;
     }
 
+    /** The docker CLI for this container's engine, followed by {@code arguments}. */
+    List<String> docker(String... arguments) {
+        List<String> argv = new ArrayList<>(docker);
+        argv.addAll(List.of(arguments));
+        return argv;
+    }
+
     /** Removes the container ({@code docker rm -f}) and waits until it is gone. */
     @Override
     public void close() throws IOException {
-        Process remove = new ProcessBuilder("docker", "rm", "-f", name)
+        Process remove = new ProcessBuilder(docker("rm", "-f", name))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             remove.waitFor();

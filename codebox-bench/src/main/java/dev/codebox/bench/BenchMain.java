@@ -75,6 +75,7 @@ public final class BenchMain {
         }
         if (options.includes("docker")) {
             benches.add(new DockerBench());
+            benches.add(new DockerAnywhereBench());
         }
         if (options.includes("jupyter")) {
             benches.add(new JupyterBench());
@@ -91,6 +92,8 @@ public final class BenchMain {
         }
         if (options.includes("docker")) {
             benches.add(new MemoryBench("docker", () -> new DockerCommandLineExecutor(DockerBench.config())));
+            benches.add(new MemoryBench("docker, remote engine (ATTACH)",
+                    () -> new DockerCommandLineExecutor(DockerAnywhereBench.remoteConfig())));
         }
         if (options.includes("jupyter")) {
             benches.add(new MemoryBench("jupyter", () -> JupyterCodeExecutor.local(JupyterBench.config())));

@@ -85,11 +85,17 @@ final class DockerBench implements Bench {
     }
 
     private static Row startAndFirstBlock(BenchOptions options, Path workDir) throws Exception {
+        return startAndFirstBlock(options, workDir, config(), "start + first block", START_TARGET);
+    }
+
+    /** Starting an executor of {@code config} with its first block against {@code docker run -d} plus one exec. */
+    static Row startAndFirstBlock(BenchOptions options, Path workDir, DockerExecutorConfig config, String measurement,
+            Target target) throws Exception {
         int starts = Math.max(MIN_STARTS, options.rounds());
         long[] codebox = new long[starts];
         long[] baseline = new long[starts];
         for (int i = 0; i < starts; i++) {
-            try (DockerCommandLineExecutor executor = new DockerCommandLineExecutor(config())) {
+            try (DockerCommandLineExecutor executor = new DockerCommandLineExecutor(config)) {
                 codebox[i] = Interleaved.time(() -> {
                     executor.start();
                     Programs.check(executor.execute(PRINT), "1\n");
@@ -98,7 +104,7 @@ final class DockerBench implements Bench {
             BaselineContainer[] started = new BaselineContainer[1];
             try {
                 baseline[i] = Interleaved.time(() -> {
-                    started[0] = BaselineContainer.start(config(), workDir);
+                    started[0] = BaselineContainer.start(config, workDir);
                     Programs.checkOutput(execPrint(started[0], workDir).run(), "1\n");
                 });
             } finally {
@@ -107,8 +113,8 @@ final class DockerBench implements Bench {
                 }
             }
         }
-        return Row.latency(SECTION, "start + first block", Samples.ofNanosAsMillis(codebox),
-                "docker run -d + exec", Samples.ofNanosAsMillis(baseline), START_TARGET);
+        return Row.latency(SECTION, measurement, Samples.ofNanosAsMillis(codebox),
+                "docker run -d + exec", Samples.ofNanosAsMillis(baseline), target);
     }
 
     /**
@@ -138,7 +144,7 @@ final class DockerBench implements Bench {
                 "executor start, no pool", Samples.ofNanosAsMillis(unpooled), Target.medianAtMost(20, "ms"));
     }
 
-    private static DirectSpawn execPrint(BaselineContainer container, Path workDir) {
-        return new DirectSpawn(List.of("docker", "exec", container.name(), "python3", "-c", "print(1)"), workDir);
+    static DirectSpawn execPrint(BaselineContainer container, Path workDir) {
+        return new DirectSpawn(container.docker("exec", container.name(), "python3", "-c", "print(1)"), workDir);
     }
 }

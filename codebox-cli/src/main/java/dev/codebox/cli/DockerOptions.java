@@ -4,7 +4,9 @@ import dev.codebox.CodeExecutor;
 import dev.codebox.docker.DockerCommandLineExecutor;
 import dev.codebox.docker.DockerExecutorConfig;
 import dev.codebox.docker.GpuRequest;
+import dev.codebox.docker.RunnerTransport;
 import dev.codebox.docker.VolumeMount;
+import dev.codebox.docker.WorkDirMode;
 import dev.codebox.docker.internal.ByteSize;
 import dev.codebox.functions.FunctionModule;
 import java.util.ArrayList;
@@ -73,6 +75,17 @@ public final class DockerOptions {
             description = "Make /workspace a tmpfs of the container of that size (default: the host work dir, not limited); "
                     + "the files each run creates are copied out to the host work dir.")
     String workDirSize;
+
+    @Option(names = "--transport", paramLabel = "AUTO|UNIX_SOCKET|ATTACH", defaultValue = "AUTO",
+            description = "How to reach the runner in the container: a Unix socket in the work dir (local engines), the "
+                    + "container's attach stream through the Engine API (any engine), or AUTO (default: the socket when the "
+                    + "engine is local and shares the work dir).")
+    RunnerTransport transport;
+
+    @Option(names = "--work-dir-mode", paramLabel = "AUTO|BIND|COPY", defaultValue = "AUTO",
+            description = "BIND mounts the host work dir at /workspace; COPY makes /workspace a tmpfs of the container and "
+                    + "copies output files out; AUTO (default) binds where the engine shares the work dir.")
+    WorkDirMode workDirMode;
 
     @Option(names = "--init-command", paramLabel = "CMD",
             description = "Shell command run once in /workspace when the container starts; start fails if it fails.")
@@ -148,7 +161,9 @@ public final class DockerOptions {
                 .workDirBytes(workDirSize == null ? 0 : size(workDirSize, "--work-dir-size"))
                 .deleteCodeFiles(common.deleteCodeFiles())
                 .environment(common.environment())
-                .pythonForkServer(!common.noForkServer);
+                .pythonForkServer(!common.noForkServer)
+                .transport(transport)
+                .workDirMode(workDirMode);
         workDir.or(common::workDir).ifPresent(config::workDir);
         Optional.ofNullable(initCommand).ifPresent(config::initCommand);
         Optional.ofNullable(bindDir).ifPresent(config::bindDir);

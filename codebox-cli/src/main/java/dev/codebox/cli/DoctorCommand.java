@@ -7,6 +7,8 @@ import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.docker.DockerCommandLineExecutor;
 import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.docker.RunnerTransport;
+import dev.codebox.docker.WorkDirMode;
 import dev.codebox.docker.internal.DockerEngine;
 import dev.codebox.docker.internal.EngineEndpoint;
 import dev.codebox.local.LocalCommandLineExecutor;
@@ -21,7 +23,8 @@ import picocli.CommandLine;
 /** {@code codebox doctor}: what works on this machine. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Reports what works here: the local executor and its sandbox, the Docker engine (where, how it"
-                + " was found, its version) and whether it shares the work dir with this machine.",
+                + " was found, its version), whether it shares the work dir with this machine, and which transport and work"
+                + " dir mode AUTO uses there.",
                 "Exit status 0; the report says what does not work and why."})
 final class DoctorCommand implements Callable<Integer> {
 
@@ -44,21 +47,42 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("sandbox: " + check(LocalExecutorConfig.builder().sandbox(SandboxPolicy.defaults()).build()));
         out.println("docker:  " + docker());
         out.println("work dir shared with the engine: " + sharedWorkDir());
+        out.println("AUTO uses: " + autoLayout());
         out.flush();
         return 0;
     }
 
-    /** Starts a Docker executor on a temporary work dir: its start checks that the container sees the dir. */
+    /**
+     * Starts a Docker executor with a bind-mounted temporary work dir on the attach stream (which
+     * reaches any engine): its start checks that the container sees the dir.
+     */
     private String sharedWorkDir() {
-        String chosen = image != null ? image : Optional.ofNullable(System.getenv("CODEBOX_DOCKER_IMAGE"))
-                .filter(value -> !value.isBlank()).orElse(DockerExecutorConfig.DEFAULT_IMAGE);
+        String chosen = chosenImage();
         try (DockerCommandLineExecutor executor = new DockerCommandLineExecutor(DockerExecutorConfig.builder()
-                .image(chosen).dockerHost(dockerHost).build())) {
+                .image(chosen).dockerHost(dockerHost).transport(RunnerTransport.ATTACH).workDirMode(WorkDirMode.BIND).build())) {
             executor.start();
             return "yes (a container of " + chosen + " saw the file written into " + executor.workDir() + ")";
         } catch (CodeExecutorException e) {
             return (e.reason() == CodeExecutorException.Reason.WORK_DIR ? "no: " : "unknown: ") + e.getMessage();
         }
+    }
+
+    /** Starts a Docker executor with the AUTO settings and runs a block: what -e docker will use. */
+    private String autoLayout() {
+        try (DockerCommandLineExecutor executor = new DockerCommandLineExecutor(DockerExecutorConfig.builder()
+                .image(chosenImage()).dockerHost(dockerHost).build())) {
+            CodeResult result = executor.execute(CodeBlock.python("import platform\nprint(platform.python_version())"));
+            return "transport " + executor.transport() + ", work dir " + executor.workDirMode()
+                    + (result.succeeded() ? " (a block ran: python " + result.output().strip() + ")"
+                            : " (a block failed with exit code " + result.exitCode() + ": " + result.output().strip() + ")");
+        } catch (CodeExecutorException e) {
+            return "unavailable: " + e.getMessage();
+        }
+    }
+
+    private String chosenImage() {
+        return image != null ? image : Optional.ofNullable(System.getenv("CODEBOX_DOCKER_IMAGE"))
+                .filter(value -> !value.isBlank()).orElse(DockerExecutorConfig.DEFAULT_IMAGE);
     }
 
     private static String check(LocalExecutorConfig config) {

@@ -143,12 +143,14 @@ class DockerCliTest {
         CliProcess local = CliProcess.run(dir, "", "doctor", "--image", IMAGE);
         assertEquals(0, local.exitCode(), local.stderr());
         assertTrue(local.stdout().contains("\nwork dir shared with the engine: yes"), local.stdout());
+        assertTrue(local.stdout().contains("\nAUTO uses: transport UNIX_SOCKET, work dir BIND (a block ran: python 3."), local.stdout());
         String remote = "tcp://127.0.0.1:" + System.getenv().getOrDefault("CODEBOX_REMOTE_ENGINE_PORT", "23750");
         CliProcess other = CliProcess.run(dir, "", "doctor", "--image", IMAGE, "--docker-host", remote);
         assertEquals(0, other.exitCode(), other.stderr());
         assertTrue(other.stdout().contains("docker:  engine ") && other.stdout().contains(" at " + remote + " (from the configuration"),
                 other.stdout());
         assertTrue(other.stdout().contains("\nwork dir shared with the engine: no: the Docker engine at " + remote), other.stdout());
+        assertTrue(other.stdout().contains("\nAUTO uses: transport ATTACH, work dir COPY (a block ran: python 3."), other.stdout());
     }
 
     @Test

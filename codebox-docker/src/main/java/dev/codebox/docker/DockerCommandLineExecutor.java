@@ -4,6 +4,7 @@ import dev.codebox.CodeExecutorException;
 import dev.codebox.docker.internal.DockerEngine;
 import dev.codebox.docker.internal.DockerRunner;
 import dev.codebox.docker.internal.RunnerContainer;
+import java.io.IOException;
 import dev.codebox.spi.CommandLineExecutor;
 import dev.codebox.spi.Runner;
 import java.nio.file.Path;
@@ -17,33 +18,42 @@ import java.util.Objects;
  * {@link DockerExecutorConfig}).
  *
  * <p><b>Lifecycle.</b> {@link #start()} connects to the engine ({@link DockerEngine#connect()}),
- * pulls the image when missing, removes a container of the same name, creates the container with
- * the work dir mounted at {@code /workspace} and waits until codebox's runner answers in it;
- * {@link #stop()} removes the container (see {@code autoRemove}), and a JVM shutdown hook stops a
- * started executor at exit (see {@code stopContainerOnExit}). Containers carry
- * {@link DockerEngine#labels(String) codebox's labels}; those left by a crashed program are removed
- * by {@link DockerEngine#prune} ({@code codebox docker prune}).
+ * pulls the image when missing, removes a container of the same name, creates the container and
+ * waits until codebox's runner answers in it; {@link #stop()} removes the container (see
+ * {@code autoRemove}), and a JVM shutdown hook stops a started executor at exit (see
+ * {@code stopContainerOnExit}). Containers carry {@link DockerEngine#labels(String) codebox's
+ * labels}; those left by a crashed program are removed by {@link DockerEngine#prune}
+ * ({@code codebox docker prune}).
  *
- * <p><b>How blocks run.</b> The container's main process is a small Python program, the runner,
- * listening on a Unix socket in the work dir (mode 0600; each connection proves a per-container
- * secret, and the JVM checks the socket with {@code lstat} before it connects). Code files are
- * written, deleted and listed by the runner inside the container, never through a path on the
- * host that code could redirect with a symbolic link. Each block is one connection: the runner starts the
- * interpreter as the leader of a new session, streams its output back and reports its exit code.
- * A timeout or a cancellation kills the whole session inside the container; the container keeps
+ * <p><b>Any engine.</b> Every request travels over one multiplexed stream to the runner: a Unix
+ * socket in the bind-mounted work dir, or the container's attach stream through the Engine API
+ * ({@link RunnerTransport}); {@code /workspace} is the bind-mounted host work dir or a tmpfs of the
+ * container mirrored into the host work dir ({@link WorkDirMode}). With the defaults a local engine
+ * gets the socket and the bind mount, and any engine that does not share the work dir (remote, a VM)
+ * the attach stream and the copy; {@link #transport()} and {@link #workDirMode()} say which.
+ * {@link #copyIn} and {@link #copyOut} move other files in either mode.
+ *
+ * <p><b>How blocks run.</b> The container's main process is a small Python program, the runner.
+ * Each stream proves a per-container secret both ways, and the JVM checks a socket with
+ * {@code lstat} before it connects. Code files are written, deleted, listed and copied by the
+ * runner inside the container, never through a path on the host that code could redirect with a
+ * symbolic link. For each block the runner starts the interpreter as the leader of a new session
+ * (or forks it from a warm interpreter), streams its output back and reports its exit code. A
+ * timeout or a cancellation kills the whole session inside the container; the container keeps
  * working. Concurrent {@code execute} calls run in parallel. A block killed for exceeding the
  * memory limit ends with exit code 137 and a line saying so.
  *
  * <p><b>Faults.</b> When the container was stopped, killed or removed behind the executor's back, a
  * block running at that moment ends with exit code 1 and a line saying what happened, and the next
- * block starts the container again (or creates it again) first: files in the work dir survive,
- * processes and files elsewhere in the container do not. When that fails (the engine is gone),
- * {@code execute} throws {@link CodeExecutorException}.
+ * block starts the container again (or creates it again) first: files in a bind-mounted or mirrored
+ * work dir survive, processes and other files in the container do not. When that fails (the engine
+ * is gone), or the runner broke the protocol, {@code execute} throws {@link CodeExecutorException}.
  */
 public final class DockerCommandLineExecutor extends CommandLineExecutor {
 
     private final DockerExecutorConfig config;
     private volatile RunnerContainer container;
+    private volatile DockerRunner runner;
     /** A container started by a {@link DockerPool}, used by the first start instead of a new one. */
     private RunnerContainer adopted;
 
@@ -92,6 +102,79 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor {
         return started().id();
     }
 
+    /**
+     * The transport in use (never {@code AUTO}); the executor must be started.
+     *
+     * @throws IllegalStateException when it is not started
+     */
+    public RunnerTransport transport() {
+        return started().transport();
+    }
+
+    /**
+     * The work dir mode in use (never {@code AUTO}); the executor must be started.
+     *
+     * @throws IllegalStateException when it is not started
+     */
+    public WorkDirMode workDirMode() {
+        return started().workDirMode();
+    }
+
+    /**
+     * Copies the host file {@code hostPath} into the container's work dir, in either work dir mode:
+     * the runner writes it inside the container (never through a link code planted there),
+     * replacing the file at once, with the owner's execute bit of the source.
+     *
+     * @param containerPath a path in {@value DockerExecutorConfig#CONTAINER_WORK_DIR}, absolute or
+     *     relative to it; missing directories are created
+     * @throws IllegalArgumentException when {@code containerPath} is not inside the work dir
+     * @throws IOException when {@code hostPath} cannot be read, or the name leads out of the work dir
+     *     through a link, or the container cannot be written
+     * @throws IllegalStateException when the executor is not started
+     */
+    public void copyIn(Path hostPath, String containerPath) throws IOException {
+        String name = relative(containerPath);
+        if (!runner().copyIn(hostPath, name)) {
+            throw new IOException(containerPath + " leads out of " + DockerExecutorConfig.CONTAINER_WORK_DIR
+                    + " through a link or something that is not a directory");
+        }
+    }
+
+    /**
+     * Copies a regular file of the container's work dir to {@code hostPath}, in either work dir
+     * mode: into a temporary file beside it, then moved over it (a link at {@code hostPath} is
+     * replaced, never followed). Links in the container are not followed either.
+     *
+     * @param containerPath a path in {@value DockerExecutorConfig#CONTAINER_WORK_DIR}, absolute or relative to it
+     * @throws IllegalArgumentException when {@code containerPath} is not inside the work dir
+     * @throws java.nio.file.NoSuchFileException when it is not a regular file of the work dir (missing,
+     *     a link, a directory, a device)
+     * @throws IOException when copying fails
+     * @throws IllegalStateException when the executor is not started
+     */
+    public void copyOut(String containerPath, Path hostPath) throws IOException {
+        if (!runner().copyOut(relative(containerPath), hostPath, Long.MAX_VALUE)) {
+            throw new java.nio.file.NoSuchFileException(containerPath, null, "not a regular file of "
+                    + DockerExecutorConfig.CONTAINER_WORK_DIR + " (missing, a link, a directory or a device)");
+        }
+    }
+
+    private DockerRunner runner() {
+        started();
+        return runner;
+    }
+
+    /** {@code containerPath} relative to the work dir, {@code /} separated, without {@code .} or {@code ..}. */
+    static String relative(String containerPath) {
+        String prefix = DockerExecutorConfig.CONTAINER_WORK_DIR + "/";
+        String name = containerPath.startsWith(prefix) ? containerPath.substring(prefix.length()) : containerPath;
+        if (name.isEmpty() || name.startsWith("/") || name.endsWith("/")
+                || java.util.Arrays.stream(name.split("/")).anyMatch(part -> part.isEmpty() || part.equals(".") || part.equals(".."))) {
+            throw new IllegalArgumentException("not a file inside " + DockerExecutorConfig.CONTAINER_WORK_DIR + ": " + containerPath);
+        }
+        return name;
+    }
+
     private RunnerContainer started() {
         RunnerContainer current = container;
         if (current == null || !isStarted()) {
@@ -109,7 +192,8 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor {
         RunnerContainer started = adopted != null ? adopted : RunnerContainer.start(config);
         adopted = null;
         container = started;
-        return new DockerRunner(started, config);
+        runner = new DockerRunner(started, config);
+        return runner;
     }
 
     @Override

@@ -92,8 +92,13 @@ import java.util.function.Consumer;
  * <p>{@code createContainerModifier}: none; the escape hatch that edits the container's create
  * command last, for settings codebox does not model. {@code dockerHost}: none, so the engine is
  * found as the docker CLI finds it ({@code DOCKER_HOST}, the current Docker context, the usual
- * sockets). The work dir must be one the engine sees: on an engine that does not share it (a remote
- * engine, a VM without that file sharing) start fails at once with reason {@code WORK_DIR}.
+ * sockets). {@code transport}: {@link RunnerTransport#AUTO}, a Unix socket in the work dir when the
+ * engine is local and shares it, else the container's attach stream through the Engine API.
+ * {@code workDirMode}: {@link WorkDirMode#AUTO}, the host work dir bind-mounted at
+ * {@value #CONTAINER_WORK_DIR} when the engine shares it, else a tmpfs of the container whose output
+ * files are copied out (see docs/docker.md, "Engines, transports and work dirs"). With
+ * {@link WorkDirMode#BIND} on an engine that does not share the work dir, start fails at once with
+ * reason {@code WORK_DIR}.
  * {@code pythonForkServer}: {@code true}, python blocks are forked in the container from an
  * interpreter the runner starts ahead of time (see docs/fork-server.md); {@code false} starts an
  * interpreter per block.
@@ -132,6 +137,8 @@ public final class DockerExecutorConfig {
     private final Consumer<CreateContainerCmd> createContainerModifier;
     private final Optional<String> dockerHost;
     private final boolean pythonForkServer;
+    private final RunnerTransport transport;
+    private final WorkDirMode workDirMode;
 
     /** The default image, as AutoGen's. */
     public static final String DEFAULT_IMAGE = "python:3-slim";
@@ -147,6 +154,9 @@ public final class DockerExecutorConfig {
     public static final long DEFAULT_TMP_BYTES = 512L << 20;
     /** The default limit of processes and threads: 256. */
     public static final long DEFAULT_PIDS_LIMIT = 256;
+    /** The size of a {@link WorkDirMode#COPY} work dir when {@code workDirBytes} is 0: 1 GiB. */
+    public static final long DEFAULT_COPY_WORK_DIR_BYTES = 1L << 30;
+
     /** The default time the container may take to come up: 60 seconds. */
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -163,8 +173,18 @@ public final class DockerExecutorConfig {
             boolean readOnlyRootFs, long tmpBytes, long storageBytes, long workDirBytes,
             Optional<String> user, Map<String, String> environment, int maxOutputBytes,
             Duration startTimeout, FunctionModule functions, Consumer<CreateContainerCmd> createContainerModifier,
-            Optional<String> dockerHost, boolean pythonForkServer) {
+            Optional<String> dockerHost, boolean pythonForkServer, RunnerTransport transport, WorkDirMode workDirMode) {
         requireText(image, "image");
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(workDirMode, "workDirMode");
+        if (workDirMode == WorkDirMode.BIND && workDirBytes > 0) {
+            throw new IllegalArgumentException("workDirBytes makes the work dir a tmpfs of the container: it goes with"
+                    + " workDirMode COPY (or AUTO), not BIND");
+        }
+        if (workDirMode == WorkDirMode.COPY && bindDir.isPresent()) {
+            throw new IllegalArgumentException("bindDir (Docker-out-of-Docker) is the engine-side path of a bind-mounted"
+                    + " work dir: it does not go with workDirMode COPY");
+        }
         Objects.requireNonNull(containerName, "containerName");
         containerName.ifPresent(name -> {
             if (!name.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
@@ -238,6 +258,8 @@ public final class DockerExecutorConfig {
         this.createContainerModifier = Objects.requireNonNull(createContainerModifier, "createContainerModifier");
         this.dockerHost = Objects.requireNonNull(dockerHost, "dockerHost");
         this.pythonForkServer = pythonForkServer;
+        this.transport = transport;
+        this.workDirMode = workDirMode;
     }
 
     /** The {@code image} setting; its default is in the class description. */
@@ -397,6 +419,16 @@ public final class DockerExecutorConfig {
         return pythonForkServer;
     }
 
+    /** The {@code transport} setting; its default is in the class description. */
+    public RunnerTransport transport() {
+        return transport;
+    }
+
+    /** The {@code workDirMode} setting; its default is in the class description. */
+    public WorkDirMode workDirMode() {
+        return workDirMode;
+    }
+
     @Override
     public boolean equals(Object other) {
         if (this == other) {
@@ -435,7 +467,9 @@ public final class DockerExecutorConfig {
                 && Objects.equals(functions, that.functions)
                 && createContainerModifier.equals(that.createContainerModifier)
                 && dockerHost.equals(that.dockerHost)
-                && pythonForkServer == that.pythonForkServer;
+                && pythonForkServer == that.pythonForkServer
+                && transport == that.transport
+                && workDirMode == that.workDirMode;
     }
 
     @Override
@@ -445,7 +479,7 @@ public final class DockerExecutorConfig {
                 initCommand, deleteCodeFiles, network, memoryBytes, cpus,
                 pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs, tmpBytes,
                 storageBytes, workDirBytes, user, environment, maxOutputBytes,
-                startTimeout, functions, pythonForkServer);
+                startTimeout, functions, pythonForkServer, transport, workDirMode);
     }
 
     @Override
@@ -480,6 +514,8 @@ public final class DockerExecutorConfig {
                 + (createContainerModifier == NO_MODIFIER ? "" : ", createContainerModifier=set")
                 + ", dockerHost=" + dockerHost
                 + ", pythonForkServer=" + pythonForkServer
+                + ", transport=" + transport
+                + ", workDirMode=" + workDirMode
                 + "]";
     }
 
@@ -520,6 +556,8 @@ public final class DockerExecutorConfig {
         builder.createContainerModifier = createContainerModifier;
         builder.dockerHost = dockerHost.orElse(null);
         builder.pythonForkServer = pythonForkServer;
+        builder.transport = transport;
+        builder.workDirMode = workDirMode;
         return builder;
     }
 
@@ -553,6 +591,8 @@ public final class DockerExecutorConfig {
         private Consumer<CreateContainerCmd> createContainerModifier = NO_MODIFIER;
         private String dockerHost;
         private boolean pythonForkServer = true;
+        private RunnerTransport transport = RunnerTransport.AUTO;
+        private WorkDirMode workDirMode = WorkDirMode.AUTO;
 
         private Builder() {
         }
@@ -583,6 +623,18 @@ public final class DockerExecutorConfig {
          */
         public Builder pythonForkServer(boolean pythonForkServer) {
             this.pythonForkServer = pythonForkServer;
+            return this;
+        }
+
+        /** How the JVM reaches the runner; see {@link RunnerTransport}. Default {@link RunnerTransport#AUTO}. */
+        public Builder transport(RunnerTransport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /** Where {@code /workspace} lives; see {@link WorkDirMode}. Default {@link WorkDirMode#AUTO}. */
+        public Builder workDirMode(WorkDirMode workDirMode) {
+            this.workDirMode = Objects.requireNonNull(workDirMode, "workDirMode");
             return this;
         }
 
@@ -756,7 +808,7 @@ public final class DockerExecutorConfig {
                     extraVolumes, extraHosts, gpus, Optional.ofNullable(initCommand), deleteCodeFiles, network,
                     memoryBytes, cpus, pidsLimit, noNewPrivileges, dropCapabilities, readOnlyRootFs, tmpBytes,
                     storageBytes, workDirBytes, Optional.ofNullable(user), environment, maxOutputBytes, startTimeout, functions,
-                    createContainerModifier, Optional.ofNullable(dockerHost), pythonForkServer);
+                    createContainerModifier, Optional.ofNullable(dockerHost), pythonForkServer, transport, workDirMode);
         }
     }
 }

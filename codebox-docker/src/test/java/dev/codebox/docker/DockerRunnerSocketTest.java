@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The runner's Unix socket: only its owner may reach it, a connection must prove the container's
- * secret before anything is served, and the JVM never connects through a path the code replaced.
+ * secret before anything is served, and the JVM never connects (again) through a path the code replaced.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DockerRunnerSocketTest {
@@ -77,18 +78,34 @@ class DockerRunnerSocketTest {
         }
     }
 
+    /** A frame of the runner protocol: type, channel, length, payload. */
+    private static ByteBuffer frame(char type, int channel, String json) {
+        byte[] payload = json.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(9 + payload.length).put((byte) type).putInt(channel).putInt(payload.length).put(payload).flip();
+    }
+
     @Test
     void aConnectionWithoutTheSecretIsNotServed() throws Exception {
         Path socket = socketOf(started().workDir());
-        for (String auth : new String[] {"{\"op\":\"auth\",\"proof\":\"00\"}\n", "{\"op\":\"probe\"}\n", "\n"}) {
+        for (String auth : new String[] {"{\"op\":\"auth\",\"proof\":\"00\"}", "{\"op\":\"probe\"}", "[]"}) {
             try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                channel.write(frame('Q', 0, "{\"op\":\"hello\"}"));
                 ByteBuffer hello = ByteBuffer.allocate(4096);
                 channel.read(hello);
-                assertEquals('H', hello.get(0), "the runner says hello first");
-                channel.write(ByteBuffer.wrap((auth + "{\"op\":\"probe\"}\n{\"op\":\"run\",\"argv\":[\"touch\",\"pwned\"]}\n")
-                        .getBytes(StandardCharsets.UTF_8)));
-                ByteBuffer rest = ByteBuffer.allocate(4096);
-                assertEquals(-1, channel.read(rest), "the runner answered an unauthenticated request");
+                assertEquals('H', hello.get(0), "the runner answers a hello");
+                ByteBuffer auth0 = frame('Q', 0, auth);
+                ByteBuffer probe = frame('Q', 1, "{\"op\":\"probe\"}");
+                ByteBuffer run = frame('Q', 3, "{\"op\":\"run\",\"argv\":[\"touch\",\"pwned\"]}");
+                channel.write(ByteBuffer.allocate(auth0.remaining() + probe.remaining() + run.remaining())
+                        .put(auth0).put(probe).put(run).flip());
+                // The runner closes the connection: the end of the stream, or a reset for what it left unread.
+                int read;
+                try {
+                    read = channel.read(ByteBuffer.allocate(4096));
+                } catch (IOException reset) {
+                    read = -1;
+                }
+                assertEquals(-1, read, "the runner answered an unauthenticated request");
             }
         }
         assertFalse(Files.exists(executor.workDir().resolve("pwned")));
@@ -97,13 +114,28 @@ class DockerRunnerSocketTest {
 
     @Test
     void aSocketReplacedByTheCodeIsNeverConnected() throws Exception {
-        Path workDir = started().workDir();
+        executor = new DockerCommandLineExecutor(TestEngine.config().timeout(Duration.ofSeconds(3)).build());
+        executor.start();
+        Path workDir = executor.workDir();
         try (HostSocketServer host = HostSocketServer.start()) {
             String name = socketOf(workDir).getFileName().toString();
-            CodeResult swapped = executor.execute(CodeBlock.python("import os\n"
+            // The code swaps the socket for a link to a host socket, then stops the runner: the block's
+            // kill is not confirmed, so the JVM drops its connection and must connect again.
+            CodeResult swapped = executor.execute(CodeBlock.python("import os, signal, time\n"
                     + "os.rename('" + name + "', 'kept.sock')\n"
-                    + "os.symlink('" + host.path() + "', '" + name + "')\nprint('swapped')"));
-            assertEquals("swapped\n", swapped.output());
+                    + "os.symlink('" + host.path() + "', '" + name + "')\n"
+                    + "def cmdline(pid):\n"
+                    + "    try:\n"
+                    + "        return open('/proc/%s/cmdline' % pid, 'rb').read()\n"
+                    + "    except OSError:\n"
+                    + "        return b''\n"
+                    + "runner = [int(p) for p in os.listdir('/proc') if p.isdigit() and p != '1' and b'" + name + "' in cmdline(p)]\n"
+                    + "print('swapped', len(runner), flush=True)\n"
+                    + "time.sleep(0.5)\n" // the runner relays the line before it stops
+                    + "os.kill(runner[0], signal.SIGSTOP)\n"
+                    + "time.sleep(60)"));
+            assertTrue(swapped.timedOut(), swapped.output());
+            assertTrue(swapped.output().startsWith("swapped 1"), swapped.output());
 
             CodeExecutorException refused = assertThrows(CodeExecutorException.class,
                     () -> executor.execute(CodeBlock.python("print('should not run')")));

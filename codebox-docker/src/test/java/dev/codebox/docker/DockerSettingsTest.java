@@ -74,8 +74,15 @@ class DockerSettingsTest {
         assertEquals("true", container.getConfig().getLabels().get(DockerEngine.LABEL_CODEBOX));
         assertEquals("docker", container.getConfig().getLabels().get(DockerEngine.LABEL_KIND));
         assertEquals(Long.toString(ProcessHandle.current().pid()), container.getConfig().getLabels().get(DockerEngine.LABEL_OWNER_PID));
-        Bind workspace = Arrays.stream(host.getBinds()).filter(b -> b.getVolume().getPath().equals("/workspace")).findFirst().orElseThrow();
-        assertEquals(workDir.toString(), workspace.getPath());
+        if (executor.workDirMode() == WorkDirMode.BIND) {
+            Bind workspace = Arrays.stream(host.getBinds()).filter(b -> b.getVolume().getPath().equals("/workspace")).findFirst().orElseThrow();
+            assertEquals(workDir.toString(), workspace.getPath());
+        } else {
+            assertTrue(host.getBinds() == null || host.getBinds().length == 0, "a COPY work dir mounts nothing of the host");
+            assertTrue(host.getTmpFs().get("/workspace").contains("size=" + DockerExecutorConfig.DEFAULT_COPY_WORK_DIR_BYTES),
+                    host.getTmpFs().toString());
+            assertEquals("none", host.getLogConfig().getType().getType(), "the attach stream's frames are not logged");
+        }
 
         CodeResult result = python(executor, "import os\n"
                 + "print(sorted(os.listdir('/sys/class/net')))\n"

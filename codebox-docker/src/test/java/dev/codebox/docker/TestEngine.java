@@ -24,8 +24,21 @@ final class TestEngine {
     private TestEngine() {
     }
 
-    /** A shared client; skips (or fails under CI) the calling test when the engine is unavailable. */
+    /** The system property that points these tests at the remote-like engine. */
+    static final String REMOTE_PROPERTY = "codebox.test.remoteEngine";
+
+    /**
+     * Whether the tests run against the remote-like engine ({@value #REMOTE_PROPERTY} is true: the
+     * second surefire execution of this module), with AUTO settings, so the attach stream and a
+     * copied work dir.
+     */
+    static final boolean ON_REMOTE = Boolean.getBoolean(REMOTE_PROPERTY);
+
+    /** A shared client of the engine under test; skips (or fails under CI) the calling test when it is unavailable. */
     static synchronized DockerClient client() {
+        if (ON_REMOTE) {
+            return remote();
+        }
         if (client == null) {
             client = connected(Optional.empty(), "Docker tests need a running engine and the image " + IMAGE
                     + " (run scripts/setup-env.sh)");
@@ -59,13 +72,22 @@ final class TestEngine {
         return remote;
     }
 
+    /** A configuration builder for the test image on the remote-like engine. */
+    static DockerExecutorConfig.Builder remoteConfig() {
+        remote();
+        return DockerExecutorConfig.builder().image(IMAGE).dockerHost(REMOTE_HOST);
+    }
+
     /** The codebox containers of this JVM on the remote-like engine. */
     static List<Container> remoteContainersOfThisJvm() {
         return containersOfThisJvm(remote());
     }
 
-    /** A configuration builder for the test image, with a short start timeout. */
+    /** A configuration builder for the test image on the engine under test. */
     static DockerExecutorConfig.Builder config() {
+        if (ON_REMOTE) {
+            return remoteConfig();
+        }
         client();
         return DockerExecutorConfig.builder().image(IMAGE);
     }

@@ -2,6 +2,7 @@ package dev.codebox.internal.pipeline;
 
 import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
+import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.OutputListener;
 import dev.codebox.internal.OutputSink;
@@ -91,6 +92,8 @@ public final class CommandLinePipeline {
             if (!writeCodeFile(runner, prepared)) {
                 return refused(output, BlockPreparer.OUTSIDE_WORKSPACE);
             }
+        } catch (CodeExecutorException e) {
+            throw e; // the executor cannot serve (its engine or runner is gone): not the block's failure
         } catch (IOException | RuntimeException e) {
             return refused(output, "could not write the code file " + prepared.relativeName() + ": " + e.getMessage());
         }
@@ -112,6 +115,8 @@ public final class CommandLinePipeline {
             if (!runner.writeFile(block.relativeName(), block.code().getBytes(StandardCharsets.UTF_8), block.namedByContent())) {
                 return refused(output, BlockPreparer.OUTSIDE_WORKSPACE);
             }
+        } catch (CodeExecutorException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             return refused(output, "could not save " + block.relativeName() + ": " + e.getMessage());
         }

@@ -1,11 +1,15 @@
 package dev.codebox.docker.internal;
 
+import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Volume;
 import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.docker.RunnerTransport;
+import dev.codebox.docker.WorkDirMode;
 import dev.codebox.internal.ForkServerScript;
 import dev.codebox.internal.Resources;
 import java.util.ArrayList;
@@ -26,39 +30,32 @@ final class ContainerSpec {
     static final String FORK_SERVER_VARIABLE = "CODEBOX_FORK_SERVER";
 
     private static final String MAIN_SCRIPT = Resources.read(ContainerSpec.class, "container_main.sh");
-    /** Where the runner's socket is mounted when the work dir is a tmpfs of the container. */
-    static final String SOCKET_DIR = "/run/codebox";
 
     private final DockerExecutorConfig config;
     private final String name;
     private final String bindDir;
     private final Optional<String> user;
-    private final String socketInContainer;
+    private final RunnerLayout layout;
     private final Optional<String> temporaryWorkDir;
-    private final Optional<String> socketBindDir;
     private final RunnerSecret secret;
     private final String sharedMarker;
 
     /**
      * @param bindDir the engine-side path of the work dir
      * @param user the user to run as, already resolved
-     * @param socketName the runner socket's file name
+     * @param layout the transport and work dir mode, with the socket's host dir where there is one
      * @param temporaryWorkDir the work dir when codebox created it, to be deleted with the container
-     * @param socketBindDir the host dir of the socket when the work dir is a tmpfs (workDirBytes), else
-     *     empty: the socket is in the work dir
      * @param secret what the runner and the JVM prove to each other, passed in the environment
-     * @param sharedMarker the name of the file the JVM writes next to the socket ({@link SharedDir})
+     * @param sharedMarker the name of the file the JVM writes into the bind-mounted dir ({@link SharedDir})
      */
-    ContainerSpec(DockerExecutorConfig config, String name, String bindDir, Optional<String> user, String socketName,
-            Optional<String> temporaryWorkDir, Optional<String> socketBindDir, RunnerSecret secret, String sharedMarker) {
+    ContainerSpec(DockerExecutorConfig config, String name, String bindDir, Optional<String> user, RunnerLayout layout,
+            Optional<String> temporaryWorkDir, RunnerSecret secret, String sharedMarker) {
         this.config = config;
         this.name = name;
         this.bindDir = bindDir;
         this.user = user;
-        this.socketInContainer = (socketBindDir.isPresent() ? SOCKET_DIR : DockerExecutorConfig.CONTAINER_WORK_DIR)
-                + "/" + socketName;
+        this.layout = layout;
         this.temporaryWorkDir = temporaryWorkDir;
-        this.socketBindDir = socketBindDir;
         this.secret = secret;
         this.sharedMarker = sharedMarker;
     }
@@ -69,18 +66,27 @@ final class ContainerSpec {
                 DockerExecutorConfig.CONTAINER_WORK_DIR, Optional.of(entrypoint()), List.of(),
                 new ContainerLimits(config.memoryBytes(), config.cpus(), config.pidsLimit(), config.noNewPrivileges(),
                         config.dropCapabilities(), config.tmpBytes(), config.storageBytes()),
-                config.network(), binds(), this::hostSettings, config.createContainerModifier());
+                config.network(), binds(), this::hostSettings, this::modify);
     }
 
     /**
-     * The shared-directory check of the socket's directory ({@link SharedDir}), then
-     * {@code sh -c SCRIPT codebox-runner RUNNER_SOURCE SOCKET WORK_DIR [INIT_COMMAND]}: see container_main.sh.
+     * The shared-directory check of the bind-mounted directory ({@link SharedDir}) when there is one,
+     * then {@code sh -c SCRIPT codebox-runner RUNNER_SOURCE SOCKET WORK_DIR [INIT_COMMAND]}: see
+     * container_main.sh. SOCKET is {@code -} for the attach stream.
      */
     private List<String> entrypoint() {
         List<String> main = new ArrayList<>(List.of("/bin/sh", "-c", MAIN_SCRIPT, "codebox-runner",
-                RUNNER_SOURCE, socketInContainer, DockerExecutorConfig.CONTAINER_WORK_DIR));
+                RUNNER_SOURCE, layout.socketInContainer().orElse("-"), DockerExecutorConfig.CONTAINER_WORK_DIR));
         config.initCommand().ifPresent(main::add);
-        return SharedDir.command(socketInContainer.substring(0, socketInContainer.lastIndexOf('/')), main);
+        return layout.sharedDirInContainer().map(dir -> SharedDir.command(dir, main)).orElse(main);
+    }
+
+    /** The attach stream needs an open stdin; the user's modifier comes last. */
+    private void modify(CreateContainerCmd create) {
+        if (layout.transport() == RunnerTransport.ATTACH) {
+            create.withStdinOpen(true).withStdInOnce(false).withAttachStdin(true).withAttachStdout(true).withAttachStderr(true);
+        }
+        config.createContainerModifier().accept(create);
     }
 
     private Map<String, String> labels() {
@@ -97,7 +103,9 @@ final class ContainerSpec {
         // No __pycache__ dirs in the work dir, where they would show up as output files; overridable.
         env.add("PYTHONDONTWRITEBYTECODE=1");
         config.environment().forEach((key, value) -> env.add(key + "=" + value));
-        env.add(SharedDir.VARIABLE + "=" + sharedMarker);
+        if (layout.sharedDirInContainer().isPresent()) {
+            env.add(SharedDir.VARIABLE + "=" + sharedMarker);
+        }
         if (config.pythonForkServer()) {
             env.add(FORK_SERVER_VARIABLE + "=" + ForkServerScript.source()); // taken out of the environment by the runner
         }
@@ -107,9 +115,10 @@ final class ContainerSpec {
 
     private List<Bind> binds() {
         List<Bind> binds = new ArrayList<>();
-        if (socketBindDir.isPresent()) {
-            binds.add(new Bind(socketBindDir.get(), new Volume(SOCKET_DIR), AccessMode.rw));
-        } else {
+        if (layout.socketDir().isPresent()) {
+            binds.add(new Bind(layout.socketDir().get().toString(), new Volume(RunnerLayout.SOCKET_DIR), AccessMode.rw));
+        }
+        if (layout.mode() == WorkDirMode.BIND) {
             binds.add(new Bind(bindDir, new Volume(DockerExecutorConfig.CONTAINER_WORK_DIR), AccessMode.rw));
         }
         config.extraVolumes().forEach(volume -> binds.add(new Bind(volume.hostPath().toString(),
@@ -124,8 +133,12 @@ final class ContainerSpec {
         if (config.readOnlyRootFs() && config.tmpBytes() == 0) {
             tmpfs.put("/tmp", "rw,nosuid,nodev,mode=1777"); // a read-only root still needs a writable /tmp
         }
-        if (config.workDirBytes() > 0) {
-            tmpfs.put(DockerExecutorConfig.CONTAINER_WORK_DIR, "rw,nosuid,nodev,mode=0755,size=" + config.workDirBytes()
+        if (layout.transport() == RunnerTransport.ATTACH) {
+            // The runner's frames go to stdout: a log driver would keep a copy of every byte on the engine's disk.
+            host.withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
+        }
+        if (layout.mode() == WorkDirMode.COPY) {
+            tmpfs.put(DockerExecutorConfig.CONTAINER_WORK_DIR, "rw,nosuid,nodev,mode=0755,size=" + layout.copyBytes()
                     + user.filter(u -> u.matches("\\d+(:\\d+)?")).map(u -> ",uid=" + u.split(":")[0]
                             + ",gid=" + (u.contains(":") ? u.split(":")[1] : u.split(":")[0])).orElse(""));
         }

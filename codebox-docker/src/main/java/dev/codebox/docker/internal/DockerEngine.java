@@ -93,11 +93,19 @@ public final class DockerEngine {
      *     found that address, and how to start an engine
      */
     public static DockerClient connect(EngineEndpoint endpoint) {
+        if (endpoint.host().startsWith("ssh://")) {
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "cannot reach " + endpoint.describe()
+                    + ": docker-java speaks to engines on unix:// and tcp:// addresses, not ssh://. Forward the engine's socket"
+                    + " instead (ssh -nNT -L /tmp/remote-docker.sock:/var/run/docker.sock " + endpoint.host().substring(6)
+                    + ") and use unix:///tmp/remote-docker.sock: the attach stream and a copied work dir are then picked"
+                    + " automatically");
+        }
         DockerClient client;
         try {
             DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                     .withDockerHost(endpoint.host())
                     .build();
+            requireTlsFiles(endpoint, config);
             DockerHttpClient http = new ZerodepDockerHttpClient.Builder()
                     .dockerHost(config.getDockerHost())
                     .sslConfig(config.getSSLConfig())
@@ -107,6 +115,8 @@ public final class DockerEngine {
                     .responseTimeout(RESPONSE_TIMEOUT)
                     .build();
             client = DockerClientImpl.getInstance(config, http);
+        } catch (CodeExecutorException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "cannot use the Docker engine address "
                     + endpoint.describe() + ": " + rootMessage(e), e);
@@ -122,6 +132,33 @@ public final class DockerEngine {
                     + ". Start it (for example `sudo systemctl start docker`, or `sudo dockerd &`, or scripts/setup-env.sh),"
                     + " or point DOCKER_HOST or the configuration's dockerHost at a running engine.", e);
         }
+    }
+
+    /** The files the docker CLI reads from {@code DOCKER_CERT_PATH} when {@code DOCKER_TLS_VERIFY} is set. */
+    private static final List<String> TLS_FILES = List.of("ca.pem", "cert.pem", "key.pem");
+
+    /**
+     * docker-java quietly speaks plain HTTP when {@code DOCKER_TLS_VERIFY} asks for TLS but the
+     * certificate files are missing: refuse instead, saying which files are missing where.
+     */
+    private static void requireTlsFiles(EngineEndpoint endpoint, DockerClientConfig config) {
+        if (!config.getDockerHost().getScheme().equals("tcp") || !isTlsVerify()) {
+            return;
+        }
+        String certPath = Optional.ofNullable(System.getProperty("DOCKER_CERT_PATH")).or(() -> Optional.ofNullable(System.getenv("DOCKER_CERT_PATH")))
+                .filter(value -> !value.isBlank()).orElse(System.getProperty("user.home") + "/.docker");
+        List<String> missing = TLS_FILES.stream().filter(file -> !java.nio.file.Files.isRegularFile(Path.of(certPath, file))).toList();
+        if (!missing.isEmpty()) {
+            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "DOCKER_TLS_VERIFY asks for TLS with "
+                    + endpoint.describe() + ", but " + certPath + " (DOCKER_CERT_PATH) lacks " + String.join(", ", missing)
+                    + "; put the engine's client certificates there, or unset DOCKER_TLS_VERIFY for an engine without TLS");
+        }
+    }
+
+    /** DOCKER_TLS_VERIFY as the docker CLI reads it: set to anything but empty (as a system property or variable). */
+    private static boolean isTlsVerify() {
+        String value = Optional.ofNullable(System.getProperty("DOCKER_TLS_VERIFY")).orElse(System.getenv("DOCKER_TLS_VERIFY"));
+        return value != null && !value.isBlank();
     }
 
     /**

@@ -1,18 +1,26 @@
 package dev.codebox.docker.internal;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebox.CancellationToken;
 import dev.codebox.Language;
 import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.docker.WorkDirMode;
 import dev.codebox.internal.pipeline.HostWorkDir;
 import dev.codebox.spi.BlockOutput;
 import dev.codebox.spi.Launch;
 import dev.codebox.spi.RunOutcome;
 import dev.codebox.spi.Runner;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,30 +34,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs commands in the container through its resident runner: one Unix socket connection per
- * command, so commands run concurrently. A timeout or cancellation asks the runner to kill the
- * command's session; if the runner does not confirm within {@value #KILL_CONFIRM_MILLIS} ms (a
- * paused or dying container) the connection is dropped so that the caller never hangs.
+ * Runs commands in the container through its resident runner, every request on the container's one
+ * {@link RunnerConnection}, so commands run concurrently. A timeout or cancellation asks the runner
+ * to kill the command's session (the runner also kills it at the deadline by itself); if the
+ * runner does not confirm within {@value #KILL_CONFIRM_MILLIS} ms (a paused or dying container)
+ * the connection is dropped so that the caller never hangs.
  */
 public final class DockerRunner implements Runner {
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerRunner.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long KILL_CONFIRM_MILLIS = 1000;
     /** How long a file request may take before the runner counts as not answering. */
     private static final long CONTROL_MILLIS = 30_000;
-    private static final int COPY_CHUNK_BYTES = 1 << 20;
+    /** How long a copy in or out may take before the runner counts as not answering. */
+    private static final long COPY_MILLIS = 600_000;
     private static final ScheduledExecutorService TIMER = RunnerContainer.TIMER;
 
     private final RunnerContainer container;
-    private final DockerExecutorConfig config;
     private final boolean stopOnExit;
-    /** The connection for file requests, opened on first use and again after it broke. */
-    private RunnerChannel control;
+    private final String image;
+    private final long memoryBytes;
 
     public DockerRunner(RunnerContainer container, DockerExecutorConfig config) {
         this.container = container;
-        this.config = config;
         this.stopOnExit = config.stopContainerOnExit();
+        this.image = config.image();
+        this.memoryBytes = config.memoryBytes();
     }
 
     @Override
@@ -61,108 +72,178 @@ public final class DockerRunner implements Runner {
     public Launch launch(Language language, String relativeFile) {
         Map<String, String> found = container.interpreters();
         return Launch.forLanguage(language, relativeFile, name -> Optional.ofNullable(found.get(name)),
-                () -> language.canonicalName() + " is not installed in image " + config.image() + ": neither "
+                () -> language.canonicalName() + " is not installed in image " + image + ": neither "
                         + String.join(" nor ", Launch.interpreters(language)) + " is on its PATH");
     }
 
+    /**
+     * Writes the file in the container; in COPY mode also into the host work dir, which mirrors
+     * the container's (code files are results too), without a round trip to read it back.
+     */
     @Override
     public boolean writeFile(String relativeName, byte[] content, boolean reuseSameSize) throws IOException {
-        return control(channel -> channel.write(relativeName, content, reuseSameSize));
+        boolean written = written(control(true, CONTROL_MILLIS, connection -> connection.write(relativeName,
+                new ByteArrayInputStream(content), content.length, reuseSameSize, false)));
+        if (written && container.workDirMode() == WorkDirMode.COPY) {
+            Optional<Path> target = hostPath(relativeName);
+            if (target.isPresent() && !(reuseSameSize && Files.isRegularFile(target.get(), LinkOption.NOFOLLOW_LINKS)
+                    && Files.size(target.get()) == content.length)) {
+                Files.createDirectories(target.get().getParent());
+                Path temp = Files.createTempFile(target.get().getParent(), ".codebox-", ".tmp");
+                try {
+                    Files.write(temp, content);
+                    Files.move(temp, target.get(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } finally {
+                    Files.deleteIfExists(temp);
+                }
+            }
+        }
+        return written;
+    }
+
+    /** {@code name} in the host work dir, when it is a name inside it (names can come from the container). */
+    private Optional<Path> hostPath(String name) {
+        Path workDir = container.workDir();
+        Path target = workDir.resolve(name).normalize();
+        if (!target.startsWith(workDir) || target.equals(workDir) || name.startsWith("/")) {
+            LOG.warn("not copying {}: it is not a name inside the work dir", name);
+            return Optional.empty();
+        }
+        return Optional.of(target);
+    }
+
+    private static boolean written(JsonNode reply) throws IOException {
+        if (reply.path("outside").asBoolean()) {
+            return false;
+        }
+        failOnError(reply);
+        return true;
     }
 
     @Override
     public void deleteFiles(List<String> relativeNames) throws IOException {
-        control(channel -> {
-            channel.delete(relativeNames);
-            return null;
-        });
+        failOnError(control(true, CONTROL_MILLIS,
+                connection -> connection.request(Map.of("op", "delete", "paths", relativeNames), null, null)));
+        if (container.workDirMode() == WorkDirMode.COPY) {
+            for (String name : relativeNames) {
+                Optional<Path> mirrored = hostPath(name);
+                if (mirrored.isPresent()) {
+                    Files.deleteIfExists(mirrored.get());
+                }
+            }
+        }
     }
 
     @Override
     public Optional<Map<String, String>> listFiles(int limit) throws IOException {
-        return control(channel -> channel.list(limit));
+        JsonNode files = control(true, CONTROL_MILLIS,
+                connection -> connection.request(Map.of("op", "list", "limit", limit), null, null)).path("files");
+        if (files.isNull() || files.isMissingNode()) {
+            return Optional.empty();
+        }
+        return Optional.of(JSON.convertValue(files, new TypeReference<Map<String, String>>() { }));
     }
 
     @Override
     public List<Path> exportFiles(List<String> relativeNames) throws IOException {
         Path workDir = container.workDir();
-        if (config.workDirBytes() == 0) {
+        if (container.workDirMode() == WorkDirMode.BIND) {
             return HostWorkDir.resolve(workDir, relativeNames); // the host work dir is /workspace
         }
         List<Path> exported = new ArrayList<>();
         for (String name : relativeNames) {
-            Path target = workDir.resolve(name).normalize();
             // Names come from the container, whose code can answer in the runner's place: stay in the work dir.
-            if (!target.startsWith(workDir) || target.equals(workDir) || name.startsWith("/")) {
-                LOG.warn("not copying {}: it is not a name inside the work dir", name);
-                continue;
-            }
-            if (copyOut(name, target)) {
-                exported.add(target);
+            Optional<Path> target = hostPath(name);
+            if (target.isPresent() && copyOut(name, target.get(), container.copyBytes())) {
+                exported.add(target.get());
             }
         }
         return exported;
     }
 
-    /** Copies a file of the container's work dir to {@code target} in the host work dir, which no code can reach. */
-    private boolean copyOut(String name, Path target) throws IOException {
-        Files.createDirectories(target.getParent());
-        Path temp = Files.createTempFile(target.getParent(), ".codebox-", ".tmp");
-        try (OutputStream out = Files.newOutputStream(temp)) {
-            long offset = 0;
-            long limit = config.workDirBytes(); // no file of the tmpfs is larger
-            while (offset <= limit) {
-                long at = offset;
-                Optional<RunnerChannel.Chunk> chunk = control(channel -> channel.read(name, at, COPY_CHUNK_BYTES));
-                if (chunk.isEmpty()) {
-                    return false;
-                }
-                out.write(chunk.get().data());
-                offset += chunk.get().data().length;
-                if (chunk.get().endOfFile()) {
-                    break;
-                }
+    /**
+     * Copies the host file {@code source} to {@code relativeName} of the container's work dir,
+     * through the runner (which never follows a link there).
+     *
+     * @return false when the name leads out of the work dir through a link
+     */
+    public boolean copyIn(Path source, String relativeName) throws IOException {
+        long size = Files.size(source);
+        boolean executable = Files.getPosixFilePermissions(source).contains(PosixFilePermission.OWNER_EXECUTE);
+        try (InputStream in = Files.newInputStream(source)) {
+            return written(control(false, COPY_MILLIS, connection -> connection.write(relativeName, in, size, false, executable)));
+        }
+    }
+
+    /**
+     * Copies {@code relativeName} of the container's work dir to {@code target} on the host: into a
+     * temporary file beside it, moved over it at the end (a link at {@code target} is replaced, not
+     * followed).
+     *
+     * @param limit the most bytes copied; a larger file is not copied
+     * @return false when the name is not a regular file of the work dir (a link, a directory, missing)
+     * @throws IOException when the copy fails or the file is larger than {@code limit}
+     */
+    public boolean copyOut(String relativeName, Path target, long limit) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path temp = Files.createTempFile(parent, ".codebox-", ".tmp");
+        try {
+            JsonNode reply;
+            try (OutputStream out = Files.newOutputStream(temp, LinkOption.NOFOLLOW_LINKS)) {
+                reply = control(false, COPY_MILLIS, connection -> connection.request(
+                        Map.of("op", "read", "path", relativeName, "limit", limit), null, out));
             }
+            if (reply.path("outside").asBoolean() || reply.has("error")) {
+                Files.deleteIfExists(temp);
+                if (reply.has("error") && !reply.path("error").asText().contains("No such file")) {
+                    throw new IOException(reply.path("error").asText());
+                }
+                return false;
+            }
+            if (reply.path("truncated").asBoolean()) {
+                throw new IOException(relativeName + " is larger than " + ByteSize.format(limit) + "; not copied");
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return true;
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
             throw e;
         }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return true;
     }
 
-    /** A request on the file connection. */
+    private static void failOnError(JsonNode reply) throws IOException {
+        if (reply.has("error")) {
+            throw new IOException(reply.path("error").asText());
+        }
+    }
+
+    /** A request on the connection. */
     private interface ControlRequest<T> {
-        T send(RunnerChannel channel) throws IOException;
+        T send(RunnerConnection connection) throws IOException;
     }
 
     /**
-     * Sends a file request on the shared connection, one at a time. A connection that broke (the
-     * container was restarted) is replaced once; a request the runner does not answer within
-     * {@value #CONTROL_MILLIS} ms closes the connection.
+     * Sends a file request. When {@code retry}, a connection that ended (the container was
+     * restarted) is replaced once; a request the runner does not answer within {@code millis} closes
+     * the connection.
      */
-    private synchronized <T> T control(ControlRequest<T> request) throws IOException {
-        container.checkIfSuspect();
+    private <T> T control(boolean retry, long millis, ControlRequest<T> request) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            if (control == null || control.isClosed()) {
-                control = container.connect();
-            }
-            RunnerChannel channel = control;
+            RunnerConnection connection = container.connection();
             ScheduledFuture<?> late = TIMER.schedule(() -> {
                 container.suspect();
-                channel.close();
-            }, CONTROL_MILLIS, TimeUnit.MILLISECONDS);
+                connection.close();
+            }, millis, TimeUnit.MILLISECONDS);
             try {
-                return request.send(channel);
-            } catch (RunnerChannel.ProtocolException e) {
-                channel.close();
+                return request.send(connection);
+            } catch (RunnerConnection.ProtocolException e) {
                 throw e;
             } catch (IOException e) {
-                channel.close();
-                if (attempt > 0 || late.isDone()) {
+                if (!retry || attempt > 0 || late.isDone()) {
                     throw e;
                 }
-                LOG.debug("the file connection to the runner broke ({}); opening another", e.toString());
+                LOG.debug("the connection to the runner ended ({}); opening another", e.toString());
             } finally {
                 late.cancel(false);
             }
@@ -175,79 +256,68 @@ public final class DockerRunner implements Runner {
         if (token.isCancelled()) {
             return RunOutcome.cancelled();
         }
+        RunnerConnection connection = container.connection();
+        RunnerConnection.Run run;
+        try {
+            run = connection.run(Map.of("op", "run", "argv", command, "timeout_ms", timeout.toMillis()), sink);
+        } catch (IOException e) {
+            return lost(e, sink);
+        }
         AtomicReference<RunOutcome.Ending> stopped = new AtomicReference<>();
-        try (RunnerChannel channel = container.connect()) {
-            // The request goes first, so that a kill can never arrive before it.
-            boolean started = request(channel, command);
-            Runnable stopOnTimeout = () -> stop(channel, stopped, RunOutcome.Ending.TIMED_OUT);
-            ScheduledFuture<?> timer = TIMER.schedule(stopOnTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
-            try (CancellationToken.Registration onCancel = token.onCancel(() -> stop(channel, stopped, RunOutcome.Ending.CANCELLED))) {
-                AtomicReference<RunnerChannel.ProtocolException> failure = new AtomicReference<>();
-                RunnerChannel.Exit exit = started ? readOutput(channel, sink, failure) : null;
-                if (stopped.get() == RunOutcome.Ending.CANCELLED) {
-                    return RunOutcome.cancelled();
+        ScheduledFuture<?> timer = TIMER.schedule(() -> stop(connection, run, stopped, RunOutcome.Ending.TIMED_OUT),
+                timeout.toNanos(), TimeUnit.NANOSECONDS);
+        try (CancellationToken.Registration onCancel = token.onCancel(() -> stop(connection, run, stopped, RunOutcome.Ending.CANCELLED))) {
+            RunnerConnection.Exit exit;
+            try {
+                exit = run.await();
+            } catch (IOException e) {
+                exit = null;
+                if (stopped.get() == null) {
+                    return lost(e, sink);
                 }
-                if (stopped.get() == RunOutcome.Ending.TIMED_OUT) {
-                    return RunOutcome.timedOut();
-                }
-                if (exit == null && failure.get() != null) {
-                    sink.writeLine("codebox: the block did not finish: the runner broke the protocol: " + failure.get().getMessage());
-                    return RunOutcome.exited(1);
-                }
-                if (exit == null) {
-                    sink.writeLine("codebox: the block did not finish: " + container.describeLoss()
-                            + "; the next block starts it again if it can");
-                    return RunOutcome.exited(1);
-                }
-                if (exit.outOfMemory()) {
-                    sink.writeLine("codebox: memory limit exceeded: the container hit its memory limit"
-                            + (config.memoryBytes() > 0 ? " of " + ByteSize.format(config.memoryBytes()) : "")
-                            + " and the kernel killed a process of the block (exit code " + exit.code() + ")");
-                }
-                return RunOutcome.exited(exit.code());
-            } finally {
-                timer.cancel(false);
             }
+            if (stopped.get() == RunOutcome.Ending.CANCELLED) {
+                return RunOutcome.cancelled();
+            }
+            if (stopped.get() == RunOutcome.Ending.TIMED_OUT || (exit != null && exit.deadlinePassed())) {
+                return RunOutcome.timedOut();
+            }
+            if (exit.outOfMemory()) {
+                sink.writeLine("codebox: memory limit exceeded: the container hit its memory limit"
+                        + (memoryBytes > 0 ? " of " + ByteSize.format(memoryBytes) : "")
+                        + " and the kernel killed a process of the block (exit code " + exit.code() + ")");
+            }
+            return RunOutcome.exited(exit.code());
+        } finally {
+            timer.cancel(false);
         }
     }
 
-    /** Sends the run request; false when the runner is gone. */
-    private static boolean request(RunnerChannel channel, List<String> command) {
-        try {
-            channel.startRun(command);
-            return true;
-        } catch (IOException e) {
-            LOG.debug("connection to the runner ended: {}", e.toString());
-            return false;
-        }
-    }
-
-    /** The runner's exit, or {@code null} when the connection ended without one (or broke the protocol). */
-    private static RunnerChannel.Exit readOutput(RunnerChannel channel, BlockOutput sink,
-            AtomicReference<RunnerChannel.ProtocolException> failure) {
-        try {
-            return channel.readOutput(sink);
-        } catch (RunnerChannel.ProtocolException e) {
+    /** The outcome of a block whose connection ended before its exit: exit code 1 and why. */
+    private RunOutcome lost(IOException e, BlockOutput sink) {
+        if (e instanceof RunnerConnection.ProtocolException) {
             LOG.warn("the runner broke the protocol: {}", e.getMessage());
-            failure.set(e);
-            return null;
-        } catch (IOException e) {
+            sink.writeLine("codebox: the block did not finish: the runner broke the protocol: " + e.getMessage());
+        } else {
             LOG.debug("connection to the runner ended: {}", e.toString());
-            return null;
+            sink.writeLine("codebox: the block did not finish: " + container.describeLoss()
+                    + "; the next block starts it again if it can");
         }
+        return RunOutcome.exited(1);
     }
 
     /**
      * Kills the command; drops the connection when the runner does not confirm in time, and then
      * has the container checked before the next request (it may be paused).
      */
-    private void stop(RunnerChannel channel, AtomicReference<RunOutcome.Ending> stopped, RunOutcome.Ending why) {
+    private void stop(RunnerConnection connection, RunnerConnection.Run run, AtomicReference<RunOutcome.Ending> stopped,
+            RunOutcome.Ending why) {
         if (stopped.compareAndSet(null, why)) {
-            channel.kill();
+            run.kill();
             TIMER.schedule(() -> {
-                if (!channel.isClosed()) {
+                if (!run.isDone()) {
                     container.suspect();
-                    channel.close();
+                    connection.close();
                 }
             }, KILL_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -255,11 +325,6 @@ public final class DockerRunner implements Runner {
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (control != null) {
-                control.close();
-            }
-        }
         if (!stopOnExit && shutdownInProgress()) {
             LOG.info("leaving container {} running at exit (stopContainerOnExit is off)", container.name());
             return;

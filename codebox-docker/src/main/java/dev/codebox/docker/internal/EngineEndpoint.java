@@ -83,6 +83,14 @@ public record EngineEndpoint(String host, String source, List<String> tried) {
         return new EngineEndpoint(DockerEngine.DEFAULT_HOST, "the default", tried);
     }
 
+    /**
+     * Whether the engine is on a Unix socket of this machine, so that it may share this machine's
+     * files (whether it does is checked at start); any other address is treated as remote.
+     */
+    public boolean isLocalSocket() {
+        return host.startsWith("unix://");
+    }
+
     /** A line for messages: the address and how it was found. */
     public String describe() {
         return host + " (from " + source + ")";

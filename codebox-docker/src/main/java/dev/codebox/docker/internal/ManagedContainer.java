@@ -106,8 +106,22 @@ public final class ManagedContainer implements AutoCloseable {
      * @throws CodeExecutorException when the engine refuses to start it
      */
     public void createAndStart() {
+        create();
+        startCreated();
+    }
+
+    /** Creates the container without starting it (to attach to it first). */
+    public void create() {
         id = request.createCommand(client).exec().getId();
         LOG.debug("created container {} ({})", name(), id);
+    }
+
+    /**
+     * Starts the created container.
+     *
+     * @throws CodeExecutorException when the engine refuses to start it
+     */
+    public void startCreated() {
         try {
             client.startContainerCmd(id).exec();
         } catch (DockerException e) {

@@ -1,26 +1,38 @@
 package dev.codebox.docker.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import dev.codebox.CodeExecutorException;
+import dev.codebox.CodeExecutorException.Reason;
 import dev.codebox.docker.DockerExecutorConfig;
+import dev.codebox.docker.RunnerTransport;
+import dev.codebox.docker.WorkDirMode;
 import dev.codebox.internal.TempDirs;
+import dev.codebox.spi.BlockOutput;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The container of one started Docker executor and the runner inside it: creation, the wait until
- * the runner answers, recovery when the container was stopped or removed behind codebox's back, and
- * removal. Connections to the runner are opened through {@link #connect()}.
+ * the runner answers, the one {@link RunnerConnection} every request travels on, recovery when the
+ * container was stopped or removed behind codebox's back, and removal.
  */
 public final class RunnerContainer implements AutoCloseable {
 
@@ -37,53 +49,71 @@ public final class RunnerContainer implements AutoCloseable {
 
     private final ManagedContainer container;
     private final DockerExecutorConfig config;
+    private final RunnerLayout layout;
     private final String name;
     private final Path workDir;
     private final boolean ownsWorkDir;
-    private final Path socket;
-    private final Optional<Path> socketDir;
     private final RunnerSecret secret;
-    /** The name of the file written next to the socket before each creation, for the container to find. */
+    /** The name of the file written into the bind-mounted dir before each start, for the container to find. */
     private final String sharedMarker;
     /** The socket's owner when the runner first proved itself; a socket of another owner is refused. */
-    private volatile Optional<Integer> socketOwner;
+    private volatile Optional<Integer> socketOwner = Optional.empty();
     /** Set when the runner stopped answering in the middle of a conversation: check the container before talking. */
     private volatile boolean suspect;
     private volatile Map<String, String> interpreters = Map.of();
+    private volatile RunnerConnection connection;
 
-    private RunnerContainer(ManagedContainer container, DockerExecutorConfig config, Path workDir,
-            boolean ownsWorkDir, Path socket, Optional<Path> socketDir, RunnerSecret secret,
-            Optional<Integer> socketOwner, String sharedMarker) {
+    private RunnerContainer(ManagedContainer container, DockerExecutorConfig config, RunnerLayout layout, Path workDir,
+            boolean ownsWorkDir, RunnerSecret secret, String sharedMarker) {
         this.container = container;
         this.config = config;
+        this.layout = layout;
         this.name = container.name();
         this.workDir = workDir;
         this.ownsWorkDir = ownsWorkDir;
-        this.socket = socket;
-        this.socketDir = socketDir;
         this.secret = secret;
-        this.socketOwner = socketOwner;
         this.sharedMarker = sharedMarker;
     }
 
     /**
      * Creates the work dir, connects to the engine, pulls the image when missing, replaces a
-     * container of the same name, and starts the container until its runner answers. Whatever was
-     * created is removed again when this fails.
+     * container of the same name, and starts the container until its runner answers. With AUTO
+     * settings, an engine that turns out not to share the work dir gets a container on the attach
+     * stream with a copied work dir instead (within a second). Whatever was created is removed
+     * again when this fails.
      *
-     * @throws CodeExecutorException when any step fails, with the reason (and the container's logs)
+     * @throws CodeExecutorException when any step fails, with the reason (and the container's output)
      */
     public static RunnerContainer start(DockerExecutorConfig config) {
+        EngineEndpoint engine = EngineEndpoint.discover(config.dockerHost());
+        RunnerLayout layout = RunnerLayout.first(config, engine);
+        try {
+            return start(config, engine, layout);
+        } catch (CodeExecutorException e) {
+            Optional<RunnerLayout> fallback = layout.fallback(config);
+            if (fallback.isEmpty() || !SharedDir.isNotShared(e)) {
+                throw e;
+            }
+            LOG.info("the Docker engine at {} does not share the work dir; using the attach stream and a copied work dir",
+                    engine.describe());
+            return start(config, engine, fallback.get());
+        }
+    }
+
+    private static RunnerContainer start(DockerExecutorConfig config, EngineEndpoint engine, RunnerLayout planned) {
         boolean ownsWorkDir = config.workDir().isEmpty();
         Path workDir = ownsWorkDir ? TempDirs.create() : createWorkDir(config.workDir().get());
-        // With a tmpfs work dir the host work dir is not mounted; the socket gets a directory of its own.
-        Optional<Path> socketDir = config.workDirBytes() > 0 ? Optional.of(TempDirs.create()) : Optional.empty();
+        boolean socketDirNeeded = planned.transport() == RunnerTransport.UNIX_SOCKET && planned.mode() == WorkDirMode.COPY;
+        Optional<Path> socketDir = socketDirNeeded ? Optional.of(TempDirs.create()) : Optional.empty();
         ManagedContainer managed = null;
         RunnerContainer container = null;
         try {
-            String socketName = ".codebox-" + UUID.randomUUID().toString().substring(0, 8) + ".sock";
-            Path socket = socketDir.orElse(workDir).resolve(socketName);
-            UnixSockets.requireFits(socket, "work dir", workDir, "the runner's");
+            RunnerLayout layout = planned;
+            if (planned.transport() == RunnerTransport.UNIX_SOCKET) {
+                Path socket = socketDir.orElse(workDir).resolve(".codebox-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");
+                UnixSockets.requireFits(socket, "work dir", workDir, "the runner's");
+                layout = planned.withSocket(socket, socketDir);
+            }
             Optional<String> user = ManagedContainer.resolveUser(config.user(), workDir, ownsWorkDir);
             if (socketDir.isPresent()) {
                 ManagedContainer.handOver(socketDir.get(), user);
@@ -92,14 +122,11 @@ public final class RunnerContainer implements AutoCloseable {
             String name = config.containerName().orElse("codebox-exec-" + UUID.randomUUID());
             RunnerSecret secret = RunnerSecret.generate();
             String marker = SharedDir.newMarkerName();
-            ContainerRequest request = new ContainerSpec(config, name, bindDir, user, socketName,
-                    ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty(),
-                    socketDir.map(Path::toString), secret, marker).request();
+            ContainerRequest request = new ContainerSpec(config, name, bindDir, user, layout,
+                    ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty(), secret, marker).request();
             // A generated name is new; a configured one replaces the container of that name.
-            managed = ManagedContainer.prepare(EngineEndpoint.discover(config.dockerHost()), request,
-                    config.containerName().isPresent());
-            container = new RunnerContainer(managed, config, workDir, ownsWorkDir, socket, socketDir,
-                    secret, Optional.empty(), marker);
+            managed = ManagedContainer.prepare(engine, request, config.containerName().isPresent());
+            container = new RunnerContainer(managed, config, layout, workDir, ownsWorkDir, secret, marker);
             container.createAndStart();
             return container;
         } catch (RuntimeException e) {
@@ -115,11 +142,11 @@ public final class RunnerContainer implements AutoCloseable {
                 socketDir.ifPresent(TempDirs::deleteRecursively);
             }
             throw e instanceof CodeExecutorException ? e
-                    : new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "cannot start the Docker executor: " + DockerEngine.rootMessage(e), e);
+                    : new CodeExecutorException(Reason.START_FAILED, "cannot start the Docker executor: " + DockerEngine.rootMessage(e), e);
         }
     }
 
-    /** The host directory mounted at /workspace. */
+    /** The host work dir: mounted at /workspace (BIND), or where output files are copied to (COPY). */
     public Path workDir() {
         return workDir;
     }
@@ -134,48 +161,89 @@ public final class RunnerContainer implements AutoCloseable {
         return container.id();
     }
 
+    /** The transport in use. */
+    public RunnerTransport transport() {
+        return layout.transport();
+    }
+
+    /** The work dir mode in use. */
+    public WorkDirMode workDirMode() {
+        return layout.mode();
+    }
+
+    /** The size of the container's work dir in COPY mode, which bounds any file copied out of it. */
+    long copyBytes() {
+        return layout.copyBytes();
+    }
+
     /** The interpreters the image has, by name, with their paths in the container. */
     Map<String, String> interpreters() {
         return interpreters;
     }
 
     /**
-     * A new, authenticated connection to the runner. When nobody listens on the socket, the
-     * container is started again (it was stopped or killed) or created again (it was removed), and
-     * the connection retried.
+     * The connection to the runner. When it ended, a new one is opened; when the runner is gone,
+     * the container is started again (it was stopped or killed) or created again (it was removed).
      *
-     * @throws CodeExecutorException when the container cannot be brought back, is paused, or the
-     *     socket is no longer the runner's (replaced by the code: it is never followed)
+     * @throws CodeExecutorException when the container cannot be brought back, is paused, the
+     *     socket is no longer the runner's (replaced by the code: it is never followed), or the
+     *     runner broke the protocol (this executor then serves no more)
      */
-    RunnerChannel connect() {
+    RunnerConnection connection() {
         checkIfSuspect();
+        RunnerConnection current = connection;
+        if (current != null && current.isOpen()) {
+            return current;
+        }
+        return reconnect();
+    }
+
+    /** A long-running process in the container (a server), started with {@link #startService}. */
+    public interface Service {
+        /** Kills the process's session; does not throw. */
+        void stop();
+
+        /** Whether it has ended. */
+        boolean ended();
+    }
+
+    /**
+     * Starts {@code argv} in the work dir with {@code environment} added, outside any block and
+     * without a deadline; its output goes to {@code output} (bounded by the caller).
+     *
+     * @throws CodeExecutorException when the runner cannot be reached
+     */
+    public Service startService(List<String> argv, Map<String, String> environment, BlockOutput output) {
         try {
-            return open();
-        } catch (RunnerChannel.UntrustedSocketException e) {
-            throw new CodeExecutorException(CodeExecutorException.Reason.UNTRUSTED_PEER, "refusing to connect to the runner of container " + name + ": "
-                    + e.getMessage(), e);
-        } catch (RunnerChannel.ProtocolException e) {
-            suspect = true;
-            checkAnswering();
-            throw new CodeExecutorException(CodeExecutorException.Reason.UNTRUSTED_PEER, "the runner in container " + name + " does not answer as it should: "
-                    + e.getMessage(), e);
+            RunnerConnection.Run run = connection().run(Map.of("op", "run", "argv", argv, "env", environment), output);
+            return new Service() {
+                @Override
+                public void stop() {
+                    run.kill();
+                }
+
+                @Override
+                public boolean ended() {
+                    return run.isDone();
+                }
+            };
         } catch (IOException e) {
-            return recover(e);
+            throw new CodeExecutorException(Reason.START_FAILED, "cannot start " + argv.get(0) + " in container " + name
+                    + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * Whether the runner answers a probe now, without bringing a stopped or removed container back:
+     * Whether the runner answers a ping now, without bringing a stopped or removed container back:
      * the health check of a pooled container.
      */
     public boolean answers() {
-        try (RunnerChannel channel = open()) {
-            channel.probe();
-            return true;
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("the runner of {} does not answer: {}", name, e.toString());
-            return false;
+        RunnerConnection current = connection;
+        boolean answers = current != null && current.isOpen() && current.ping(HANDSHAKE_MILLIS, TIMER);
+        if (!answers) {
+            LOG.debug("the runner of {} does not answer", name);
         }
+        return answers;
     }
 
     /** Marks the runner as suspect: it stopped answering mid-conversation (paused, or dying). */
@@ -199,8 +267,8 @@ public final class RunnerContainer implements AutoCloseable {
         try {
             state = state();
         } catch (RuntimeException e) {
-            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "the Docker engine at " + container.engine().describe() + " does not answer: "
-                    + DockerEngine.rootMessage(e), e);
+            throw new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "the Docker engine at " + container.engine().describe()
+                    + " does not answer: " + DockerEngine.rootMessage(e), e);
         }
         if (state.isPresent() && Boolean.TRUE.equals(state.get().getPaused())) {
             throw paused();
@@ -209,24 +277,81 @@ public final class RunnerContainer implements AutoCloseable {
     }
 
     private CodeExecutorException paused() {
-        return new CodeExecutorException(CodeExecutorException.Reason.PAUSED,
+        return new CodeExecutorException(Reason.PAUSED,
                 "container " + name + " is paused; unpause it (docker unpause " + name + ")");
     }
 
-    private RunnerChannel open() throws IOException {
-        RunnerChannel channel = RunnerChannel.open(socket, secret, socketOwner, HANDSHAKE_MILLIS, TIMER);
-        if (socketOwner.isEmpty()) {
-            socketOwner = Optional.of(UnixSockets.requireSocket(socket, Optional.empty()));
+    private synchronized RunnerConnection reconnect() {
+        RunnerConnection current = connection;
+        if (current != null && current.isOpen()) {
+            return current; // another thread reconnected meanwhile
         }
-        return channel;
-    }
-
-    private synchronized RunnerChannel recover(IOException cause) {
+        if (current != null && current.failure() instanceof RunnerConnection.ProtocolException broken) {
+            throw new CodeExecutorException(Reason.UNTRUSTED_PEER, "the runner in container " + name
+                    + " broke the protocol (" + broken.getMessage() + "); this executor serves no more: stop it and start another");
+        }
         try {
-            return open(); // another thread recovered it meanwhile
+            connection = open(false);
+            return connection;
+        } catch (RunnerConnection.UntrustedSocketException e) {
+            throw untrusted(e);
+        } catch (RunnerConnection.ProtocolException e) {
+            throw misbehaving(e);
         } catch (IOException e) {
             LOG.debug("the runner does not answer: {}", e.toString());
+            return recover(e);
+        } catch (CodeExecutorException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "the Docker engine at " + container.engine().describe()
+                    + " does not answer: " + DockerEngine.rootMessage(e), e);
         }
+    }
+
+    /** A new connection to a runner that should be there: the socket, or the attach stream again. */
+    private RunnerConnection open(boolean starting) throws IOException {
+        RunnerStream stream;
+        if (layout.transport() == RunnerTransport.UNIX_SOCKET) {
+            Path socket = layout.socket().orElseThrow();
+            stream = RunnerStream.unixSocket(socket, socketOwner);
+            if (socketOwner.isEmpty()) {
+                socketOwner = Optional.of(UnixSockets.requireSocket(socket, Optional.empty()));
+            }
+        } else {
+            Optional<InspectContainerResponse.ContainerState> state = state();
+            if (!starting && (state.isEmpty() || !Boolean.TRUE.equals(state.get().getRunning()))) {
+                throw new IOException("container " + name + " is not running");
+            }
+            stream = AttachStream.attach(container.client(), container.id(), name);
+        }
+        RunnerConnection opened = RunnerConnection.open(stream, secret, !starting, HANDSHAKE_MILLIS, TIMER, name);
+        try {
+            interpreters = probe(opened);
+        } catch (IOException e) {
+            opened.close();
+            throw e;
+        }
+        return opened;
+    }
+
+    private static Map<String, String> probe(RunnerConnection connection) throws IOException {
+        Map<String, String> found = new java.util.HashMap<>();
+        connection.request(Map.of("op", "probe"), null, null).path("interpreters")
+                .fields().forEachRemaining(entry -> found.put(entry.getKey(), entry.getValue().asText()));
+        return Map.copyOf(found);
+    }
+
+    private CodeExecutorException misbehaving(RunnerConnection.ProtocolException e) {
+        return new CodeExecutorException(Reason.UNTRUSTED_PEER, "the runner in container " + name
+                + " does not answer as it should: " + e.getMessage(), e);
+    }
+
+    private CodeExecutorException untrusted(IOException e) {
+        return new CodeExecutorException(Reason.UNTRUSTED_PEER, "refusing to connect to the runner of container " + name + ": "
+                + e.getMessage(), e);
+    }
+
+    private RunnerConnection recover(IOException cause) {
         try {
             Optional<InspectContainerResponse.ContainerState> state = state();
             if (state.isEmpty()) {
@@ -240,21 +365,25 @@ public final class RunnerContainer implements AutoCloseable {
                 if (Boolean.TRUE.equals(state.get().getRunning())) {
                     container.killIfRunning();
                 }
-                // The container's first process checks the shared directory again: the marker must be there.
-                checkingSharedDir(() -> {
-                    container.start();
-                    awaitRunner();
-                });
+                try {
+                    startRunner(false);
+                } catch (CodeExecutorException e) {
+                    if (state().isPresent()) {
+                        throw e;
+                    }
+                    // It was being removed (docker rm -f kills first): create it again.
+                    LOG.warn("container {} was removed while it restarted; creating it again", name);
+                    createAndStart();
+                }
             }
-            return open();
-        } catch (IOException e) {
-            throw new CodeExecutorException(CodeExecutorException.Reason.START_FAILED, "the runner in container " + name + " does not answer after a restart: " + e, e);
+            return connection;
         } catch (RuntimeException e) {
             if (e instanceof CodeExecutorException) {
                 throw e;
             }
-            throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "cannot bring back container " + name + " (is the Docker engine at "
-                    + container.engine().describe() + " still running?): " + DockerEngine.rootMessage(e), e);
+            throw new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "cannot bring back container " + name
+                    + " (is the Docker engine at " + container.engine().describe() + " still running?): "
+                    + DockerEngine.rootMessage(e), e);
         }
     }
 
@@ -295,39 +424,59 @@ public final class RunnerContainer implements AutoCloseable {
     }
 
     private void createAndStart() {
-        deleteSocket();
-        checkingSharedDir(() -> {
-            container.createAndStart();
-            awaitRunner();
-        });
-        LOG.info("started container {} of image {}", name, config.image());
+        container.create();
+        startRunner(true);
+        LOG.info("started container {} of image {} ({}, {} work dir)", name, config.image(), layout.transport(), layout.mode());
     }
 
     /**
-     * Runs {@code start} (which starts the container) with the marker file of {@link SharedDir} in
-     * the socket's directory, and explains a failure that came from the container not seeing it.
+     * Starts the created or stopped container and waits until its runner answers. The bind-mounted
+     * dir holds the marker file of {@link SharedDir} meanwhile; a failure that came from the
+     * container not seeing it is explained.
      */
-    private void checkingSharedDir(Runnable start) {
-        Path shared = socket.getParent();
-        SharedDir marker = SharedDir.mark(shared, sharedMarker);
+    private void startRunner(boolean created) {
+        RunnerConnection previous = connection;
+        if (previous != null) {
+            previous.close();
+        }
+        Optional<Path> shared = layout.sharedDirOnHost(workDir);
+        Optional<SharedDir> marker = shared.map(dir -> SharedDir.mark(dir, sharedMarker));
         try {
-            start.run();
+            if (layout.transport() == RunnerTransport.UNIX_SOCKET) {
+                deleteSocket();
+                start(created);
+                awaitSocketRunner();
+            } else {
+                startAttached(created);
+            }
+            if (layout.mode() == WorkDirMode.COPY) {
+                copyWorkDirIn();
+            }
         } catch (CodeExecutorException e) {
-            throw SharedDir.explain(e, shared, container.engine());
+            throw shared.map(dir -> SharedDir.explain(e, dir, container.engine())).orElse(e);
         } finally {
-            marker.remove();
+            marker.ifPresent(SharedDir::remove);
         }
     }
 
-    /** Waits until the runner answers a probe; fails with the logs when the container stops first. */
-    private void awaitRunner() {
+    private void start(boolean created) {
+        if (created) {
+            container.startCreated();
+        } else {
+            container.start();
+        }
+    }
+
+    /** Polls the socket until the runner answers; fails with the logs when the container stops first. */
+    private void awaitSocketRunner() {
         container.awaitReady("the runner", config.startTimeout(), () -> {
-            try (RunnerChannel channel = open()) {
-                interpreters = channel.probe();
+            try {
+                connection = open(true);
                 return null;
-            } catch (RunnerChannel.UntrustedSocketException e) {
-                throw new CodeExecutorException(CodeExecutorException.Reason.UNTRUSTED_PEER, "refusing to connect to the runner of container " + name + ": "
-                        + e.getMessage(), e);
+            } catch (RunnerConnection.UntrustedSocketException e) {
+                throw untrusted(e);
+            } catch (RunnerConnection.ProtocolException e) {
+                throw misbehaving(e);
             } catch (IOException notYet) {
                 LOG.trace("runner not ready: {}", notYet.toString());
                 return notYet.toString();
@@ -335,9 +484,99 @@ public final class RunnerContainer implements AutoCloseable {
         });
     }
 
+    /**
+     * Attaches to the container, starts it and says hello on the attach stream; the runner answers
+     * once it runs (after the init command). When the stream ends first, the container stopped:
+     * the message has what it wrote to stderr.
+     */
+    private void startAttached(boolean created) {
+        AttachStream stream;
+        try {
+            stream = AttachStream.attach(container.client(), container.id(), name);
+        } catch (IOException e) {
+            throw new CodeExecutorException(Reason.START_FAILED, "cannot attach to container " + name + ": " + e.getMessage(), e);
+        }
+        try {
+            start(created);
+            RunnerConnection opened = RunnerConnection.open(stream, secret, false, config.startTimeout().toMillis(), TIMER, name);
+            try {
+                interpreters = probe(opened);
+            } catch (IOException e) {
+                opened.close();
+                throw e;
+            }
+            connection = opened;
+        } catch (RunnerConnection.ProtocolException e) {
+            stream.close();
+            throw misbehaving(e);
+        } catch (IOException | RuntimeException e) {
+            stream.close();
+            if (e instanceof CodeExecutorException cee) {
+                throw cee;
+            }
+            Optional<InspectContainerResponse.ContainerState> state = state();
+            String output = stream.stderrTail().isEmpty() ? "(no output)" : stream.stderrTail();
+            if (state.isPresent() && !Boolean.TRUE.equals(state.get().getRunning())) {
+                throw new CodeExecutorException(Reason.START_FAILED, "container " + name + " of image " + config.image()
+                        + " stopped while it started (exit code " + state.get().getExitCodeLong() + "); its output:\n" + output, e);
+            }
+            throw new CodeExecutorException(Reason.START_FAILED, "the runner in container " + name + " did not come up within "
+                    + config.startTimeout().toSeconds() + " s (" + e.getMessage() + "); its output:\n" + output, e);
+        }
+    }
+
+    /**
+     * Copies the regular files of the host work dir (never through a link) into the container's
+     * COPY work dir, which starts empty: a given work dir's files, and after a restart what earlier
+     * executions created (their output files were copied out).
+     */
+    private void copyWorkDirIn() {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(workDir)) {
+            files = walk.filter(file -> Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
+                    .filter(file -> !file.getFileName().toString().startsWith(".codebox-"))
+                    .sorted().collect(Collectors.toList());
+        } catch (IOException | UncheckedIOException e) {
+            throw new CodeExecutorException(Reason.WORK_DIR, "cannot read the work dir " + workDir + ": " + e.getMessage(), e);
+        }
+        try {
+            long total = 0;
+            for (Path file : files) {
+                total += Files.size(file);
+            }
+            if (total > layout.copyBytes()) {
+                throw new CodeExecutorException(Reason.WORK_DIR, "the work dir " + workDir + " holds " + ByteSize.format(total)
+                        + ", more than the container's work dir of " + ByteSize.format(layout.copyBytes())
+                        + " (workDirBytes) can take");
+            }
+            for (Path file : files) {
+                String name = workDir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+                boolean executable = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS)
+                        .contains(PosixFilePermission.OWNER_EXECUTE);
+                JsonNode reply;
+                try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                    reply = connection.write(name, in, Files.size(file), false, executable);
+                }
+                if (reply.has("error")) {
+                    throw new IOException(reply.path("error").asText());
+                }
+            }
+            if (!files.isEmpty()) {
+                LOG.debug("copied {} files ({}) of {} into container {}", files.size(), ByteSize.format(total), workDir, name);
+            }
+        } catch (IOException e) {
+            throw new CodeExecutorException(Reason.START_FAILED, "cannot copy the work dir " + workDir + " into container "
+                    + name + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Removes the container (or only stops it when autoRemove is off), its socket, and an owned work dir. */
     @Override
     public void close() {
+        RunnerConnection current = connection;
+        if (current != null) {
+            current.close();
+        }
         try {
             container.close(config.autoRemove());
         } finally {
@@ -345,16 +584,18 @@ public final class RunnerContainer implements AutoCloseable {
             if (ownsWorkDir) {
                 TempDirs.deleteRecursively(workDir);
             }
-            socketDir.ifPresent(TempDirs::deleteRecursively);
+            layout.socketDir().ifPresent(TempDirs::deleteRecursively);
         }
     }
 
     private void deleteSocket() {
-        try {
-            Files.deleteIfExists(socket);
-        } catch (IOException e) {
-            LOG.debug("could not delete {}", socket, e);
-        }
+        layout.socket().ifPresent(socket -> {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                LOG.debug("could not delete {}", socket, e);
+            }
+        });
     }
 
     /** A given work dir; the directories codebox creates for it are its owner's only (0700). */
@@ -363,7 +604,7 @@ public final class RunnerContainer implements AutoCloseable {
             return Files.createDirectories(dir.toAbsolutePath(), PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------"))).toRealPath();
         } catch (IOException e) {
-            throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR, "cannot create the work dir " + dir + ": " + e, e);
+            throw new CodeExecutorException(Reason.WORK_DIR, "cannot create the work dir " + dir + ": " + e, e);
         }
     }
 
@@ -372,7 +613,7 @@ public final class RunnerContainer implements AutoCloseable {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CodeExecutorException(CodeExecutorException.Reason.INTERRUPTED, "interrupted while the container started");
+            throw new CodeExecutorException(Reason.INTERRUPTED, "interrupted while the container started");
         }
     }
 }

@@ -94,7 +94,14 @@ public final class SharedDir {
                 + " does not see " + dir + ": the directory arrives empty in the container (a remote engine, a"
                 + " Docker Desktop, Colima or Podman machine VM that does not share this path, or a user that may not"
                 + " read it). Use a directory the engine shares (Docker Desktop: Settings > Resources > File sharing),"
-                + " or, when this program runs in a container of that engine, give bindDir the engine-side path."
-                + " Running without a shared directory (through the Engine API alone) is not supported yet.", failure);
+                + " or, when this program runs in a container of that engine, give bindDir the engine-side path,"
+                + " or leave transport and workDirMode at AUTO (or use ATTACH and COPY) to work through the Engine API alone.",
+                failure);
+    }
+
+    /** Whether {@code failure} is {@link #explain}'s: the engine does not see the bind-mounted directory. */
+    public static boolean isNotShared(CodeExecutorException failure) {
+        return failure.reason() == CodeExecutorException.Reason.WORK_DIR && failure.getCause() != null
+                && failure.getCause().getMessage() != null && failure.getCause().getMessage().contains(MESSAGE);
     }
 }

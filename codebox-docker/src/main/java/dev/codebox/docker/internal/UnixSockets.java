@@ -53,11 +53,11 @@ public final class UnixSockets {
         int mode = (Integer) attributes.get("mode");
         int owner = (Integer) attributes.get("uid");
         if ((mode & FILE_TYPE_MASK) != SOCKET_TYPE) {
-            throw new RunnerChannel.UntrustedSocketException(socket + " is not a socket (it was replaced; mode "
+            throw new RunnerConnection.UntrustedSocketException(socket + " is not a socket (it was replaced; mode "
                     + Integer.toOctalString(mode) + ")");
         }
         if (expectedOwner.isPresent() && owner != expectedOwner.get()) {
-            throw new RunnerChannel.UntrustedSocketException(socket + " belongs to uid " + owner + ", not to the container's uid "
+            throw new RunnerConnection.UntrustedSocketException(socket + " belongs to uid " + owner + ", not to the container's uid "
                     + expectedOwner.get());
         }
         return owner;

@@ -1,33 +1,41 @@
-# codebox's resident runner: the main process of a codebox Docker container.
+# codebox's resident runner: the main process of a codebox container (docs/runner-protocol.md).
 #
-# It listens on a Unix domain socket (argv[1], mode 0600) and serves each connection in a thread of
-# its own, so blocks may run concurrently. argv[2] is the work dir (/workspace).
+# It serves the JVM over one byte stream: argv[1] is either the path of a Unix domain socket to
+# listen on (mode 0600; each connection is a stream of its own), or "-" for the runner's stdin and
+# stdout (the container's attach stream). argv[2] is the work dir (/workspace).
 #
-# Frames from the runner: 1 type byte, 4 byte big-endian length, payload.
-#   H  hello, sent first on every connection: JSON {"protocol": 1, "proof": HEX}
-#   R  the reply to a request: JSON
-#   O  output bytes of a running command (at most 64 KiB)
-#   X  the command's end: a signed 4 byte exit code and one byte, 1 when the container's cgroup
-#      recorded an OOM kill while the command ran
-# Requests are JSON lines. The first must be {"op": "auth", "proof": HEX}; a wrong one ends the
-# connection. The proofs are HMAC-SHA256 of "codebox-runner" and "codebox-client" keyed with the
-# secret in CODEBOX_RUNNER_SECRET, so neither side sends the secret and the JVM can tell the runner
-# from any other socket a path may lead to.
-#   {"op": "probe"}                           -> R {name: path} of the interpreters installed
-#   {"op": "write", "path", "data", "reuse"}  -> R {"ok": true} | {"outside": true} | {"error": ...}
-#   {"op": "delete", "paths": [...]}          -> R {}
-#   {"op": "list", "limit": N}                -> R {"files": {name: stamp} or null when more than N}
-#   {"op": "read", "path", "offset", "length"} -> R {"data": base64, "eof": bool} | {"outside": true}
-#                                                (a regular file only; length at most 1 MiB)
-#   {"op": "run", "argv": [...]}              -> O ..., then X; the connection then only takes one
-#                                                byte (or its end), which kills the running command
+# Every frame, both ways: 1 type byte, a 4 byte big-endian channel, a 4 byte big-endian length, the
+# payload. The JVM opens a channel with a request and the runner ends it with R (or X for a run).
+#   JVM -> runner   Q  a request, JSON; on channel 0 only "hello" and "auth"
+#                   D  file data for a "write" request of the channel, or bytes for a "connect"
+#                   K  cancel the channel: kill a run's session, stop a read, drop a write
+#   runner -> JVM   H  hello on channel 0: JSON {"protocol": 2, "proof": HEX}
+#                   R  the reply, JSON; ends the channel
+#                   D  file data of a "read" request, or bytes of a "connect"
+#                   O  output of a run (at most 64 KiB)
+#                   X  a run's end: a signed 4 byte exit code, then flags (1: the container's cgroup
+#                      recorded an OOM kill while it ran; 2: its deadline passed); ends the channel
+# The JVM speaks first: {"op": "hello"} (a new hello on the stdio stream ends what the previous
+# attachment left running), then {"op": "auth", "proof": HEX}; the proofs are HMAC-SHA256 of
+# "codebox-runner" and "codebox-client" keyed with CODEBOX_RUNNER_SECRET, so neither side sends
+# the secret. Requests on other channels:
+#   {"op": "ping"}                                  -> R {}
+#   {"op": "probe"}                                 -> R {"interpreters": {name: path}, "machine", "python"}
+#   {"op": "write", "path", "size", "reuse", "mode"} + D frames of size bytes
+#                                                   -> R {"ok": true} | {"outside": true} | {"error": ...}
+#   {"op": "delete", "paths": [...]}                -> R {}
+#   {"op": "list", "limit": N}                      -> R {"files": {name: stamp} or null when more than N}
+#   {"op": "read", "path", "limit"}                 -> D ..., R {"size": N, "truncated": bool}
+#                                                      | {"outside": true} | {"error": ...}
+#   {"op": "run", "argv", "env", "cwd", "timeout_ms"} -> O ..., X
+#   {"op": "connect", "path"}                       -> a stream to the Unix socket path in the container:
+#                                                      D frames both ways, R {} when it ends (K ends it)
 # Paths are relative to the work dir and are resolved one directory at a time, never through a
 # symbolic link: code running in the container may swap a directory for a link at any moment.
 #
 # Python blocks are forked from codebox's fork server when CODEBOX_FORK_SERVER holds its source
 # (forkserver.py of the local executor, which documents it): the runner plays the JVM's part,
 # listening on a socket of its own for the children and relaying their output as O frames.
-import base64
 import errno
 import hashlib
 import hmac
@@ -44,12 +52,13 @@ import sys
 import tempfile
 import threading
 
-PROTOCOL = 1
+PROTOCOL = 2
 LINGER = 0.1  # output may stay open this long after the command exited before its session is killed
 DRAIN = 1.0   # how long to wait for the end of output once the session was killed
-MAX_REQUEST = 48 << 20  # a request line (a code file in base64) may be this long at most
+MAX_FRAME = (1 << 20) + 4096  # the largest frame the JVM may send
 MAX_REPLY = 12 << 20    # a listing larger than this is reported as untracked
-MAX_READ = 1 << 20      # a read returns at most this many bytes
+CHUNK = 256 << 10       # the data of a read goes in frames of at most this many bytes
+HEADER = struct.Struct(">BII")
 OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -135,35 +144,6 @@ def open_dir(parts, create):
         raise
 
 
-def write_file(path, data, reuse):
-    parents, name = split(path)
-    fd = open_dir(parents, True)
-    try:
-        try:
-            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-            if reuse and (st.st_mode & 0o170000) == 0o100000 and st.st_size == len(data):
-                return
-        except FileNotFoundError:
-            pass
-        temp = ".codebox-%s.tmp" % secrets.token_hex(8)
-        out = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=fd)
-        try:
-            os.fchmod(out, 0o644)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(out, view):]
-        finally:
-            os.close(out)
-        try:
-            # rename replaces a link at the name itself; it never follows it.
-            os.rename(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
-        except OSError:
-            os.unlink(temp, dir_fd=fd)
-            raise
-    finally:
-        os.close(fd)
-
-
 def delete_files(paths):
     for path in paths:
         try:
@@ -179,7 +159,8 @@ def delete_files(paths):
             os.close(fd)
 
 
-def read_file(path, offset, length):
+def open_regular(path):
+    """A descriptor of the regular file path of the work dir, opened without following any link."""
     parents, name = split(path)
     fd = open_dir(parents, False)
     try:
@@ -191,13 +172,10 @@ def read_file(path, offset, length):
             raise
     finally:
         os.close(fd)
-    try:
-        if (os.fstat(f).st_mode & 0o170000) != 0o100000:
-            raise Outside()  # a fifo or a device: nothing to copy
-        data = os.pread(f, min(max(length, 0), MAX_READ), max(offset, 0))
-        return {"data": base64.b64encode(data).decode("ascii"), "eof": len(data) < min(length, MAX_READ)}
-    finally:
+    if (os.fstat(f).st_mode & 0o170000) != 0o100000:
         os.close(f)
+        raise Outside()  # a fifo or a device: nothing to copy
+    return f
 
 
 class TooMany(Exception):
@@ -443,6 +421,10 @@ class Forks:
         return server, server.fork(file)
 
 
+def start_forks_in_background():
+    threading.Thread(target=start_forks, daemon=True).start()
+
+
 def start_forks():
     global FORKS
     python = shutil.which("python3") or shutil.which("python")
@@ -454,102 +436,188 @@ def start_forks():
         sys.stderr.write("codebox: python blocks are spawned, the fork server could not start: %s\n" % e)
 
 
-class Connection(socketserver.BaseRequestHandler):
 
-    def handle(self):
-        self.lock = threading.Lock()
-        self.stream = self.request.makefile("rb")
-        self.send(b"H", json.dumps({"protocol": PROTOCOL, "proof": proof(b"codebox-runner")}).encode())
-        auth = self.read_request()
-        if auth is None or auth.get("op") != "auth" or not hmac.compare_digest(str(auth.get("proof")), proof(b"codebox-client")):
-            return
-        while True:
-            request = self.read_request()
-            if request is None:
-                return
-            op = request.get("op")
-            if op == "run":
-                self.run(request["argv"])
-                return
-            try:
-                reply = self.answer(op, request)
-            except Outside:
-                reply = {"outside": True}
-            except OSError as e:
-                reply = {"error": "%s: %s" % (request.get("path", op), e.strerror or e)}
-            self.send(b"R", json.dumps(reply).encode())
 
-    def answer(self, op, request):
-        if op == "probe":
-            found = {name: shutil.which(name) for name in ("python3", "python", "bash", "sh", "pwsh", "powershell")}
-            return {k: v for k, v in found.items() if v}
-        if op == "write":
-            write_file(request["path"], base64.b64decode(request["data"]), bool(request.get("reuse")))
-            return {"ok": True}
-        if op == "delete":
-            delete_files(request["paths"])
-            return {}
-        if op == "read":
-            return read_file(request["path"], int(request["offset"]), int(request["length"]))
-        if op == "list":
-            files = list_files(int(request["limit"]))
-            if files is not None and sum(len(k) + len(v) + 8 for k, v in files.items()) > MAX_REPLY:
-                files = None
-            return {"files": files}
-        return {"error": "unknown op %r" % op}
+class Upload:
+    """A write request: the data comes in D frames into a temp file that is renamed over the name at the end."""
 
-    def read_request(self):
-        line = self.stream.readline(MAX_REQUEST)
-        if not line.endswith(b"\n"):
-            return None  # the end of the connection, or a request over the limit
+    def __init__(self, session, channel, request):
+        self.session = session
+        self.channel = channel
+        self.remaining = int(request["size"])
+        self.dir = None
+        self.fd = None
+        self.temp = None
+        self.name = None
+        self.failure = None
         try:
-            request = json.loads(line)
-        except ValueError:
-            return None
-        return request if isinstance(request, dict) else None
-
-    def send(self, kind, payload):
-        with self.lock:
+            parents, self.name = split(request["path"])
+            self.dir = open_dir(parents, True)
             try:
-                self.request.sendall(kind + struct.pack(">I", len(payload)) + payload)
-            except OSError:
-                pass  # the client went away; the command is being killed
+                st = os.stat(self.name, dir_fd=self.dir, follow_symlinks=False)
+                if request.get("reuse") and (st.st_mode & 0o170000) == 0o100000 and st.st_size == self.remaining:
+                    self.name = None  # the same content is there: the data is read and dropped
+            except FileNotFoundError:
+                pass
+            if self.name is not None:
+                self.temp = ".codebox-%s.tmp" % secrets.token_hex(8)
+                mode = int(request.get("mode", 0o644)) & 0o755
+                self.fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                                  mode, dir_fd=self.dir)
+                os.fchmod(self.fd, mode)
+        except Outside:
+            self.fail({"outside": True})
+        except OSError as e:
+            self.fail({"error": "%s: %s" % (request.get("path"), e.strerror or e)})
 
-    def run(self, argv):
+    def fail(self, reply):
+        if self.failure is None:
+            self.failure = reply
+        self.discard()
+
+    def discard(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.temp is not None:
+            try:
+                os.unlink(self.temp, dir_fd=self.dir)
+            except OSError:
+                pass
+            self.temp = None
+
+    def feed(self, data):
+        """Takes a D frame; False when it is more than the request announced."""
+        if len(data) > self.remaining:
+            return False
+        self.remaining -= len(data)
+        if self.fd is not None:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self.fd, view):]
+            except OSError as e:
+                self.fail({"error": "%s: %s" % (self.name, e.strerror or e)})
+        if self.remaining == 0:
+            self.finish()
+        return True
+
+    def finish(self):
+        reply = self.failure
+        if reply is None:
+            try:
+                if self.fd is not None:
+                    os.close(self.fd)
+                    self.fd = None
+                    # rename replaces a link at the name itself; it never follows it.
+                    os.rename(self.temp, self.name, src_dir_fd=self.dir, dst_dir_fd=self.dir)
+                    self.temp = None
+                reply = {"ok": True}
+            except OSError as e:
+                reply = {"error": "%s: %s" % (self.name, e.strerror or e)}
+        self.cancel()
+        self.session.reply(self.channel, reply)
+
+    def cancel(self):
+        self.discard()
+        if self.dir is not None:
+            os.close(self.dir)
+            self.dir = None
+
+
+class Run:
+    """A run request: the command as the leader of a new session, its output as O frames, then X."""
+
+    def __init__(self, session, channel, request):
+        self.session = session
+        self.channel = channel
+        self.argv = [str(a) for a in request["argv"]]
+        self.env = request.get("env")
+        self.cwd = request.get("cwd")
+        self.timeout = request.get("timeout_ms")
+        self.lock = threading.Lock()
+        self.pid = None
+        self.cancelled = False
+        self.late = False
+
+    def cancel(self):
+        with self.lock:
+            self.cancelled = True
+            pid = self.pid
+        if pid is not None:
+            kill_session(pid)
+
+    def deadline(self):
+        self.late = True
+        self.cancel()
+
+    def started(self, pid):
+        """Records the session's leader; False when the run was cancelled before (it is killed then)."""
+        with self.lock:
+            self.pid = pid
+            cancelled = self.cancelled
+        if cancelled:
+            kill_session(pid)
+        return not cancelled
+
+    def __call__(self):
+        timer = None
+        if self.timeout is not None:
+            timer = threading.Timer(max(int(self.timeout), 0) / 1000.0, self.deadline)
+            timer.daemon = True
+            timer.start()
+        try:
+            self.run()
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def run(self):
         oom_before = oom_kills()
         forks = FORKS
-        if forks is not None and forks.handles(argv):
-            server, child = forks.fork(argv[1])
+        if forks is not None and self.env is None and self.cwd is None and forks.handles(self.argv):
+            server, child = forks.fork(self.argv[1])
             if child is not None:
                 try:
-                    code = self.supervise(child.pid, lambda: child.conn.recv(65536), lambda: child.exited.wait() and child.code)
+                    self.started(child.pid)
+                    code = self.supervise(child.pid, lambda: child.conn.recv(65536),
+                                          lambda: child.exited.wait() and child.code)
                 finally:
                     child.conn.close()
                     server.block_ended()
                 if code is None:
-                    self.send(b"O", b"codebox: the block did not finish: its fork server stopped; the next block gets a new one\n")
+                    self.output(b"codebox: the block did not finish: its fork server stopped; the next block gets a new one\n")
                     code = 1
-                self.send_exit(code, oom_before)
+                self.exit(code, oom_before)
                 return
+        env = None
+        if self.env is not None:
+            env = dict(os.environ)
+            env.update({str(k): str(v) for k, v in self.env.items()})
         try:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                                       cwd=os.path.join(WORK_DIR, self.cwd) if self.cwd else None)
         except OSError as e:
-            self.send(b"O", ("could not start %s: %s\n" % (argv[0], e.strerror)).encode())
-            self.send(b"X", struct.pack(">iB", 127, 0))
+            self.output(("could not start %s: %s\n" % (self.argv[0] if self.argv else "an empty command", e.strerror or e)).encode())
+            self.exit(127, oom_before)
             return
+        self.started(process.pid)
         fd = process.stdout.fileno()
         try:
             code = self.supervise(process.pid, lambda: os.read(fd, 65536), process.wait)
         finally:
             process.stdout.close()
-        self.send_exit(128 - code if code < 0 else code, oom_before)
+        self.exit(128 - code if code < 0 else code, oom_before)
+
+    def output(self, data):
+        self.session.send(b"O", self.channel, data)
 
     def supervise(self, pid, read, wait):
         """
-        Streams the output of the block whose session is pid until every holder closed it, kills
-        the session on the client's byte (or end), and returns what wait() returns once the block
-        exited; background processes that keep the output open are killed after LINGER.
+        Streams the output of the block whose session is pid until every holder closed it, and
+        returns what wait() returns once the block exited; background processes that keep the
+        output open are killed after LINGER.
         """
         try:
             # Make the block, not the runner, the OOM killer's first choice (raising needs no privilege).
@@ -557,15 +625,6 @@ class Connection(socketserver.BaseRequestHandler):
                 f.write("1000")
         except OSError:
             pass
-        done = threading.Event()
-
-        def watch_client():
-            try:
-                self.stream.read(1)
-            except (OSError, ValueError):
-                pass
-            if not done.is_set():
-                kill_session(pid)
 
         def pump():
             while True:
@@ -575,9 +634,8 @@ class Connection(socketserver.BaseRequestHandler):
                     break
                 if not data:
                     break
-                self.send(b"O", data)
+                self.output(data)
 
-        threading.Thread(target=watch_client, daemon=True).start()
         pumping = threading.Thread(target=pump, daemon=True)
         pumping.start()
         code = wait()
@@ -585,41 +643,315 @@ class Connection(socketserver.BaseRequestHandler):
         if pumping.is_alive():
             kill_session(pid)
             pumping.join(DRAIN)
-        done.set()
         return code
 
-    def send_exit(self, code, oom_before):
+    def exit(self, code, oom_before):
         # Any OOM kill in the container while the block ran (a concurrent block's would count too).
-        oom = oom_kills() > oom_before >= 0
-        self.send(b"X", struct.pack(">iB", code, 1 if oom else 0))
+        flags = (1 if oom_kills() > oom_before >= 0 else 0) | (2 if self.late else 0)
+        self.session.send(b"X", self.channel, struct.pack(">iB", code, flags), last=True)
+
+
+class Read:
+    """A read request: the file's bytes as D frames, then R with their number."""
+
+    def __init__(self, session, channel, request):
+        self.session = session
+        self.channel = channel
+        self.path = request["path"]
+        self.limit = int(request.get("limit", 1 << 62))
+        self.cancelled = False
+
+    def cancel(self):
+        self.cancelled = True
+
+    def __call__(self):
+        try:
+            f = open_regular(self.path)
+        except Outside:
+            self.session.reply(self.channel, {"outside": True})
+            return
+        except OSError as e:
+            self.session.reply(self.channel, {"error": "%s: %s" % (self.path, e.strerror or e)})
+            return
+        size = 0
+        try:
+            while not self.cancelled and size < self.limit:
+                data = os.read(f, min(CHUNK, self.limit - size))
+                if not data:
+                    break
+                self.session.send(b"D", self.channel, data)
+                size += len(data)
+            truncated = size >= self.limit and os.read(f, 1) != b""
+        except OSError as e:
+            self.session.reply(self.channel, {"error": "%s: %s" % (self.path, e.strerror or e)})
+            return
+        finally:
+            os.close(f)
+        self.session.reply(self.channel, {"size": size, "truncated": truncated})
+
+
+class Relay:
+    """A connect request: a stream to a Unix socket in the container, relayed as D frames both ways."""
+
+    def __init__(self, session, channel, request):
+        self.session = session
+        self.channel = channel
+        self.path = str(request["path"])
+        self.error = None
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            # Connected here, in the reader's thread, so that the D frames that follow find it open.
+            self.sock.connect(self.path)
+        except OSError as e:
+            self.error = "%s: %s" % (self.path, e.strerror or e)
+
+    def feed(self, data):
+        if self.error is None:
+            try:
+                self.sock.sendall(data)
+            except OSError:
+                pass  # the other end went away: the pump sees the end and replies
+        return True
+
+    def cancel(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def __call__(self):
+        try:
+            if self.error is None:
+                while True:
+                    try:
+                        data = self.sock.recv(CHUNK)
+                    except OSError:
+                        break
+                    if not data:
+                        break
+                    self.session.send(b"D", self.channel, data)
+        finally:
+            self.sock.close()
+        self.session.reply(self.channel, {"error": self.error} if self.error else {})
+
+
+class Task:
+    """A request answered with one reply, in a thread of its own."""
+
+    def __init__(self, session, channel, request):
+        self.session = session
+        self.channel = channel
+        self.request = request
+
+    def cancel(self):
+        pass
+
+    def __call__(self):
+        try:
+            reply = self.answer(self.request)
+        except Outside:
+            reply = {"outside": True}
+        except OSError as e:
+            reply = {"error": "%s: %s" % (self.request.get("path", self.request.get("op")), e.strerror or e)}
+        except (KeyError, TypeError, ValueError) as e:
+            reply = {"error": "a malformed request: %r" % (e,)}
+        self.session.reply(self.channel, reply)
+
+    @staticmethod
+    def answer(request):
+        op = request.get("op")
+        if op == "ping":
+            return {}
+        if op == "probe":
+            found = {name: shutil.which(name) for name in ("python3", "python", "bash", "sh", "pwsh", "powershell")}
+            return {"interpreters": {k: v for k, v in found.items() if v}, "machine": os.uname().machine,
+                    "python": sys.version.split()[0]}
+        if op == "delete":
+            delete_files(request["paths"])
+            return {}
+        if op == "list":
+            files = list_files(int(request["limit"]))
+            if files is not None and sum(len(k) + len(v) + 8 for k, v in files.items()) > MAX_REPLY:
+                files = None
+            return {"files": files}
+        return {"error": "unknown op %r" % (op,)}
+
+
+class Session:
+    """One stream to the JVM: a connection to the socket, or the runner's stdin and stdout."""
+
+    def __init__(self, reader, write):
+        self.reader = reader
+        self.write = write
+        self.lock = threading.Lock()
+        self.channels = {}
+        self.authenticated = False
+        self.broken = False
+
+    def send(self, kind, channel, payload=b"", last=False):
+        """Sends a frame of an open channel (or of channel 0); last ends the channel."""
+        with self.lock:
+            if self.broken or (channel and channel not in self.channels):
+                return  # the JVM cancelled it, or went away: what runs is being killed
+            if last:
+                del self.channels[channel]
+            try:
+                self.write(HEADER.pack(kind[0], channel, len(payload)) + payload)
+            except OSError:
+                self.broken = True
+
+    def reply(self, channel, reply):
+        self.send(b"R", channel, json.dumps(reply).encode(), last=True)
+
+    def serve(self):
+        """Serves frames until the stream ends or breaks the protocol; returns why it stopped, or None at its end."""
+        try:
+            while True:
+                header = self.reader.read(HEADER.size)
+                if len(header) < HEADER.size:
+                    return None
+                kind, channel, length = HEADER.unpack(header)
+                if length > MAX_FRAME:
+                    return "a frame of %d bytes" % length
+                payload = self.reader.read(length)
+                if len(payload) < length:
+                    return None
+                problem = self.dispatch(bytes([kind]), channel, payload)
+                if problem:
+                    return problem
+        except (OSError, ValueError) as e:
+            return str(e)
+        finally:
+            self.end_all()
+
+    def dispatch(self, kind, channel, payload):
+        if channel == 0:
+            if kind != b"Q":
+                return "a frame of type %r on channel 0" % kind
+            request = json.loads(payload)
+            op = request.get("op") if isinstance(request, dict) else None
+            if op == "hello":
+                self.end_all()  # a new attachment: what the previous one started goes
+                self.authenticated = False
+                self.broken = False
+                self.send(b"H", 0, json.dumps({"protocol": PROTOCOL, "proof": proof(b"codebox-runner")}).encode())
+            elif op == "auth":
+                if not hmac.compare_digest(str(request.get("proof")), proof(b"codebox-client")):
+                    return "a client without the secret"
+                self.authenticated = True
+                self.send(b"R", 0, b"{}")
+            else:
+                return "op %r on channel 0" % (op,)
+            return None
+        if not self.authenticated:
+            return "a request before authentication"
+        with self.lock:
+            handler = self.channels.get(channel)
+        if kind == b"K":
+            if handler is not None:
+                handler.cancel()
+            return None
+        if kind == b"D":
+            if handler is None:
+                return None  # the channel ended meanwhile (a relayed socket closed): its late data goes nowhere
+            if not isinstance(handler, (Upload, Relay)):
+                return "data for channel %d, which takes none" % channel
+            return None if handler.feed(payload) else "more data than announced on channel %d" % channel
+        if kind != b"Q" or handler is not None:
+            return "a frame of type %r on channel %d" % (kind, channel)
+        request = json.loads(payload)
+        if not isinstance(request, dict):
+            return "a request that is not a JSON object"
+        op = request.get("op")
+        try:
+            handler = {"write": Upload, "run": Run, "read": Read, "connect": Relay}.get(op, Task)(self, channel, request)
+        except (KeyError, TypeError, ValueError) as e:
+            self.reply(channel, {"error": "a malformed %s request: %r" % (op, e)})
+            return None
+        with self.lock:
+            self.channels[channel] = handler
+        if isinstance(handler, Upload):
+            if handler.remaining == 0:
+                handler.finish()
+        else:
+            threading.Thread(target=handler, daemon=True).start()
+        return None
+
+    def end_all(self):
+        with self.lock:
+            handlers = list(self.channels.values())
+            self.channels.clear()
+        for handler in handlers:
+            handler.cancel()
+
+
+class Connection(socketserver.BaseRequestHandler):
+
+    def handle(self):
+        problem = Session(self.request.makefile("rb"), self.request.sendall).serve()
+        if problem:
+            sys.stderr.write("codebox runner: a connection ended: %s\n" % problem)
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
 
-def main():
-    global WORK_DIR
-    path = sys.argv[1]
-    WORK_DIR = sys.argv[2]
-    if not SECRET:
-        sys.exit("codebox: CODEBOX_RUNNER_SECRET is not set")
+def serve_socket(path):
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    threading.Thread(target=start_forks, daemon=True).start()
     # Only the container's user (and root) may connect; the socket is born that way, not chmod-ed later.
     umask = os.umask(0o177)
     try:
         server = Server(path, Connection)
     finally:
         os.umask(umask)
+    # Only now: the umask is process-wide, and the fork server's private dir must not be born 0600.
+    start_forks_in_background()
     try:
         server.serve_forever()
     finally:
         os.unlink(path)
+
+
+def not_dumpable():
+    """Keeps code of the same user out of the runner's /proc entries (its fds, memory and environment)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+    except (OSError, AttributeError, ImportError):
+        pass
+
+
+def serve_stdio():
+    # The frames own the real stdout; anything else that writes to fd 1 lands on stderr instead.
+    out = os.dup(1)
+    os.dup2(2, 1)
+
+    def write(data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(out, view):]
+
+    start_forks_in_background()
+    problem = Session(os.fdopen(os.dup(0), "rb"), write).serve()
+    if problem:
+        sys.exit("codebox runner: the stream broke the protocol: %s" % problem)
+
+
+def main():
+    global WORK_DIR
+    WORK_DIR = sys.argv[2]
+    if not SECRET:
+        sys.exit("codebox: CODEBOX_RUNNER_SECRET is not set")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    not_dumpable()
+    if sys.argv[1] == "-":
+        serve_stdio()
+    else:
+        serve_socket(sys.argv[1])
 
 
 main()

@@ -1,8 +1,10 @@
 package dev.codebox.docker.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.codebox.CodeExecutorException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,16 @@ class EngineEndpointTest {
 
     private EngineEndpoint discover(Optional<String> configured, Map<String, String> env, Path... sockets) {
         return EngineEndpoint.discover(configured, env, Optional.empty(), home, path -> List.of(sockets).contains(path));
+    }
+
+    @Test
+    void anSshEngineGetsAWayToReachIt() {
+        CodeExecutorException e = assertThrows(CodeExecutorException.class,
+                () -> DockerEngine.connect(new EngineEndpoint("ssh://me@build-host", "DOCKER_HOST", List.of())));
+        assertEquals(CodeExecutorException.Reason.ENGINE_UNREACHABLE, e.reason());
+        assertTrue(e.getMessage().startsWith("cannot reach ssh://me@build-host (from DOCKER_HOST): docker-java speaks to engines"
+                + " on unix:// and tcp:// addresses, not ssh://"), e.getMessage());
+        assertTrue(e.getMessage().contains("ssh -nNT -L /tmp/remote-docker.sock:/var/run/docker.sock me@build-host"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,558 @@
+package dev.codebox.docker.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebox.spi.BlockOutput;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The JVM's side of the runner protocol (version {@value #PROTOCOL}, docs/runner-protocol.md): one
+ * authenticated {@link RunnerStream} that carries every request of an executor at once, each on a
+ * channel of its own. One reader thread takes the runner's frames and hands each to the call of its
+ * channel; any thread may send.
+ *
+ * <p>Every frame is checked before its payload is read: its channel must be one the JVM opened and
+ * has not seen end, its type one that call expects, its length within that type's bound. Anything
+ * else is a {@link ProtocolException} that ends the connection and fails every call on it, so a
+ * broken or hostile runner can neither make the JVM allocate without bound nor pass for a healthy one.
+ */
+final class RunnerConnection implements AutoCloseable {
+
+    static final int PROTOCOL = 2;
+    /** File data goes in frames of at most this many bytes, both ways. */
+    static final int DATA_CHUNK_BYTES = 256 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int HEADER_BYTES = 9;
+    private static final int MAX_HELLO_BYTES = 4096;
+    private static final int MAX_OUTPUT_BYTES = 1 << 20;
+    private static final int MAX_DATA_BYTES = 1 << 20;
+    private static final int MAX_REPLY_BYTES = 16 << 20;
+    private static final int EXIT_BYTES = 5;
+    /** How much garbage a reattached stream may carry before the runner's hello. */
+    private static final long MAX_RESYNC_BYTES = 64L << 20;
+
+    /** How a run ended as the runner reports it. */
+    record Exit(int code, boolean outOfMemory, boolean deadlinePassed) {
+    }
+
+    /** The runner broke the protocol: a frame of the wrong type, size, channel or content. */
+    static final class ProtocolException extends IOException {
+        ProtocolException(String message) {
+            super(message);
+        }
+    }
+
+    /** The socket path is not the runner's socket (a link, another kind of file, another owner). */
+    static final class UntrustedSocketException extends IOException {
+        UntrustedSocketException(String message) {
+            super(message);
+        }
+    }
+
+    private final RunnerStream stream;
+    private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+    private final Map<Integer, Call> calls = new ConcurrentHashMap<>();
+    private final AtomicInteger channels = new AtomicInteger();
+    private final Object writing = new Object();
+    private volatile IOException failure;
+
+    private RunnerConnection(RunnerStream stream) {
+        this.stream = stream;
+        buffer.flip();
+    }
+
+    /**
+     * Says hello on {@code stream}, checks the runner's proof and version, proves the JVM's, and
+     * starts reading. Closes the stream when this fails.
+     *
+     * @param resync when true, bytes before the runner's hello are skipped (a reattached stream may
+     *     start in the middle of a frame the runner wrote for the previous attachment)
+     * @throws ProtocolException when the peer is not a runner of this version with the secret
+     * @throws IOException when the stream ends, or the hello is not complete within {@code handshakeMillis}
+     */
+    static RunnerConnection open(RunnerStream stream, RunnerSecret secret, boolean resync, long handshakeMillis,
+            ScheduledExecutorService timer, String name) throws IOException {
+        RunnerConnection connection = new RunnerConnection(stream);
+        ScheduledFuture<?> late = timer.schedule(stream::close, handshakeMillis, TimeUnit.MILLISECONDS);
+        try {
+            connection.handshake(secret, resync);
+        } catch (IOException | RuntimeException e) {
+            stream.close();
+            if (late.isDone() && !(e instanceof ProtocolException)) {
+                throw new IOException("the runner did not answer on " + stream.describe() + " within " + handshakeMillis + " ms", e);
+            }
+            throw e;
+        } finally {
+            late.cancel(false);
+        }
+        Thread reader = new Thread(connection::readFrames, "codebox-runner-" + name);
+        reader.setDaemon(true);
+        reader.start();
+        return connection;
+    }
+
+    private void handshake(RunnerSecret secret, boolean resync) throws IOException {
+        send('Q', 0, Map.of("op", "hello"));
+        if (resync) {
+            skipToHello();
+        }
+        Header hello = readHeader();
+        if (hello.type != 'H' || hello.channel != 0) {
+            throw new ProtocolException("the runner's first frame is of type " + printable(hello.type) + " on channel "
+                    + hello.channel + ", not a hello");
+        }
+        JsonNode json = JSON.readTree(readPayload(hello, MAX_HELLO_BYTES));
+        if (json == null || json.path("protocol").asInt() != PROTOCOL) {
+            throw new ProtocolException("the runner speaks protocol " + (json == null ? "(none)" : json.path("protocol"))
+                    + ", not " + PROTOCOL + " (an image with another codebox runner?)");
+        }
+        if (!secret.verifies(RunnerSecret.RUNNER, json.path("proof").asText())) {
+            throw new ProtocolException("the peer on " + stream.describe() + " did not prove it is the runner");
+        }
+        send('Q', 0, Map.of("op", "auth", "proof", secret.proof(RunnerSecret.CLIENT)));
+        Header accepted = readHeader();
+        if (accepted.type != 'R' || accepted.channel != 0) {
+            throw new ProtocolException("the runner answered the authentication with a frame of type " + printable(accepted.type));
+        }
+        readPayload(accepted, MAX_HELLO_BYTES);
+    }
+
+    /** Reads up to a hello header ({@code 'H'}, channel 0), leaving it unread. */
+    private void skipToHello() throws IOException {
+        for (long skipped = 0; skipped < MAX_RESYNC_BYTES; skipped++) {
+            fill(HEADER_BYTES);
+            int at = buffer.position();
+            if (buffer.get(at) == 'H' && buffer.getInt(at + 1) == 0) {
+                int length = buffer.getInt(at + 5);
+                if (length > 0 && length <= MAX_HELLO_BYTES) {
+                    fill(HEADER_BYTES + 1); // may move the bytes to the buffer's start
+                    if (buffer.get(buffer.position() + HEADER_BYTES) == '{') {
+                        return;
+                    }
+                }
+            }
+            buffer.get();
+        }
+        throw new ProtocolException("no hello within " + MAX_RESYNC_BYTES + " bytes of the reattached stream");
+    }
+
+    // ---- requests -------------------------------------------------------------------------------
+
+    /**
+     * Sends a request and waits for its reply.
+     *
+     * @param data file data sent after the request (a write), or null
+     * @param into where D frames of the reply go (a read), or null when the reply has none
+     * @throws ProtocolException when the runner broke the protocol (this connection is closed then)
+     * @throws IOException when the connection ended before the reply
+     */
+    JsonNode request(Map<String, ?> request, InputStream data, OutputStream into) throws IOException {
+        ReplyCall call = new ReplyCall(into);
+        int channel = open(call);
+        send('Q', channel, request);
+        if (data != null) {
+            byte[] chunk = new byte[DATA_CHUNK_BYTES];
+            for (int n; (n = data.read(chunk)) > 0; ) {
+                sendFrame('D', channel, ByteBuffer.wrap(chunk, 0, n));
+            }
+        }
+        return call.await();
+    }
+
+    /**
+     * Writes {@code size} bytes of {@code data} to {@code path} of the work dir (see the protocol's
+     * {@code write}).
+     *
+     * @return the reply: {@code ok}, {@code outside} or {@code error}
+     */
+    JsonNode write(String path, InputStream data, long size, boolean reuse, boolean executable) throws IOException {
+        Map<String, Object> request = new java.util.LinkedHashMap<>();
+        request.put("op", "write");
+        request.put("path", path);
+        request.put("size", size);
+        request.put("reuse", reuse);
+        request.put("mode", executable ? 0755 : 0644);
+        return request(request, data, null);
+    }
+
+    /** Whether the runner answers a ping within {@code millis}. */
+    boolean ping(long millis, ScheduledExecutorService timer) {
+        ReplyCall call = new ReplyCall(null);
+        try {
+            int channel = open(call);
+            send('Q', channel, Map.of("op", "ping"));
+            return call.future.get(millis, TimeUnit.MILLISECONDS) != null;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /**
+     * A stream to the Unix socket {@code path} in the container: bytes sent go to it, bytes it sends
+     * go into {@code into} (written by the connection's reader thread), until either side ends it.
+     */
+    Relay relay(String path, OutputStream into) throws IOException {
+        ReplyCall call = new ReplyCall(into);
+        int channel = open(call);
+        send('Q', channel, Map.of("op", "connect", "path", path));
+        return new Relay(channel, call);
+    }
+
+    /** A relayed stream of {@link #relay}. */
+    final class Relay {
+        private final int channel;
+        private final ReplyCall call;
+
+        private Relay(int channel, ReplyCall call) {
+            this.channel = channel;
+            this.call = call;
+        }
+
+        /** Sends bytes to the socket in the container, in frames of at most {@value #DATA_CHUNK_BYTES}. */
+        void send(byte[] bytes, int offset, int length) throws IOException {
+            for (int at = offset; at < offset + length; at += DATA_CHUNK_BYTES) {
+                sendFrame('D', channel, ByteBuffer.wrap(bytes, at, Math.min(DATA_CHUNK_BYTES, offset + length - at)));
+            }
+        }
+
+        /** Ends the stream (the runner closes its socket); does not throw. */
+        void close() {
+            if (!call.future.isDone()) {
+                cancel(channel);
+            }
+        }
+
+        /**
+         * Waits until the stream ended.
+         *
+         * @throws IOException when the runner could not connect (the reply's error), or the connection ended
+         */
+        void await() throws IOException {
+            JsonNode reply = call.await();
+            if (reply.has("error")) {
+                throw new IOException("cannot connect in the container: " + reply.path("error").asText());
+            }
+        }
+    }
+
+    /** A started run: its output goes into {@code sink} until it ends. */
+    Run run(Map<String, ?> request, BlockOutput sink) throws IOException {
+        Run run = new Run(sink);
+        run.channel = open(run);
+        send('Q', run.channel, request);
+        return run;
+    }
+
+    /** Whether the connection still serves (it did not end, break the protocol, or get closed). */
+    boolean isOpen() {
+        return failure == null;
+    }
+
+    /** Why the connection ended, or null while it is open. */
+    IOException failure() {
+        return failure;
+    }
+
+    /** Closes the stream; every pending call fails. */
+    @Override
+    public void close() {
+        fail(new EOFException("the connection to the runner was closed"));
+    }
+
+    // ---- calls ----------------------------------------------------------------------------------
+
+    private abstract static class Call {
+        abstract boolean takes(byte type);
+
+        abstract void fail(IOException e);
+    }
+
+    private static final class ReplyCall extends Call {
+        final OutputStream into;
+        final CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        /** Why {@link #into} stopped taking data (a full disk, a closed client): only this call fails. */
+        volatile IOException intoFailure;
+
+        ReplyCall(OutputStream into) {
+            this.into = into;
+        }
+
+        /** Takes data of a D frame; false, and the data dropped, once {@link #into} failed. */
+        boolean accept(byte[] bytes, int offset, int length) {
+            if (intoFailure != null) {
+                return false;
+            }
+            try {
+                into.write(bytes, offset, length);
+                return true;
+            } catch (IOException e) {
+                intoFailure = e;
+                return false;
+            }
+        }
+
+        @Override
+        boolean takes(byte type) {
+            return type == 'R' || (type == 'D' && into != null);
+        }
+
+        @Override
+        void fail(IOException e) {
+            future.completeExceptionally(e);
+        }
+
+        JsonNode await() throws IOException {
+            try {
+                JsonNode reply = future.get();
+                if (intoFailure != null) {
+                    throw intoFailure;
+                }
+                return reply;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the runner");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+        }
+    }
+
+    /** A run on its channel: output into the sink, then the exit. */
+    final class Run extends Call {
+        private final BlockOutput sink;
+        private final CompletableFuture<Exit> exit = new CompletableFuture<>();
+        private int channel;
+
+        private Run(BlockOutput sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        boolean takes(byte type) {
+            return type == 'O' || type == 'X';
+        }
+
+        @Override
+        void fail(IOException e) {
+            exit.completeExceptionally(e);
+        }
+
+        /** Whether the exit came (or the connection ended). */
+        boolean isDone() {
+            return exit.isDone();
+        }
+
+        /** Asks the runner to kill the run's whole session; closes the connection when that cannot be sent. */
+        void kill() {
+            try {
+                sendFrame('K', channel, ByteBuffer.allocate(0));
+            } catch (IOException e) {
+                RunnerConnection.this.fail(e);
+            }
+        }
+
+        /**
+         * Waits for the exit.
+         *
+         * @throws ProtocolException when the runner broke the protocol
+         * @throws IOException when the connection ended first (the container stopped, or was removed)
+         */
+        Exit await() throws IOException {
+            try {
+                return exit.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                kill();
+                throw new InterruptedIOException("interrupted while waiting for the block");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+        }
+    }
+
+    private int open(Call call) throws IOException {
+        IOException ended = failure;
+        if (ended != null) {
+            throw ended instanceof ProtocolException ? ended : new EOFException("the connection to the runner has ended: " + ended.getMessage());
+        }
+        int channel = channels.incrementAndGet();
+        calls.put(channel, call);
+        if (failure != null) { // it ended meanwhile: fail(...) may have missed this call
+            calls.remove(channel);
+            throw new EOFException("the connection to the runner has ended: " + failure.getMessage());
+        }
+        return channel;
+    }
+
+    // ---- reading --------------------------------------------------------------------------------
+
+    private void readFrames() {
+        try {
+            while (true) {
+                Header header = readHeader();
+                Call call = header.channel == 0 ? null : calls.get(header.channel);
+                if (call == null || !call.takes(header.type)) {
+                    throw new ProtocolException("the runner sent a frame of type " + printable(header.type) + " on channel "
+                            + header.channel + (call == null ? ", which is not open" : ", which does not take it"));
+                }
+                switch (header.type) {
+                    case 'O' -> {
+                        checkLength(header, 0, MAX_OUTPUT_BYTES);
+                        Run run = (Run) call;
+                        copyPayload(header.length, (bytes, offset, length) -> run.sink.write(bytes, offset, length));
+                    }
+                    case 'D' -> {
+                        checkLength(header, 0, MAX_DATA_BYTES);
+                        ReplyCall reply = (ReplyCall) call;
+                        boolean failedBefore = reply.intoFailure != null;
+                        copyPayload(header.length, reply::accept);
+                        if (!failedBefore && reply.intoFailure != null) {
+                            cancel(header.channel); // the runner stops sending; the call fails when its reply comes
+                        }
+                    }
+                    case 'X' -> {
+                        checkLength(header, EXIT_BYTES, EXIT_BYTES);
+                        fill(EXIT_BYTES);
+                        int code = buffer.getInt();
+                        int flags = buffer.get();
+                        calls.remove(header.channel);
+                        ((Run) call).exit.complete(new Exit(code, (flags & 1) != 0, (flags & 2) != 0));
+                    }
+                    default -> { // 'R'
+                        JsonNode reply = JSON.readTree(readPayload(header, MAX_REPLY_BYTES));
+                        if (reply == null || !reply.isObject()) {
+                            throw new ProtocolException("the runner's reply on channel " + header.channel + " is not a JSON object");
+                        }
+                        calls.remove(header.channel);
+                        ((ReplyCall) call).future.complete(reply);
+                    }
+                }
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            fail(new ProtocolException("the runner sent a reply that is not JSON: " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            fail(e);
+        } catch (RuntimeException e) {
+            fail(new IOException("reading from the runner failed: " + e, e));
+        }
+    }
+
+    private void fail(IOException e) {
+        synchronized (calls) {
+            if (failure == null) {
+                failure = e;
+            }
+        }
+        stream.close();
+        for (Integer channel : calls.keySet()) {
+            Call call = calls.remove(channel);
+            if (call != null) {
+                call.fail(failure);
+            }
+        }
+    }
+
+    private record Header(byte type, int channel, int length) {
+    }
+
+    private Header readHeader() throws IOException {
+        fill(HEADER_BYTES);
+        return new Header(buffer.get(), buffer.getInt(), buffer.getInt());
+    }
+
+    private byte[] readPayload(Header header, int max) throws IOException {
+        checkLength(header, 0, max);
+        byte[] payload = new byte[header.length];
+        int copied = 0;
+        while (copied < header.length) {
+            fill(1);
+            int chunk = Math.min(buffer.remaining(), header.length - copied);
+            buffer.get(payload, copied, chunk);
+            copied += chunk;
+        }
+        return payload;
+    }
+
+    private static void checkLength(Header header, int min, int max) throws ProtocolException {
+        if (header.length < min || header.length > max) {
+            throw new ProtocolException("the runner sent a frame of type " + printable(header.type) + " with " + header.length
+                    + " bytes (allowed: " + (min == max ? String.valueOf(min) : min + " to " + max) + ")");
+        }
+    }
+
+    private static String printable(byte type) {
+        return type >= 0x21 && type < 0x7f ? "'" + (char) type + "'" : "0x" + Integer.toHexString(type & 0xff);
+    }
+
+    private interface Bytes {
+        void write(byte[] bytes, int offset, int length) throws IOException;
+    }
+
+    /** Sends a cancel for {@code channel}; a connection that cannot send has failed already. */
+    private void cancel(int channel) {
+        try {
+            sendFrame('K', channel, ByteBuffer.allocate(0));
+        } catch (IOException e) {
+            // fail(e) ran: every call has its answer
+        }
+    }
+
+    private void copyPayload(int length, Bytes into) throws IOException {
+        while (length > 0) {
+            fill(1);
+            int chunk = Math.min(buffer.remaining(), length);
+            into.write(buffer.array(), buffer.arrayOffset() + buffer.position(), chunk);
+            buffer.position(buffer.position() + chunk);
+            length -= chunk;
+        }
+    }
+
+    /** Makes at least {@code needed} (at most the buffer's capacity) bytes available. */
+    private void fill(int needed) throws IOException {
+        if (buffer.remaining() >= needed) {
+            return;
+        }
+        buffer.compact();
+        try {
+            while (buffer.position() < needed) {
+                if (stream.read(buffer) < 0) {
+                    throw new EOFException("the runner closed " + stream.describe());
+                }
+            }
+        } finally {
+            buffer.flip();
+        }
+    }
+
+    // ---- writing --------------------------------------------------------------------------------
+
+    private void send(char type, int channel, Map<String, ?> request) throws IOException {
+        sendFrame(type, channel, ByteBuffer.wrap(JSON.writeValueAsBytes(request)));
+    }
+
+    private void sendFrame(char type, int channel, ByteBuffer payload) throws IOException {
+        ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + payload.remaining());
+        frame.put((byte) type).putInt(channel).putInt(payload.remaining()).put(payload).flip();
+        try {
+            synchronized (writing) {
+                stream.write(frame);
+            }
+        } catch (IOException e) {
+            fail(e);
+            throw e;
+        }
+    }
+}
