@@ -22,6 +22,7 @@ import dev.codebox.jupyter.internal.session.KernelSession;
 import dev.codebox.jupyter.internal.session.ResultCollector;
 import dev.codebox.jupyter.spi.Kernel;
 import dev.codebox.jupyter.spi.KernelFailedException;
+import dev.codebox.jupyter.spi.KernelFiles;
 import dev.codebox.jupyter.spi.KernelLauncher;
 import dev.codebox.spi.RunOutcome;
 import java.io.IOException;
@@ -272,7 +273,10 @@ public final class JupyterCodeExecutor implements CodeExecutor {
             }
             ResultCollector collector = new ResultCollector(loop.output(), outputDir);
             run.kernel = kernel;
+            KernelFiles files = launcher.files();
+            Object before = files.mark();
             loop.run(blocks, () -> run.cancelled, (block, output) -> runBlock(block, run, collector, output));
+            files.copyChanged(before);
             return loop.result(List.of(), collector.files());
         } finally {
             registration.close();

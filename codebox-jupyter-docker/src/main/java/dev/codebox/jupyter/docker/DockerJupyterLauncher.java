@@ -3,6 +3,7 @@ package dev.codebox.jupyter.docker;
 import dev.codebox.jupyter.internal.remote.JupyterServerClient;
 import dev.codebox.jupyter.internal.remote.RemoteKernelLauncher;
 import dev.codebox.jupyter.spi.Kernel;
+import dev.codebox.jupyter.spi.KernelFiles;
 import dev.codebox.jupyter.spi.KernelLauncher;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -35,6 +36,11 @@ final class DockerJupyterLauncher implements KernelLauncher {
             server.close();
             server = null;
         }
+    }
+
+    @Override
+    public synchronized KernelFiles files() {
+        return server == null ? KernelFiles.NONE : server.files();
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.codebox.docker.WorkDirMode;
 import dev.codebox.docker.internal.ContainerLimits;
 import dev.codebox.docker.internal.ContainerRequest;
 import dev.codebox.docker.internal.DockerEngine;
+import dev.codebox.docker.internal.DockerRunner;
 import dev.codebox.docker.internal.EngineEndpoint;
 import dev.codebox.docker.internal.ManagedContainer;
 import dev.codebox.docker.internal.RunnerContainer;
@@ -18,6 +19,7 @@ import dev.codebox.docker.internal.SharedDir;
 import dev.codebox.docker.internal.UnixSockets;
 import dev.codebox.internal.OutputSink;
 import dev.codebox.jupyter.internal.remote.JupyterServerClient;
+import dev.codebox.jupyter.spi.KernelFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -54,12 +56,14 @@ final class DockerJupyterServer implements AutoCloseable {
     private final String token;
     private final Supplier<String> containerId;
     private final Runnable remove;
+    private final KernelFiles files;
 
-    private DockerJupyterServer(URI url, String token, Supplier<String> containerId, Runnable remove) {
+    private DockerJupyterServer(URI url, String token, Supplier<String> containerId, Runnable remove, KernelFiles files) {
         this.url = url;
         this.token = token;
         this.containerId = containerId;
         this.remove = remove;
+        this.files = files;
     }
 
     /**
@@ -138,7 +142,7 @@ final class DockerJupyterServer implements AutoCloseable {
                 opened.close();
                 started.close();
                 deleteQuietly(socket);
-            });
+            }, KernelFiles.NONE);
         } catch (RuntimeException | IOException e) {
             if (forwarder != null) {
                 forwarder.close();
@@ -167,6 +171,11 @@ final class DockerJupyterServer implements AutoCloseable {
     /** The container's id. */
     public String containerId() {
         return containerId.get();
+    }
+
+    /** The files the kernel writes, when they are not written into the output dir itself. */
+    public KernelFiles files() {
+        return files;
     }
 
     /** Removes the container (and its socket); does not throw. */
@@ -234,7 +243,7 @@ final class DockerJupyterServer implements AutoCloseable {
                 opened.close();
                 running.stop();
                 container.close();
-            });
+            }, new CopiedFiles(new DockerRunner(container, runnerConfig)));
         } catch (RuntimeException | IOException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -260,6 +269,46 @@ final class DockerJupyterServer implements AutoCloseable {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
             LOG.debug("could not delete {}", socket, e);
+        }
+    }
+
+    /**
+     * The files of a relayed server's {@value #ROOT_DIR}, a tmpfs of its container: listed through the
+     * runner before and after each execution, and what changed copied into the output dir.
+     */
+    private record CopiedFiles(DockerRunner runner) implements KernelFiles {
+
+        private static final int MAX_FILES = 10_000;
+
+        @Override
+        public Object mark() {
+            try {
+                return runner.listFiles(MAX_FILES).orElse(null);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot list the kernel's files: {}", e.toString());
+                return null;
+            }
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void copyChanged(Object mark) {
+            if (mark == null) {
+                return; // too many files to track, or the listing failed: nothing is copied
+            }
+            Map<String, String> before = (Map<String, String>) mark;
+            try {
+                Optional<Map<String, String>> after = runner.listFiles(MAX_FILES);
+                if (after.isEmpty()) {
+                    return;
+                }
+                List<String> changed = after.get().entrySet().stream()
+                        .filter(entry -> !entry.getValue().equals(before.get(entry.getKey())))
+                        .map(Map.Entry::getKey).sorted().toList();
+                runner.exportFiles(changed);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot copy the kernel's files into the output dir: {}", e.toString());
+            }
         }
     }
 

@@ -101,11 +101,14 @@ class DockerJupyterExecutorTest {
         executor = DockerJupyter.executor(TestDockerJupyter.remoteConfig().outputDir(dir).timeout(Duration.ofSeconds(60)).build());
         assertEquals(0, executor.execute(CodeBlock.python("import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\nx = 41")).exitCode());
         CodeResult result = executor.execute(CodeBlock.python(
-                "import matplotlib.pyplot as plt\nx += 1\nprint(x)\nplt.plot([1, 2], [3, 4])\nplt.show()"));
+                "import matplotlib.pyplot as plt\nx += 1\nprint(x)\nplt.plot([1, 2], [3, 4])\nplt.show()\n"
+                        + "import os\nos.makedirs('sub', exist_ok=True)\nopen('sub/from-kernel.txt', 'w').write('hi')"));
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().startsWith("42\n"), result.output());
         assertEquals(1, result.outputFiles().size(), result.outputFiles().toString());
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(Files.readAllBytes(result.outputFiles().get(0)), 4));
+        // What the kernel wrote in its container's work dir is copied into the output dir, as a bind mount would show it.
+        assertEquals("hi", Files.readString(dir.resolve("sub/from-kernel.txt"), StandardCharsets.UTF_8));
         assertEquals(1, TestDockerJupyter.containersOfThisJvm(Optional.of(TestDockerJupyter.REMOTE_HOST)).size());
         executor.stop();
         assertTrue(TestDockerJupyter.containersOfThisJvm(Optional.of(TestDockerJupyter.REMOTE_HOST)).isEmpty(),

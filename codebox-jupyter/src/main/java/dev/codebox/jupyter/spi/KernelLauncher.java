@@ -26,6 +26,15 @@ public interface KernelLauncher {
         return Optional.empty();
     }
 
+    /**
+     * The kernel's files when they live where this machine cannot see them (a server in a container
+     * with a work dir of its own), to be copied into the output dir after each execution; by
+     * default {@link KernelFiles#NONE}: the kernel writes into the output dir itself.
+     */
+    default KernelFiles files() {
+        return KernelFiles.NONE;
+    }
+
     /** A short description for messages, e.g. {@code "local kernel python3"}. */
     String describe();
 }
