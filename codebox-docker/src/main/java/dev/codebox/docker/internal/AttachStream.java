@@ -10,8 +10,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -19,28 +17,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The container's stdin and stdout through the Engine API's attach call (a hijacked HTTP
- * connection), which reaches the runner wherever the API does: a remote engine over TCP, TLS or
- * SSH, Docker Desktop, Podman, Colima. The container's stderr is kept apart: its last
+ * connection), which reaches the runner wherever the API does: a remote engine over TCP or TLS (or a
+ * forwarded socket), Docker Desktop, Podman, Colima. The container's stderr is kept apart: its last
  * {@value #STDERR_TAIL_BYTES} bytes explain a runner that did not come up, and each line is logged.
  *
- * <p>Both directions are bounded, so a runner that floods stdout blocks the engine connection
- * (backpressure) instead of filling the heap. Stdout goes through a fixed ring buffer: docker-java
- * hands it over in pieces of at most 1 KiB, and copying each into an array of its own would churn
- * the heap by the size of the output.
+ * <p>Each direction goes through a fixed ring buffer, so a runner that floods stdout blocks the
+ * engine connection (backpressure) instead of filling the heap, and the 1 KiB pieces docker-java
+ * hands stdout over in are copied without an array each (which would churn the heap by the size of
+ * the output).
  */
 final class AttachStream implements RunnerStream {
 
     private static final Logger LOG = LoggerFactory.getLogger(AttachStream.class);
     private static final int RING_BYTES = 1 << 20;
-    /** Chunks of at most 256 KiB (plus a header) on their way to stdin. */
-    private static final int QUEUED_CHUNKS = 16;
     private static final int STDERR_TAIL_BYTES = 16 * 1024;
     private static final long ATTACH_MILLIS = 10_000;
-    private static final byte[] END = new byte[0];
 
     private final String container;
     private final Ring fromContainer = new Ring(RING_BYTES);
-    private final Stdin toContainer = new Stdin();
+    private final Ring toContainer = new Ring(RING_BYTES);
     private final StringBuilder stderr = new StringBuilder();
     private volatile boolean closed;
     private volatile String endReason = "the attach stream ended";
@@ -61,7 +56,7 @@ final class AttachStream implements RunnerStream {
      */
     static AttachStream attach(DockerClient client, String id, String name) throws IOException {
         AttachStream stream = new AttachStream(name);
-        stream.callback = client.attachContainerCmd(id).withStdIn(stream.toContainer).withStdOut(true)
+        stream.callback = client.attachContainerCmd(id).withStdIn(stream.new StdinReader()).withStdOut(true)
                 .withStdErr(true).withFollowStream(true).exec(stream.new Receiver());
         try {
             if (!stream.opened.await(ATTACH_MILLIS, TimeUnit.MILLISECONDS)) {
@@ -104,9 +99,14 @@ final class AttachStream implements RunnerStream {
         if (closed) {
             throw new IOException(endReason);
         }
-        byte[] chunk = new byte[from.remaining()];
-        from.get(chunk);
-        toContainer.add(chunk);
+        try {
+            if (!toContainer.put(from)) {
+                throw new IOException(endReason);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while writing to container " + container);
+        }
     }
 
     @Override
@@ -156,7 +156,7 @@ final class AttachStream implements RunnerStream {
                 return;
             }
             try {
-                fromContainer.put(payload); // waits while the reader is behind, which holds back the engine connection
+                fromContainer.put(ByteBuffer.wrap(payload)); // waits while the reader is behind, which holds back the engine connection
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -196,23 +196,22 @@ final class AttachStream implements RunnerStream {
             bytes = new byte[capacity];
         }
 
-        /** Copies all of {@code data} in, waiting for room; drops it once the ring ended. */
-        synchronized void put(byte[] data) throws InterruptedException {
-            int offset = 0;
-            while (offset < data.length) {
+        /** Copies all of {@code data} in, waiting for room; false, and the rest dropped, once the ring ended. */
+        synchronized boolean put(ByteBuffer data) throws InterruptedException {
+            while (data.hasRemaining()) {
                 while (count == bytes.length && !ended) {
                     wait();
                 }
                 if (ended) {
-                    return;
+                    return false;
                 }
                 int end = (start + count) % bytes.length;
-                int length = Math.min(data.length - offset, Math.min(bytes.length - count, bytes.length - end));
-                System.arraycopy(data, offset, bytes, end, length);
+                int length = Math.min(data.remaining(), Math.min(bytes.length - count, bytes.length - end));
+                data.get(bytes, end, length);
                 count += length;
-                offset += length;
                 notifyAll();
             }
+            return true;
         }
 
         /** Moves what is there (waiting for at least one byte) into {@code into}; -1 once ended and empty. */
@@ -238,32 +237,8 @@ final class AttachStream implements RunnerStream {
         }
     }
 
-    /** What docker-java copies to the container's stdin: chunks as they are written, then the end. */
-    private static final class Stdin extends InputStream {
-
-        private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(16);
-        private volatile boolean ended;
-        private byte[] current = END;
-        private int position;
-
-        void add(byte[] chunk) throws IOException {
-            try {
-                while (!chunks.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
-                    if (ended) {
-                        throw new IOException("the attach stream is closed");
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while writing to the attach stream");
-            }
-        }
-
-        void end() {
-            ended = true;
-            chunks.clear();
-            chunks.offer(END);
-        }
+    /** What docker-java copies to the container's stdin: what {@link #write} put in the ring, then its end. */
+    private final class StdinReader extends InputStream {
 
         @Override
         public int read() throws IOException {
@@ -276,31 +251,12 @@ final class AttachStream implements RunnerStream {
             if (length == 0) {
                 return 0;
             }
-            while (position == current.length) {
-                if (ended && chunks.isEmpty()) {
-                    return -1;
-                }
-                try {
-                    current = chunks.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return -1;
-                }
-                position = 0;
-                if (current == END) {
-                    chunks.offer(END);
-                    return -1;
-                }
+            try {
+                return toContainer.take(ByteBuffer.wrap(into, offset, length));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while copying to container " + container);
             }
-            int n = Math.min(length, current.length - position);
-            System.arraycopy(current, position, into, offset, n);
-            position += n;
-            return n;
-        }
-
-        @Override
-        public int available() {
-            return current.length - position;
         }
     }
 }

@@ -145,8 +145,7 @@ public final class DockerEngine {
         if (!config.getDockerHost().getScheme().equals("tcp") || !isTlsVerify()) {
             return;
         }
-        String certPath = Optional.ofNullable(System.getProperty("DOCKER_CERT_PATH")).or(() -> Optional.ofNullable(System.getenv("DOCKER_CERT_PATH")))
-                .filter(value -> !value.isBlank()).orElse(System.getProperty("user.home") + "/.docker");
+        String certPath = dockerSetting("DOCKER_CERT_PATH").orElse(System.getProperty("user.home") + "/.docker");
         List<String> missing = TLS_FILES.stream().filter(file -> !java.nio.file.Files.isRegularFile(Path.of(certPath, file))).toList();
         if (!missing.isEmpty()) {
             throw new CodeExecutorException(CodeExecutorException.Reason.ENGINE_UNREACHABLE, "DOCKER_TLS_VERIFY asks for TLS with "
@@ -155,10 +154,15 @@ public final class DockerEngine {
         }
     }
 
-    /** DOCKER_TLS_VERIFY as the docker CLI reads it: set to anything but empty (as a system property or variable). */
+    /** DOCKER_TLS_VERIFY as the docker CLI reads it: set to anything but empty. */
     private static boolean isTlsVerify() {
-        String value = Optional.ofNullable(System.getProperty("DOCKER_TLS_VERIFY")).orElse(System.getenv("DOCKER_TLS_VERIFY"));
-        return value != null && !value.isBlank();
+        return dockerSetting("DOCKER_TLS_VERIFY").isPresent();
+    }
+
+    /** A docker setting as docker-java reads it: the system property of that name, else the variable; never blank. */
+    private static Optional<String> dockerSetting(String name) {
+        return Optional.ofNullable(System.getProperty(name)).or(() -> Optional.ofNullable(System.getenv(name)))
+                .filter(value -> !value.isBlank());
     }
 
     /**

@@ -14,13 +14,11 @@ import dev.codebox.spi.RunOutcome;
 import dev.codebox.spi.Runner;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,18 +83,7 @@ public final class DockerRunner implements Runner {
         boolean written = written(control(true, CONTROL_MILLIS, connection -> connection.write(relativeName,
                 new ByteArrayInputStream(content), content.length, reuseSameSize, false)));
         if (written && container.workDirMode() == WorkDirMode.COPY) {
-            Optional<Path> target = hostPath(relativeName);
-            if (target.isPresent() && !(reuseSameSize && Files.isRegularFile(target.get(), LinkOption.NOFOLLOW_LINKS)
-                    && Files.size(target.get()) == content.length)) {
-                Files.createDirectories(target.get().getParent());
-                Path temp = Files.createTempFile(target.get().getParent(), ".codebox-", ".tmp");
-                try {
-                    Files.write(temp, content);
-                    Files.move(temp, target.get(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } finally {
-                    Files.deleteIfExists(temp);
-                }
-            }
+            HostWorkDir.write(container.workDir(), relativeName, content, reuseSameSize);
         }
         return written;
     }
@@ -125,12 +112,7 @@ public final class DockerRunner implements Runner {
         failOnError(control(true, CONTROL_MILLIS,
                 connection -> connection.request(Map.of("op", "delete", "paths", relativeNames), null, null)));
         if (container.workDirMode() == WorkDirMode.COPY) {
-            for (String name : relativeNames) {
-                Optional<Path> mirrored = hostPath(name);
-                if (mirrored.isPresent()) {
-                    Files.deleteIfExists(mirrored.get());
-                }
-            }
+            HostWorkDir.delete(container.workDir(), relativeNames);
         }
     }
 
@@ -168,11 +150,7 @@ public final class DockerRunner implements Runner {
      * @return false when the name leads out of the work dir through a link
      */
     public boolean copyIn(Path source, String relativeName) throws IOException {
-        long size = Files.size(source);
-        boolean executable = Files.getPosixFilePermissions(source).contains(PosixFilePermission.OWNER_EXECUTE);
-        try (InputStream in = Files.newInputStream(source)) {
-            return written(control(false, COPY_MILLIS, connection -> connection.write(relativeName, in, size, false, executable)));
-        }
+        return written(control(false, COPY_MILLIS, connection -> connection.writeFrom(source, relativeName)));
     }
 
     /**

@@ -9,6 +9,11 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -188,6 +193,20 @@ final class RunnerConnection implements AutoCloseable {
         return request(request, data, null);
     }
 
+    /**
+     * Writes the host file {@code source} to {@code path} of the work dir, with the owner's execute
+     * bit of the source.
+     *
+     * @param options {@link LinkOption#NOFOLLOW_LINKS} to refuse a link at {@code source}
+     * @return the reply, as {@link #write}'s
+     */
+    JsonNode writeFrom(Path source, String path, LinkOption... options) throws IOException {
+        PosixFileAttributes attributes = Files.readAttributes(source, PosixFileAttributes.class, options);
+        try (InputStream in = Files.newInputStream(source, options)) {
+            return write(path, in, attributes.size(), false, attributes.permissions().contains(PosixFilePermission.OWNER_EXECUTE));
+        }
+    }
+
     /** Whether the runner answers a ping within {@code millis}. */
     boolean ping(long millis, ScheduledExecutorService timer) {
         ReplyCall call = new ReplyCall(null);
@@ -357,11 +376,7 @@ final class RunnerConnection implements AutoCloseable {
 
         /** Asks the runner to kill the run's whole session; closes the connection when that cannot be sent. */
         void kill() {
-            try {
-                sendFrame('K', channel, ByteBuffer.allocate(0));
-            } catch (IOException e) {
-                RunnerConnection.this.fail(e);
-            }
+            cancel(channel);
         }
 
         /**

@@ -10,12 +10,10 @@ import dev.codebox.docker.WorkDirMode;
 import dev.codebox.internal.TempDirs;
 import dev.codebox.spi.BlockOutput;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
@@ -267,8 +265,7 @@ public final class RunnerContainer implements AutoCloseable {
         try {
             state = state();
         } catch (RuntimeException e) {
-            throw new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "the Docker engine at " + container.engine().describe()
-                    + " does not answer: " + DockerEngine.rootMessage(e), e);
+            throw engineUnreachable(e);
         }
         if (state.isPresent() && Boolean.TRUE.equals(state.get().getPaused())) {
             throw paused();
@@ -303,8 +300,7 @@ public final class RunnerContainer implements AutoCloseable {
         } catch (CodeExecutorException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "the Docker engine at " + container.engine().describe()
-                    + " does not answer: " + DockerEngine.rootMessage(e), e);
+            throw engineUnreachable(e);
         }
     }
 
@@ -324,7 +320,12 @@ public final class RunnerContainer implements AutoCloseable {
             }
             stream = AttachStream.attach(container.client(), container.id(), name);
         }
-        RunnerConnection opened = RunnerConnection.open(stream, secret, !starting, HANDSHAKE_MILLIS, TIMER, name);
+        return handshake(stream, !starting, HANDSHAKE_MILLIS);
+    }
+
+    /** Authenticates over {@code stream} and learns the interpreters; the stream is closed when that fails. */
+    private RunnerConnection handshake(RunnerStream stream, boolean resync, long millis) throws IOException {
+        RunnerConnection opened = RunnerConnection.open(stream, secret, resync, millis, TIMER, name);
         try {
             interpreters = probe(opened);
         } catch (IOException e) {
@@ -339,6 +340,11 @@ public final class RunnerContainer implements AutoCloseable {
         connection.request(Map.of("op", "probe"), null, null).path("interpreters")
                 .fields().forEachRemaining(entry -> found.put(entry.getKey(), entry.getValue().asText()));
         return Map.copyOf(found);
+    }
+
+    private CodeExecutorException engineUnreachable(RuntimeException e) {
+        return new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "the Docker engine at " + container.engine().describe()
+                + " does not answer: " + DockerEngine.rootMessage(e), e);
     }
 
     private CodeExecutorException misbehaving(RunnerConnection.ProtocolException e) {
@@ -498,14 +504,7 @@ public final class RunnerContainer implements AutoCloseable {
         }
         try {
             start(created);
-            RunnerConnection opened = RunnerConnection.open(stream, secret, false, config.startTimeout().toMillis(), TIMER, name);
-            try {
-                interpreters = probe(opened);
-            } catch (IOException e) {
-                opened.close();
-                throw e;
-            }
-            connection = opened;
+            connection = handshake(stream, false, config.startTimeout().toMillis());
         } catch (RunnerConnection.ProtocolException e) {
             stream.close();
             throw misbehaving(e);
@@ -550,13 +549,8 @@ public final class RunnerContainer implements AutoCloseable {
                         + " (workDirBytes) can take");
             }
             for (Path file : files) {
-                String name = workDir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
-                boolean executable = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS)
-                        .contains(PosixFilePermission.OWNER_EXECUTE);
-                JsonNode reply;
-                try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-                    reply = connection.write(name, in, Files.size(file), false, executable);
-                }
+                String relative = workDir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+                JsonNode reply = connection.writeFrom(file, relative, LinkOption.NOFOLLOW_LINKS);
                 if (reply.has("error")) {
                     throw new IOException(reply.path("error").asText());
                 }
