@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures codebox against the fastest baselines side by side in one run and prints one table:
-#   scripts/bench.sh [--json] [--only local|sandbox|docker|jupyter|mcp|cli] [--iterations N] [--warmup N]
+#   scripts/bench.sh [--json] [--only local|sandbox|docker|kubernetes|jupyter|mcp|cli] [--iterations N] [--warmup N]
 #                    [--rounds N] [--batch N] [--python PATH]
 # Builds the bench jar first when it is missing or older than a main source file or pom.
 # The figures are only comparable within one run: read the ratio column. See docs/performance.md.

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The whole suite: provisions what is missing on this machine (scripts/setup-env.sh: Jupyter
-# packages, bubblewrap, the Docker engine, the test images), then builds every module and runs every test.
-# With CI=true, Docker and Jupyter tests that cannot run fail instead of skipping.
+# packages, bubblewrap, the Docker engine, the test images; scripts/setup-kubernetes.sh: a real
+# single-node Kubernetes, built once), then builds every module and runs every test.
+# With CI=true, Docker, Jupyter, Kubernetes and MCP tests that cannot run fail instead of skipping.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 "$root/scripts/setup-env.sh"
+"$root/scripts/setup-kubernetes.sh" start
 
 tmp=${TMPDIR:-/tmp}
 temp_entries() { find "$tmp" -maxdepth 1 \( -name 'codebox-[0-9]*-*' -o -name 'codebox-kernel-*' \) 2>/dev/null | sort; }
@@ -24,6 +26,12 @@ for engine in "" "tcp://127.0.0.1:${CODEBOX_REMOTE_ENGINE_PORT:-23750}"; do
     exit 1
   fi
 done
+pods="$("$root/scripts/setup-kubernetes.sh" codebox-pods)"
+if [ -n "$pods" ]; then
+  echo "test.sh: the tests left codebox pods behind:" >&2
+  echo "$pods" >&2
+  exit 1
+fi
 if pgrep -f 'ipykernel_launcher.*codebox' >/dev/null; then
   echo "test.sh: the tests left Jupyter kernels behind:" >&2
   pgrep -af 'ipykernel_launcher.*codebox' >&2

@@ -2,6 +2,7 @@
 module dev.codebox.jupyter.docker {
     requires transitive dev.codebox.jupyter;
     requires dev.codebox.docker;
+    requires dev.codebox.runner;
     requires org.slf4j;
 
     exports dev.codebox.jupyter.docker;

@@ -34,6 +34,8 @@ public class CodeExecutorException extends RuntimeException {
         WORK_DIR,
         /** The calling thread was interrupted while waiting. */
         INTERRUPTED,
+        /** A pool has {@code maxSize} executors in use and none was stopped within its {@code acquireTimeout}. */
+        POOL_EXHAUSTED,
         /** Anything else; the message says what. */
         OTHER
     }

@@ -6,7 +6,8 @@ package dev.codebox;
  * An executor is handed to one caller only, never back to the pool: the caller closes it, which
  * removes what it ran in. The pool refills itself in the background.
  *
- * <p>Implementations: {@code dev.codebox.docker.DockerPool}. Settings: {@link PoolSettings}.
+ * <p>Implementations: {@code dev.codebox.docker.DockerPool}, {@code dev.codebox.kubernetes.KubernetesPool}.
+ * Settings: {@link PoolSettings}.
  *
  * @param <E> the kind of executor
  */
@@ -14,9 +15,11 @@ public interface ExecutorPool<E extends CodeExecutor> extends AutoCloseable {
 
     /**
      * A started executor, owned by the caller from now on: a ready one that still answers, else one
-     * started now (as slow as without a pool, never slower).
+     * started now (as slow as without a pool, never slower). With {@code maxSize} executors of the
+     * pool in use, waits until one stops, at most {@code acquireTimeout} ({@link PoolSettings}).
      *
-     * @throws CodeExecutorException when no executor can be started (the reason says why)
+     * @throws CodeExecutorException when no executor can be started (the reason says why), or
+     *     ({@code POOL_EXHAUSTED}) when the wait at {@code maxSize} ended
      * @throws IllegalStateException when the pool is closed
      */
     E acquire();

@@ -10,7 +10,13 @@ import java.util.Objects;
  *   <li>{@code minReady}: 2 executors kept started and waiting (0 to 64);
  *   <li>{@code maxStarting}: 2 executors started at once while the pool refills (1 to 16);
  *   <li>{@code idleTimeout}: 10 minutes; when no executor was acquired for that long, the waiting
- *       ones are removed and the pool refills at the next {@code acquire()} (at least 1 second).
+ *       ones are removed and the pool refills at the next {@code acquire()} (at least 1 second);
+ *   <li>{@code maxSize}: 0, no limit; else the most executors of the pool alive at once: waiting,
+ *       starting, and handed over but not yet stopped (at least {@code minReady}, at most 4096). The
+ *       pool then refills only below it, and {@code acquire()} at the limit waits until an executor
+ *       of the pool stops;
+ *   <li>{@code acquireTimeout}: 60 seconds, how long {@code acquire()} waits at {@code maxSize}
+ *       before it throws {@link CodeExecutorException} with reason {@code POOL_EXHAUSTED}.
  * </ul>
  */
 public final class PoolSettings {
@@ -18,8 +24,10 @@ public final class PoolSettings {
     private final int minReady;
     private final int maxStarting;
     private final Duration idleTimeout;
+    private final int maxSize;
+    private final Duration acquireTimeout;
 
-    private PoolSettings(int minReady, int maxStarting, Duration idleTimeout) {
+    private PoolSettings(int minReady, int maxStarting, Duration idleTimeout, int maxSize, Duration acquireTimeout) {
         if (minReady < 0 || minReady > 64) {
             throw new IllegalArgumentException("minReady must be between 0 and 64: " + minReady);
         }
@@ -30,9 +38,19 @@ public final class PoolSettings {
         if (idleTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new IllegalArgumentException("idleTimeout must be at least 1 second: " + idleTimeout);
         }
+        if (maxSize < 0 || maxSize > 4096 || (maxSize > 0 && maxSize < minReady)) {
+            throw new IllegalArgumentException("maxSize must be 0 (no limit) or between minReady (" + minReady
+                    + ") and 4096: " + maxSize);
+        }
+        Objects.requireNonNull(acquireTimeout, "acquireTimeout");
+        if (acquireTimeout.isNegative()) {
+            throw new IllegalArgumentException("acquireTimeout must not be negative: " + acquireTimeout);
+        }
         this.minReady = minReady;
         this.maxStarting = maxStarting;
         this.idleTimeout = idleTimeout;
+        this.maxSize = maxSize;
+        this.acquireTimeout = acquireTimeout;
     }
 
     /** The settings with every default. */
@@ -59,20 +77,31 @@ public final class PoolSettings {
         return idleTimeout;
     }
 
+    /** The {@code maxSize} setting (0: no limit); its default is in the class description. */
+    public int maxSize() {
+        return maxSize;
+    }
+
+    /** The {@code acquireTimeout} setting; its default is in the class description. */
+    public Duration acquireTimeout() {
+        return acquireTimeout;
+    }
+
     @Override
     public boolean equals(Object other) {
-        return other instanceof PoolSettings && ((PoolSettings) other).minReady == minReady
-                && ((PoolSettings) other).maxStarting == maxStarting && ((PoolSettings) other).idleTimeout.equals(idleTimeout);
+        return other instanceof PoolSettings that && that.minReady == minReady && that.maxStarting == maxStarting
+                && that.idleTimeout.equals(idleTimeout) && that.maxSize == maxSize && that.acquireTimeout.equals(acquireTimeout);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(minReady, maxStarting, idleTimeout);
+        return Objects.hash(minReady, maxStarting, idleTimeout, maxSize, acquireTimeout);
     }
 
     @Override
     public String toString() {
-        return "PoolSettings[minReady=" + minReady + ", maxStarting=" + maxStarting + ", idleTimeout=" + idleTimeout + "]";
+        return "PoolSettings[minReady=" + minReady + ", maxStarting=" + maxStarting + ", idleTimeout=" + idleTimeout
+                + ", maxSize=" + maxSize + ", acquireTimeout=" + acquireTimeout + "]";
     }
 
     /** Builds {@link PoolSettings}; values are checked by {@link #build()}. */
@@ -80,6 +109,8 @@ public final class PoolSettings {
         private int minReady = 2;
         private int maxStarting = 2;
         private Duration idleTimeout = Duration.ofMinutes(10);
+        private int maxSize;
+        private Duration acquireTimeout = Duration.ofSeconds(60);
 
         private Builder() {
         }
@@ -99,9 +130,19 @@ public final class PoolSettings {
             return this;
         }
 
+        public Builder maxSize(int maxSize) {
+            this.maxSize = maxSize;
+            return this;
+        }
+
+        public Builder acquireTimeout(Duration acquireTimeout) {
+            this.acquireTimeout = acquireTimeout;
+            return this;
+        }
+
         /** @throws IllegalArgumentException when a value is out of range */
         public PoolSettings build() {
-            return new PoolSettings(minReady, maxStarting, idleTimeout);
+            return new PoolSettings(minReady, maxStarting, idleTimeout, maxSize, acquireTimeout);
         }
     }
 }

@@ -64,7 +64,7 @@ public final class BenchMain {
         return new Report(context, rows);
     }
 
-    /** The benches in table order: local, sandbox, docker, jupyter, mcp, cli, concurrency, memory. */
+    /** The benches in table order: local, sandbox, docker, kubernetes, jupyter, mcp, cli, concurrency, memory. */
     private static List<Bench> benches(BenchOptions options) {
         List<Bench> benches = new ArrayList<>();
         if (options.includes("local")) {
@@ -76,6 +76,9 @@ public final class BenchMain {
         if (options.includes("docker")) {
             benches.add(new DockerBench());
             benches.add(new DockerAnywhereBench());
+        }
+        if (options.includes("kubernetes")) {
+            benches.add(new KubernetesBench());
         }
         if (options.includes("jupyter")) {
             benches.add(new JupyterBench());

@@ -10,7 +10,7 @@ import java.util.Set;
  * What to measure and how many times.
  *
  * @param json print one JSON object instead of the table
- * @param only the one backend to measure (local, sandbox, docker, jupyter or mcp), or empty for all
+ * @param only the one backend to measure (local, sandbox, docker, kubernetes, jupyter, mcp or cli), or empty for all
  * @param iterations measured iterations per latency figure (and blocks per concurrency round)
  * @param warmup unmeasured iterations before them
  * @param rounds repetitions of the longer measurements (a batch of blocks, a concurrency round,
@@ -22,9 +22,9 @@ record BenchOptions(boolean json, Optional<String> only, int iterations, int war
                     int batchBlocks, Path python) {
 
     /** The backends {@code --only} accepts. */
-    static final Set<String> BACKENDS = Set.of("local", "sandbox", "docker", "jupyter", "mcp", "cli");
+    static final Set<String> BACKENDS = Set.of("local", "sandbox", "docker", "kubernetes", "jupyter", "mcp", "cli");
 
-    static final String USAGE = "usage: bench [--json] [--only local|sandbox|docker|jupyter|mcp|cli] [--iterations N] "
+    static final String USAGE = "usage: bench [--json] [--only local|sandbox|docker|kubernetes|jupyter|mcp|cli] [--iterations N] "
             + "[--warmup N] [--rounds N] [--batch N] [--python PATH]";
 
     /** Debian's interpreter starts in about 12 ms; a pyenv shim on PATH is many times slower. */
@@ -36,7 +36,7 @@ record BenchOptions(boolean json, Optional<String> only, int iterations, int war
         }
         only.ifPresent(backend -> {
             if (!BACKENDS.contains(backend)) {
-                throw new IllegalArgumentException("--only takes local, sandbox, docker, jupyter or mcp, not " + backend);
+                throw new IllegalArgumentException("--only takes local, sandbox, docker, kubernetes, jupyter, mcp or cli, not " + backend);
             }
         });
     }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 public final class CommonOptions {
 
     @Option(names = {"-e", "--executor"}, paramLabel = "NAME", defaultValue = "local",
-            description = "Where code runs: local, docker, jupyter or docker-jupyter (default: ${DEFAULT-VALUE}).")
+            description = "Where code runs: local, docker, kubernetes, jupyter or docker-jupyter (default: ${DEFAULT-VALUE}).")
     String executor;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "" + ExecutorConfigBuilder.DEFAULT_TIMEOUT_SECONDS,
@@ -23,7 +23,8 @@ public final class CommonOptions {
     long timeoutSeconds;
 
     @Option(names = "--work-dir", paramLabel = "DIR",
-            description = "Directory the code runs in, created when missing and kept (default: a temporary directory, deleted at the end).")
+            description = "Directory the code runs in, created when missing and kept (default: a temporary directory, deleted at the end);"
+                    + " -e kubernetes: the host directory that mirrors the pod's /workspace.")
     Path workDir;
 
     @Option(names = "--python", paramLabel = "PATH",
@@ -31,7 +32,7 @@ public final class CommonOptions {
     Path python;
 
     @Option(names = "--no-fork-server",
-            description = "Start an interpreter for each python block instead of forking it from one started ahead of time (-e local, -e docker).")
+            description = "Start an interpreter for each python block instead of forking it from one started ahead of time (-e local, -e docker, -e kubernetes).")
     boolean noForkServer;
 
     @Option(names = "--max-output", paramLabel = "BYTES", defaultValue = "" + ExecutorConfigBuilder.DEFAULT_MAX_OUTPUT_BYTES,
@@ -42,7 +43,7 @@ public final class CommonOptions {
     boolean json;
 
     @Option(names = "--env", paramLabel = "NAME=VALUE",
-            description = "Set an environment variable for the code (repeatable; -e local and -e docker).")
+            description = "Set an environment variable for the code (repeatable; -e local, -e docker and -e kubernetes).")
     List<String> environment = new ArrayList<>();
 
     @Option(names = "--keep-code-files", negatable = true, defaultValue = "false", fallbackValue = "true",
@@ -50,7 +51,7 @@ public final class CommonOptions {
     boolean keepCodeFiles;
 
     @Option(names = "--restart-between-blocks",
-            description = "Give each block a fresh executor state: restart the kernel or container (local: no state to reset) before every block but the first.")
+            description = "Give each block a fresh executor state: restart the kernel, container or pod (local: no state to reset) before every block but the first.")
     boolean restartBetweenBlocks;
 
     /** The chosen executor; checked. */

@@ -7,8 +7,8 @@ import dev.codebox.docker.GpuRequest;
 import dev.codebox.docker.RunnerTransport;
 import dev.codebox.docker.VolumeMount;
 import dev.codebox.docker.WorkDirMode;
-import dev.codebox.docker.internal.ByteSize;
 import dev.codebox.functions.FunctionModule;
+import dev.codebox.internal.ByteSize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +25,9 @@ public final class DockerOptions {
 
     @Option(names = IMAGE_OPTION, paramLabel = "IMG",
             description = "Image of the container. -e docker: pulled when missing (default: $CODEBOX_DOCKER_IMAGE, else "
-                    + DockerExecutorConfig.DEFAULT_IMAGE + "); -e docker-jupyter: an image with jupyter_server (default: "
+                    + DockerExecutorConfig.DEFAULT_IMAGE + "); -e kubernetes: an image with python3 the nodes can pull (default:"
+                    + " $CODEBOX_KUBERNETES_IMAGE, else " + dev.codebox.kubernetes.KubernetesExecutorConfig.DEFAULT_IMAGE
+                    + "); -e docker-jupyter: an image with jupyter_server (default: "
                     + dev.codebox.jupyter.docker.DockerJupyterConfig.DEFAULT_IMAGE + ").")
     String image;
 
@@ -38,18 +40,18 @@ public final class DockerOptions {
     String network;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "" + (DockerExecutorConfig.DEFAULT_MEMORY_BYTES >> 20) + "m",
-            description = "Memory limit of the container, such as 512m or 2g; 0 for none (default: ${DEFAULT-VALUE}).")
+            description = "Memory limit of the container (the pod with -e kubernetes), such as 512m or 2g; 0 for none (default: ${DEFAULT-VALUE}).")
     String memory;
 
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "" + DockerExecutorConfig.DEFAULT_CPUS,
-            description = "CPU limit of the container, such as 0.5 or 2; 0 for none (default: ${DEFAULT-VALUE}).")
+            description = "CPU limit of the container (the pod with -e kubernetes), such as 0.5 or 2; 0 for none (default: ${DEFAULT-VALUE}).")
     double cpus;
 
     @Option(names = "--pids", paramLabel = "N", defaultValue = "" + DockerExecutorConfig.DEFAULT_PIDS_LIMIT,
             description = "Limit of processes and threads in the container; 0 for none (default: ${DEFAULT-VALUE}).")
     long pids;
 
-    @Option(names = "--read-only", description = "Make the container's root file system read-only (/workspace and /tmp stay writable).")
+    @Option(names = "--read-only", description = "Make the container's root file system read-only (/workspace and /tmp stay writable); -e kubernetes always does.")
     boolean readOnly;
 
     @Option(names = "--user", paramLabel = "U",

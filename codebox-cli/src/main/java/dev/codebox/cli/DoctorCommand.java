@@ -14,6 +14,10 @@ import dev.codebox.docker.internal.EngineEndpoint;
 import dev.codebox.local.LocalCommandLineExecutor;
 import dev.codebox.local.LocalExecutorConfig;
 import dev.codebox.local.SandboxPolicy;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -24,9 +28,12 @@ import picocli.CommandLine;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Reports what works here: the local executor and its sandbox, the Docker engine (where, how it"
                 + " was found, its version), whether it shares the work dir with this machine, and which transport and work"
-                + " dir mode AUTO uses there.",
+                + " dir mode AUTO uses there, and whether a Kubernetes cluster is configured and answers.",
                 "Exit status 0; the report says what does not work and why."})
 final class DoctorCommand implements Callable<Integer> {
+
+    /** How long the Kubernetes check waits for a connection and for the answer to /version. */
+    private static final int KUBERNETES_TIMEOUT_MILLIS = 3000;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,6 +47,14 @@ final class DoctorCommand implements Callable<Integer> {
                     + DockerExecutorConfig.DEFAULT_IMAGE + ").")
     String image;
 
+    @CommandLine.Option(names = "--kubeconfig", paramLabel = "FILE",
+            description = "The kubeconfig of the cluster to check (default: found as -e kubernetes finds it).")
+    java.nio.file.Path kubeconfig;
+
+    @CommandLine.Option(names = "--kube-context", paramLabel = "NAME",
+            description = "The context of the kubeconfig to check (default: its current context).")
+    String kubeContext;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -48,6 +63,7 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("docker:  " + docker());
         out.println("work dir shared with the engine: " + sharedWorkDir());
         out.println("AUTO uses: " + autoLayout());
+        out.println("kubernetes: " + kubernetes());
         out.flush();
         return 0;
     }
@@ -92,6 +108,35 @@ final class DoctorCommand implements Callable<Integer> {
                     : "does not run python (exit " + result.exitCode() + "): " + result.output().strip();
         } catch (CodeExecutorException e) {
             return "unavailable: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Whether a cluster is configured as -e kubernetes finds it, and its version from {@code /version}
+     * (a few seconds at most, no retry).
+     */
+    private String kubernetes() {
+        try {
+            if (kubeconfig == null && System.getenv("KUBERNETES_SERVICE_HOST") == null
+                    && Config.getKubeconfigFilenames().stream().map(java.io.File::new).noneMatch(java.io.File::isFile)) {
+                return "unavailable: no kubeconfig ($KUBECONFIG, else ~/.kube/config) and not in a pod; give --kubeconfig";
+            }
+            Config config = KubernetesCommand.clientConfig(kubeconfig, kubeContext);
+            config.setConnectionTimeout(KUBERNETES_TIMEOUT_MILLIS);
+            config.setRequestTimeout(KUBERNETES_TIMEOUT_MILLIS);
+            config.setRequestRetryBackoffLimit(0);
+            String where = " (" + (config.getFile() == null ? "in-cluster service account" : "kubeconfig " + config.getFile())
+                    + (config.getCurrentContext() == null ? "" : ", context " + config.getCurrentContext().getName())
+                    + ", namespace " + KubernetesCommand.namespace(null, config) + ")";
+            try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+                return "server " + client.getKubernetesVersion().getGitVersion() + " at " + config.getMasterUrl() + where;
+            } catch (KubernetesClientException e) {
+                return "unavailable: " + KubernetesCommand.unreachable(config, e).getMessage() + where;
+            }
+        } catch (CodeExecutorException e) {
+            return "unavailable: " + e.getMessage();
+        } catch (RuntimeException e) {
+            return "unavailable: " + e;
         }
     }
 

@@ -39,6 +39,9 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     DockerOptions docker;
 
     @Mixin
+    KubernetesOptions kubernetes;
+
+    @Mixin
     JupyterOptions jupyter;
 
     @Mixin
@@ -100,7 +103,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     }
 
     private CodeExecutor createExecutor(FunctionModule module) {
-        return new ExecutorFactory(common, docker, jupyter, sandbox)
+        return new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox)
                 .create(common.executor(), module, Optional.empty(), Optional.empty());
     }
 

@@ -12,12 +12,15 @@ final class ExecutorFactory {
 
     private final CommonOptions common;
     private final DockerOptions docker;
+    private final KubernetesOptions kubernetes;
     private final JupyterOptions jupyter;
     private final SandboxOptions sandbox;
 
-    ExecutorFactory(CommonOptions common, DockerOptions docker, JupyterOptions jupyter, SandboxOptions sandbox) {
+    ExecutorFactory(CommonOptions common, DockerOptions docker, KubernetesOptions kubernetes, JupyterOptions jupyter,
+            SandboxOptions sandbox) {
         this.common = common;
         this.docker = docker;
+        this.kubernetes = kubernetes;
         this.jupyter = jupyter;
         this.sandbox = sandbox;
     }
@@ -31,13 +34,13 @@ final class ExecutorFactory {
      */
     CodeExecutor create(ExecutorKind kind, FunctionModule module, Optional<Path> dir, Optional<String> kernel) {
         if (!kind.takesEnvironment() && !common.environment().isEmpty()) {
-            throw new UsageException("--env is for -e local and -e docker; a kernel's environment comes from its kernelspec or server");
+            throw new UsageException("--env is for -e local, -e docker and -e kubernetes; a kernel's environment comes from its kernelspec or server");
         }
         if (kind != ExecutorKind.LOCAL && sandbox.given()) {
-            throw new UsageException("--sandbox and --scrub-env are for -e local; a container is a sandbox of its own");
+            throw new UsageException("--sandbox and --scrub-env are for -e local; a container or pod is a sandbox of its own");
         }
         if (kind.isJupyter() && common.noForkServer) {
-            throw new UsageException("--no-fork-server is for -e local and -e docker; a kernel runs every block in one process");
+            throw new UsageException("--no-fork-server is for -e local, -e docker and -e kubernetes; a kernel runs every block in one process");
         }
         if (kernel.isPresent() && !kind.isJupyter()) {
             throw new UsageException("a kernel is for the jupyter and docker-jupyter executors, not " + kind.cliName());
@@ -57,6 +60,8 @@ final class ExecutorFactory {
                 return new LocalCommandLineExecutor(config.build());
             case DOCKER:
                 return docker.create(common, module, dir);
+            case KUBERNETES:
+                return kubernetes.create(common, docker, module, dir);
             case JUPYTER:
                 return jupyter.local(common, module, dir, kernel);
             case DOCKER_JUPYTER:

@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 enum ExecutorKind {
     LOCAL("local"),
     DOCKER("docker"),
+    KUBERNETES("kubernetes"),
     JUPYTER("jupyter"),
     DOCKER_JUPYTER("docker-jupyter");
 
@@ -26,7 +27,7 @@ enum ExecutorKind {
 
     /** Whether the executor passes {@code --env} variables to the code. */
     boolean takesEnvironment() {
-        return this == LOCAL || this == DOCKER;
+        return this == LOCAL || this == DOCKER || this == KUBERNETES;
     }
 
     /** Whether the executor runs blocks in a Jupyter kernel. */

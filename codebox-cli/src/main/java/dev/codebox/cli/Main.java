@@ -10,13 +10,13 @@ import picocli.CommandLine;
 
 /**
  * The {@code codebox} command. Exit status: the code's exit code (124 timeout, 125 cancelled);
- * 2 for a usage error; 3 when the executor cannot run at all (no Docker engine, no kernel);
+ * 2 for a usage error; 3 when the executor cannot run at all (no Docker engine, no cluster, no kernel);
  * 70 for an internal error. Errors are one line on stderr, never a stack trace.
  */
 @Command(name = "codebox",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Runs code written by language models: locally, in Docker or in a Jupyter kernel.")
+        description = "Runs code written by language models: locally, in Docker, in Kubernetes or in a Jupyter kernel.")
 public final class Main implements Runnable {
 
     /** Exit status of a usage error. */
@@ -31,7 +31,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: exec, run, functions, mcp, docker or doctor");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: exec, run, functions, mcp, docker, kubernetes or doctor");
     }
 
     public static void main(String[] args) {
@@ -81,7 +81,7 @@ public final class Main implements Runnable {
     }
 
     /** The sub-commands, in the order help lists them. */
-    private static final List<String> SUBCOMMANDS = List.of("exec", "run", "functions", "mcp", "docker", "doctor");
+    private static final List<String> SUBCOMMANDS = List.of("exec", "run", "functions", "mcp", "docker", "kubernetes", "doctor");
 
     // A switch, not constructor references: each class is loaded only when its command is asked for.
     private static Object subcommand(String name) {
@@ -96,6 +96,8 @@ public final class Main implements Runnable {
                 return new McpCommand();
             case "docker":
                 return new DockerCommand();
+            case "kubernetes":
+                return new KubernetesCommand();
             case "doctor":
                 return new DoctorCommand();
             default:

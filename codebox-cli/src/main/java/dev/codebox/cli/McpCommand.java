@@ -44,6 +44,9 @@ final class McpCommand implements Callable<Integer> {
     DockerOptions docker;
 
     @Mixin
+    KubernetesOptions kubernetes;
+
+    @Mixin
     JupyterOptions jupyter;
 
     @Mixin
@@ -110,7 +113,7 @@ final class McpCommand implements Callable<Integer> {
         checkOptions();
         FunctionModule module = functions.module();
         List<ExecutorKind> kinds = kinds();
-        ExecutorFactory factory = new ExecutorFactory(common, docker, jupyter, sandbox);
+        ExecutorFactory factory = new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox);
         long maxFileBytes = DockerOptions.size(maxUpload, "--max-upload");
         CodeboxMcpServer.Builder builder = CodeboxMcpServer.builder(new Provider(factory, module, kinds))
                 .maxSessions(maxSessions)

@@ -115,7 +115,7 @@ class CliTest {
         assertEquals("False\n", spawned.stdout(), spawned.stderr());
         CliProcess jupyter = CliProcess.run(dir, "print(1)", "exec", "-e", "jupyter", "-l", "python", "--no-fork-server");
         assertEquals(2, jupyter.exitCode());
-        assertTrue(jupyter.stderr().contains("--no-fork-server is for -e local and -e docker"), jupyter.stderr());
+        assertTrue(jupyter.stderr().contains("--no-fork-server is for -e local, -e docker and -e kubernetes"), jupyter.stderr());
     }
 
     @Test

@@ -1,12 +1,13 @@
 package dev.codebox.docker;
 
 import dev.codebox.CodeExecutorException;
+import dev.codebox.WorkDirCopies;
 import dev.codebox.docker.internal.DockerEngine;
-import dev.codebox.docker.internal.DockerRunner;
 import dev.codebox.docker.internal.RunnerContainer;
-import java.io.IOException;
+import dev.codebox.runner.internal.ResidentRunner;
 import dev.codebox.spi.CommandLineExecutor;
 import dev.codebox.spi.Runner;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -49,11 +50,11 @@ import java.util.Objects;
  * work dir survive, processes and other files in the container do not. When that fails (the engine
  * is gone), or the runner broke the protocol, {@code execute} throws {@link CodeExecutorException}.
  */
-public final class DockerCommandLineExecutor extends CommandLineExecutor {
+public final class DockerCommandLineExecutor extends CommandLineExecutor implements WorkDirCopies {
 
     private final DockerExecutorConfig config;
     private volatile RunnerContainer container;
-    private volatile DockerRunner runner;
+    private volatile ResidentRunner runner;
     /** A container started by a {@link DockerPool}, used by the first start instead of a new one. */
     private RunnerContainer adopted;
 
@@ -120,6 +121,13 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor {
         return started().workDirMode();
     }
 
+    /** Whether the started executor's container works in a copied work dir ({@link WorkDirMode#COPY}); false before start. */
+    @Override
+    public boolean copiesWorkDir() {
+        RunnerContainer current = container;
+        return current != null && isStarted() && current.workDirMode() == WorkDirMode.COPY;
+    }
+
     /**
      * Copies the host file {@code hostPath} into the container's work dir, in either work dir mode:
      * the runner writes it inside the container (never through a link code planted there),
@@ -132,12 +140,9 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor {
      *     through a link, or the container cannot be written
      * @throws IllegalStateException when the executor is not started
      */
+    @Override
     public void copyIn(Path hostPath, String containerPath) throws IOException {
-        String name = relative(containerPath);
-        if (!runner().copyIn(hostPath, name)) {
-            throw new IOException(containerPath + " leads out of " + DockerExecutorConfig.CONTAINER_WORK_DIR
-                    + " through a link or something that is not a directory");
-        }
+        runner().copyIn(hostPath, containerPath, DockerExecutorConfig.CONTAINER_WORK_DIR);
     }
 
     /**
@@ -152,27 +157,14 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor {
      * @throws IOException when copying fails
      * @throws IllegalStateException when the executor is not started
      */
+    @Override
     public void copyOut(String containerPath, Path hostPath) throws IOException {
-        if (!runner().copyOut(relative(containerPath), hostPath, Long.MAX_VALUE)) {
-            throw new java.nio.file.NoSuchFileException(containerPath, null, "not a regular file of "
-                    + DockerExecutorConfig.CONTAINER_WORK_DIR + " (missing, a link, a directory or a device)");
-        }
+        runner().copyOut(containerPath, hostPath, DockerExecutorConfig.CONTAINER_WORK_DIR);
     }
 
-    private DockerRunner runner() {
+    private ResidentRunner runner() {
         started();
         return runner;
-    }
-
-    /** {@code containerPath} relative to the work dir, {@code /} separated, without {@code .} or {@code ..}. */
-    static String relative(String containerPath) {
-        String prefix = DockerExecutorConfig.CONTAINER_WORK_DIR + "/";
-        String name = containerPath.startsWith(prefix) ? containerPath.substring(prefix.length()) : containerPath;
-        if (name.isEmpty() || name.startsWith("/") || name.endsWith("/")
-                || java.util.Arrays.stream(name.split("/")).anyMatch(part -> part.isEmpty() || part.equals(".") || part.equals(".."))) {
-            throw new IllegalArgumentException("not a file inside " + DockerExecutorConfig.CONTAINER_WORK_DIR + ": " + containerPath);
-        }
-        return name;
     }
 
     private RunnerContainer started() {
@@ -192,7 +184,7 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor {
         RunnerContainer started = adopted != null ? adopted : RunnerContainer.start(config);
         adopted = null;
         container = started;
-        runner = new DockerRunner(started, config);
+        runner = new ResidentRunner(started, config.stopContainerOnExit(), config.image(), config.memoryBytes());
         return runner;
     }
 

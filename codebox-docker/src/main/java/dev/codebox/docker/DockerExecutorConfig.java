@@ -2,9 +2,9 @@ package dev.codebox.docker;
 
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import dev.codebox.ExecutorConfigBuilder;
-import dev.codebox.docker.internal.ByteSize;
 import dev.codebox.docker.internal.DockerEngine;
 import dev.codebox.functions.FunctionModule;
+import dev.codebox.internal.ByteSize;
 import dev.codebox.internal.Settings;
 import java.nio.file.Path;
 import java.time.Duration;

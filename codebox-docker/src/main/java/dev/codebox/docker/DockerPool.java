@@ -1,17 +1,10 @@
 package dev.codebox.docker;
 
-import dev.codebox.CodeExecutorException;
 import dev.codebox.ExecutorPool;
 import dev.codebox.PoolSettings;
 import dev.codebox.docker.internal.RunnerContainer;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import dev.codebox.runner.internal.WarmPool;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Docker containers started ahead of time from one {@link DockerExecutorConfig template}, each
@@ -21,9 +14,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Before a ready container is handed over its runner must answer a probe (the health check);
  * one that does not (stopped, killed, removed behind the pool's back) is removed and the next one
- * tried. When none is ready, {@link #acquire()} starts a container as a plain executor would.
- * A container that cannot start is logged and retried after 5 seconds; {@code acquire()} then
- * throws the executor's own {@link CodeExecutorException}.
+ * tried. When none is ready, {@link #acquire()} starts a container as a plain executor would. With
+ * {@code maxSize} containers of the pool in use, {@code acquire()} waits for one to be removed
+ * ({@link PoolSettings}). A container that cannot start is logged and retried after 5 seconds;
+ * {@code acquire()} then throws the executor's own {@link dev.codebox.CodeExecutorException}.
  *
  * <p>Waiting containers carry codebox's labels like every executor's, so that
  * {@code codebox docker prune} removes them after a crash; a JVM shutdown hook closes a pool that
@@ -31,29 +25,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class DockerPool implements ExecutorPool<DockerCommandLineExecutor> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DockerPool.class);
-    private static final long RETRY_MILLIS = 5000;
-
     private final DockerExecutorConfig template;
     private final PoolSettings settings;
-    private final ScheduledExecutorService workers;
-    private final Thread shutdownHook;
-    private final Deque<RunnerContainer> ready = new ArrayDeque<>();
-    private int starting;
-    private long lastAcquire = System.nanoTime();
-    private boolean idle;
-    private boolean retryScheduled;
-    private boolean closed;
+    private final WarmPool<RunnerContainer> containers;
 
     private DockerPool(DockerExecutorConfig template, PoolSettings settings) {
         this.template = template;
         this.settings = settings;
-        this.workers = Executors.newScheduledThreadPool(settings.maxStarting() + 1, runnable -> {
-            Thread thread = new Thread(runnable, "codebox-docker-pool");
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.shutdownHook = new Thread(this::close, "codebox-docker-pool-shutdown");
+        this.containers = new WarmPool<>("container", settings, () -> RunnerContainer.start(template), template.startTimeout());
     }
 
     /**
@@ -72,12 +51,7 @@ public final class DockerPool implements ExecutorPool<DockerCommandLineExecutor>
         if (template.containerName().isPresent()) {
             throw new IllegalArgumentException("a pooled container needs a name of its own: leave containerName unset in the template");
         }
-        DockerPool pool = new DockerPool(template, settings);
-        Runtime.getRuntime().addShutdownHook(pool.shutdownHook);
-        long check = Math.max(1000, settings.idleTimeout().toMillis() / 4);
-        pool.workers.scheduleWithFixedDelay(pool::checkIdle, check, check, TimeUnit.MILLISECONDS);
-        pool.refill();
-        return pool;
+        return new DockerPool(template, settings);
     }
 
     /** The template every container is created from. */
@@ -91,137 +65,23 @@ public final class DockerPool implements ExecutorPool<DockerCommandLineExecutor>
 
     @Override
     public DockerCommandLineExecutor acquire() {
-        while (true) {
-            RunnerContainer container;
-            synchronized (this) {
-                if (closed) {
-                    throw new IllegalStateException("the pool is closed");
-                }
-                lastAcquire = System.nanoTime();
-                idle = false;
-                container = ready.pollFirst();
-            }
-            refill();
-            if (container == null) {
-                DockerCommandLineExecutor executor = new DockerCommandLineExecutor(template);
-                executor.start();
-                return executor;
-            }
-            if (container.answers()) {
-                DockerCommandLineExecutor executor = new DockerCommandLineExecutor(template, container);
-                executor.start();
-                return executor;
-            }
-            LOG.info("removing pooled container {}: its runner does not answer", container.name());
-            closeQuietly(container);
-        }
+        DockerCommandLineExecutor executor = new DockerCommandLineExecutor(template, containers.take());
+        executor.start();
+        return executor;
     }
 
     @Override
-    public synchronized int ready() {
-        return ready.size();
-    }
-
-    /** Starts containers until {@code minReady} are ready or starting, {@code maxStarting} at a time. */
-    private void refill() {
-        synchronized (this) {
-            while (!closed && !idle && !retryScheduled && ready.size() + starting < settings.minReady()
-                    && starting < settings.maxStarting()) {
-                starting++;
-                workers.execute(this::startOne);
-            }
-        }
-    }
-
-    private void startOne() {
-        RunnerContainer container = null;
-        try {
-            container = RunnerContainer.start(template);
-        } catch (RuntimeException e) {
-            LOG.warn("could not start a pooled container (retrying in {} s): {}", RETRY_MILLIS / 1000, e.getMessage());
-        }
-        boolean keep;
-        synchronized (this) {
-            starting--;
-            keep = container != null && !closed && !idle;
-            if (keep) {
-                ready.addLast(container);
-            } else if (container == null && !closed && !retryScheduled) {
-                retryScheduled = true;
-                workers.schedule(this::retry, RETRY_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        }
-        if (container != null && !keep) {
-            closeQuietly(container);
-        }
-        refill();
-    }
-
-    private void retry() {
-        synchronized (this) {
-            retryScheduled = false;
-        }
-        refill();
-    }
-
-    /** Removes the waiting containers once nobody acquired one for {@code idleTimeout}. */
-    private void checkIdle() {
-        Deque<RunnerContainer> removed;
-        synchronized (this) {
-            if (closed || idle || System.nanoTime() - lastAcquire < settings.idleTimeout().toNanos()) {
-                return;
-            }
-            idle = true;
-            removed = new ArrayDeque<>(ready);
-            ready.clear();
-        }
-        if (!removed.isEmpty()) {
-            LOG.info("removing {} pooled containers: none was acquired for {}", removed.size(), settings.idleTimeout());
-        }
-        removed.forEach(DockerPool::closeQuietly);
+    public int ready() {
+        return containers.ready();
     }
 
     @Override
     public void close() {
-        Deque<RunnerContainer> removed;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            removed = new ArrayDeque<>(ready);
-            ready.clear();
-        }
-        removed.forEach(DockerPool::closeQuietly);
-        workers.shutdown();
-        try {
-            // Containers still starting are removed by their task, which sees the pool closed.
-            if (!workers.awaitTermination(template.startTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS)) {
-                LOG.warn("pooled containers still starting after the start timeout; they are removed when they come up");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (Thread.currentThread() != shutdownHook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException exiting) {
-                // The JVM is shutting down: the hook runs, and finds the pool closed.
-            }
-        }
-    }
-
-    private static void closeQuietly(RunnerContainer container) {
-        try {
-            container.close();
-        } catch (RuntimeException e) {
-            LOG.warn("could not remove pooled container {}: {}", container.name(), e.getMessage());
-        }
+        containers.close();
     }
 
     @Override
-    public synchronized String toString() {
-        return "DockerPool[image=" + template.image() + ", ready=" + ready.size() + ", starting=" + starting
-                + ", " + settings + (closed ? ", closed" : "") + "]";
+    public String toString() {
+        return "DockerPool[image=" + template.image() + ", " + containers + "]";
     }
 }

@@ -91,6 +91,31 @@ class DockerPoolTest {
     }
 
     @Test
+    void maxSizeBoundsTheContainersInUseAndAcquireWaitsForOneToBeRemoved() throws Exception {
+        pool = DockerPool.create(TestEngine.config().build(), settings().minReady(1).maxSize(2)
+                .acquireTimeout(Duration.ofSeconds(2)).build());
+        DockerCommandLineExecutor first = pool.acquire();
+        DockerCommandLineExecutor second = pool.acquire();
+        try {
+            Thread.sleep(500);
+            assertEquals(0, pool.ready(), "no container beyond maxSize is started");
+            CodeExecutorException e = assertThrows(CodeExecutorException.class, pool::acquire);
+            assertEquals(CodeExecutorException.Reason.POOL_EXHAUSTED, e.reason(), e.getMessage());
+            first.close();
+            DockerCommandLineExecutor third = pool.acquire();
+            try {
+                assertEquals(0, third.execute(CodeBlock.python("pass")).exitCode());
+            } finally {
+                third.close();
+            }
+        } finally {
+            first.close();
+            second.close();
+        }
+        assertThrows(IllegalArgumentException.class, () -> PoolSettings.builder().minReady(3).maxSize(2).build());
+    }
+
+    @Test
     void badTemplatesAreRefusedAndAnImageThatCannotStartFailsAcquireWithItsReason() {
         assertThrows(IllegalArgumentException.class,
                 () -> DockerPool.create(TestEngine.config().workDir(Path.of("/tmp/x")).build(), PoolSettings.defaults()));

@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
+import dev.codebox.runner.internal.RunnerStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

@@ -11,7 +11,8 @@ import dev.codebox.docker.DockerExecutorConfig;
 import dev.codebox.docker.RunnerTransport;
 import dev.codebox.docker.WorkDirMode;
 import dev.codebox.internal.ForkServerScript;
-import dev.codebox.internal.Resources;
+import dev.codebox.runner.internal.RunnerProgram;
+import dev.codebox.runner.internal.RunnerSecret;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,13 +24,6 @@ import java.util.Optional;
  * labels, and the main process, which runs the init command and then execs codebox's runner.
  */
 final class ContainerSpec {
-
-    /** The runner's source, passed on the command line so that the image needs no file of ours. */
-    static final String RUNNER_SOURCE = Resources.read(ContainerSpec.class, "runner.py");
-    /** The variable through which the runner gets the fork server's source. */
-    static final String FORK_SERVER_VARIABLE = "CODEBOX_FORK_SERVER";
-
-    private static final String MAIN_SCRIPT = Resources.read(ContainerSpec.class, "container_main.sh");
 
     private final DockerExecutorConfig config;
     private final String name;
@@ -75,9 +69,8 @@ final class ContainerSpec {
      * container_main.sh. SOCKET is {@code -} for the attach stream.
      */
     private List<String> entrypoint() {
-        List<String> main = new ArrayList<>(List.of("/bin/sh", "-c", MAIN_SCRIPT, "codebox-runner",
-                RUNNER_SOURCE, layout.socketInContainer().orElse("-"), DockerExecutorConfig.CONTAINER_WORK_DIR));
-        config.initCommand().ifPresent(main::add);
+        List<String> main = RunnerProgram.command(layout.socketInContainer().orElse(RunnerProgram.STDIO),
+                DockerExecutorConfig.CONTAINER_WORK_DIR, config.initCommand());
         return layout.sharedDirInContainer().map(dir -> SharedDir.command(dir, main)).orElse(main);
     }
 
@@ -107,7 +100,7 @@ final class ContainerSpec {
             env.add(SharedDir.VARIABLE + "=" + sharedMarker);
         }
         if (config.pythonForkServer()) {
-            env.add(FORK_SERVER_VARIABLE + "=" + ForkServerScript.source()); // taken out of the environment by the runner
+            env.add(RunnerProgram.FORK_SERVER_VARIABLE + "=" + ForkServerScript.source()); // taken out of the environment by the runner
         }
         env.add(secret.environmentEntry()); // last, so that no configured variable replaces it
         return env;

@@ -12,11 +12,11 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import dev.codebox.CodeExecutorException;
+import dev.codebox.internal.Owner;
 import dev.codebox.internal.TempDirs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,9 +69,6 @@ public final class DockerEngine {
     private static final Logger LOG = LoggerFactory.getLogger(DockerEngine.class);
     private static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(2);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String OWNER_PID = Long.toString(ProcessHandle.current().pid());
-    private static final String OWNER_START = startOf(ProcessHandle.current()).orElse("unknown");
-    private static final String OWNER_HOST = hostName();
 
     private DockerEngine() {
     }
@@ -172,8 +169,8 @@ public final class DockerEngine {
      */
     public static Map<String, String> labels(String kind) {
         Objects.requireNonNull(kind, "kind");
-        return Map.of(LABEL_CODEBOX, "true", LABEL_KIND, kind, LABEL_OWNER_PID, OWNER_PID,
-                LABEL_OWNER_START, OWNER_START, LABEL_OWNER_HOST, OWNER_HOST);
+        return Map.of(LABEL_CODEBOX, "true", LABEL_KIND, kind, LABEL_OWNER_PID, Owner.PID,
+                LABEL_OWNER_START, Owner.START, LABEL_OWNER_HOST, Owner.HOST);
     }
 
     /**
@@ -193,8 +190,8 @@ public final class DockerEngine {
                 .exec();
         for (Container container : containers) {
             Map<String, String> labels = container.getLabels();
-            if (!OWNER_HOST.equals(labels.get(LABEL_OWNER_HOST)) || "true".equals(labels.get(LABEL_KEEP))
-                    || ownerIsAlive(labels)) {
+            if (!Owner.HOST.equals(labels.get(LABEL_OWNER_HOST)) || "true".equals(labels.get(LABEL_KEEP))
+                    || Owner.isAlive(labels.getOrDefault(LABEL_OWNER_PID, ""), labels.get(LABEL_OWNER_START))) {
                 continue;
             }
             String name = container.getNames() != null && container.getNames().length > 0
@@ -217,30 +214,6 @@ public final class DockerEngine {
         Path temp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
         Path normalized = dir.toAbsolutePath().normalize();
         return temp.equals(normalized.getParent()) && normalized.getFileName().toString().startsWith("codebox-");
-    }
-
-    private static boolean ownerIsAlive(Map<String, String> labels) {
-        try {
-            long pid = Long.parseLong(labels.getOrDefault(LABEL_OWNER_PID, ""));
-            return ProcessHandle.of(pid)
-                    .map(process -> startOf(process).map(start -> start.equals(labels.get(LABEL_OWNER_START)))
-                            .orElse(true))
-                    .orElse(false);
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
-    private static Optional<String> startOf(ProcessHandle process) {
-        return process.info().startInstant().map(Instant::toString);
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return Optional.ofNullable(System.getenv("HOSTNAME")).orElse("localhost");
-        }
     }
 
     /**

@@ -1,29 +1,31 @@
 package dev.codebox.docker.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeExecutorException.Reason;
+import dev.codebox.CodeExecutorException;
 import dev.codebox.docker.DockerExecutorConfig;
 import dev.codebox.docker.RunnerTransport;
 import dev.codebox.docker.WorkDirMode;
 import dev.codebox.internal.TempDirs;
+import dev.codebox.runner.internal.CloseActions;
+import dev.codebox.runner.internal.MirroredWorkDir;
+import dev.codebox.runner.internal.ResidentRunner;
+import dev.codebox.runner.internal.RunnerConnection;
+import dev.codebox.runner.internal.RunnerHost;
+import dev.codebox.runner.internal.RunnerSecret;
+import dev.codebox.runner.internal.RunnerStream;
+import dev.codebox.runner.internal.UnixSockets;
 import dev.codebox.spi.BlockOutput;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,18 +34,14 @@ import org.slf4j.LoggerFactory;
  * the runner answers, the one {@link RunnerConnection} every request travels on, recovery when the
  * container was stopped or removed behind codebox's back, and removal.
  */
-public final class RunnerContainer implements AutoCloseable {
+public final class RunnerContainer implements RunnerHost {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunnerContainer.class);
     /** How long a container that lost its runner may take to show as stopped or removed. */
     private static final long SETTLE_MILLIS = 2000;
     /** How long the runner may take to say hello on a new connection. */
     private static final long HANDSHAKE_MILLIS = 5000;
-    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "codebox-docker-timer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ScheduledExecutorService TIMER = ResidentRunner.TIMER;
 
     private final ManagedContainer container;
     private final DockerExecutorConfig config;
@@ -60,6 +58,7 @@ public final class RunnerContainer implements AutoCloseable {
     private volatile boolean suspect;
     private volatile Map<String, String> interpreters = Map.of();
     private volatile RunnerConnection connection;
+    private final CloseActions closeActions = new CloseActions();
 
     private RunnerContainer(ManagedContainer container, DockerExecutorConfig config, RunnerLayout layout, Path workDir,
             boolean ownsWorkDir, RunnerSecret secret, String sharedMarker) {
@@ -145,11 +144,13 @@ public final class RunnerContainer implements AutoCloseable {
     }
 
     /** The host work dir: mounted at /workspace (BIND), or where output files are copied to (COPY). */
+    @Override
     public Path workDir() {
         return workDir;
     }
 
     /** The container's name. */
+    @Override
     public String name() {
         return name;
     }
@@ -169,13 +170,25 @@ public final class RunnerContainer implements AutoCloseable {
         return layout.mode();
     }
 
+    @Override
+    public String kind() {
+        return "container";
+    }
+
+    @Override
+    public boolean mirrorsWorkDir() {
+        return layout.mode() == WorkDirMode.COPY;
+    }
+
     /** The size of the container's work dir in COPY mode, which bounds any file copied out of it. */
-    long copyBytes() {
+    @Override
+    public long copyBytes() {
         return layout.copyBytes();
     }
 
     /** The interpreters the image has, by name, with their paths in the container. */
-    Map<String, String> interpreters() {
+    @Override
+    public Map<String, String> interpreters() {
         return interpreters;
     }
 
@@ -187,7 +200,8 @@ public final class RunnerContainer implements AutoCloseable {
      *     socket is no longer the runner's (replaced by the code: it is never followed), or the
      *     runner broke the protocol (this executor then serves no more)
      */
-    RunnerConnection connection() {
+    @Override
+    public RunnerConnection connection() {
         checkIfSuspect();
         RunnerConnection current = connection;
         if (current != null && current.isOpen()) {
@@ -235,6 +249,7 @@ public final class RunnerContainer implements AutoCloseable {
      * Whether the runner answers a ping now, without bringing a stopped or removed container back:
      * the health check of a pooled container.
      */
+    @Override
     public boolean answers() {
         RunnerConnection current = connection;
         boolean answers = current != null && current.isOpen() && current.ping(HANDSHAKE_MILLIS, TIMER);
@@ -245,7 +260,8 @@ public final class RunnerContainer implements AutoCloseable {
     }
 
     /** Marks the runner as suspect: it stopped answering mid-conversation (paused, or dying). */
-    void suspect() {
+    @Override
+    public void suspect() {
         suspect = true;
     }
 
@@ -327,19 +343,12 @@ public final class RunnerContainer implements AutoCloseable {
     private RunnerConnection handshake(RunnerStream stream, boolean resync, long millis) throws IOException {
         RunnerConnection opened = RunnerConnection.open(stream, secret, resync, millis, TIMER, name);
         try {
-            interpreters = probe(opened);
+            interpreters = opened.interpreters();
         } catch (IOException e) {
             opened.close();
             throw e;
         }
         return opened;
-    }
-
-    private static Map<String, String> probe(RunnerConnection connection) throws IOException {
-        Map<String, String> found = new java.util.HashMap<>();
-        connection.request(Map.of("op", "probe"), null, null).path("interpreters")
-                .fields().forEachRemaining(entry -> found.put(entry.getKey(), entry.getValue().asText()));
-        return Map.copyOf(found);
     }
 
     private CodeExecutorException engineUnreachable(RuntimeException e) {
@@ -398,7 +407,8 @@ public final class RunnerContainer implements AutoCloseable {
      * connection drops a moment before the engine records a kill or a removal, so a container that
      * still looks running is asked again for up to {@value #SETTLE_MILLIS} ms.
      */
-    String describeLoss() {
+    @Override
+    public String describeLoss() {
         try {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
             Optional<InspectContainerResponse.ContainerState> state = state();
@@ -530,38 +540,7 @@ public final class RunnerContainer implements AutoCloseable {
      * executions created (their output files were copied out).
      */
     private void copyWorkDirIn() {
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(workDir)) {
-            files = walk.filter(file -> Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
-                    .filter(file -> !file.getFileName().toString().startsWith(".codebox-"))
-                    .sorted().collect(Collectors.toList());
-        } catch (IOException | UncheckedIOException e) {
-            throw new CodeExecutorException(Reason.WORK_DIR, "cannot read the work dir " + workDir + ": " + e.getMessage(), e);
-        }
-        try {
-            long total = 0;
-            for (Path file : files) {
-                total += Files.size(file);
-            }
-            if (total > layout.copyBytes()) {
-                throw new CodeExecutorException(Reason.WORK_DIR, "the work dir " + workDir + " holds " + ByteSize.format(total)
-                        + ", more than the container's work dir of " + ByteSize.format(layout.copyBytes())
-                        + " (workDirBytes) can take");
-            }
-            for (Path file : files) {
-                String relative = workDir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
-                JsonNode reply = connection.writeFrom(file, relative, LinkOption.NOFOLLOW_LINKS);
-                if (reply.has("error")) {
-                    throw new IOException(reply.path("error").asText());
-                }
-            }
-            if (!files.isEmpty()) {
-                LOG.debug("copied {} files ({}) of {} into container {}", files.size(), ByteSize.format(total), workDir, name);
-            }
-        } catch (IOException e) {
-            throw new CodeExecutorException(Reason.START_FAILED, "cannot copy the work dir " + workDir + " into container "
-                    + name + ": " + e.getMessage(), e);
-        }
+        MirroredWorkDir.copyIn(workDir, connection, layout.copyBytes(), "container " + name);
     }
 
     /** Removes the container (or only stops it when autoRemove is off), its socket, and an owned work dir. */
@@ -579,7 +558,13 @@ public final class RunnerContainer implements AutoCloseable {
                 TempDirs.deleteRecursively(workDir);
             }
             layout.socketDir().ifPresent(TempDirs::deleteRecursively);
+            closeActions.run();
         }
+    }
+
+    @Override
+    public void whenClosed(Runnable action) {
+        closeActions.add(action);
     }
 
     private void deleteSocket() {

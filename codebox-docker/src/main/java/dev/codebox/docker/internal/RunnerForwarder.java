@@ -1,5 +1,6 @@
 package dev.codebox.docker.internal;
 
+import dev.codebox.runner.internal.RunnerConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dev.codebox.internal.ByteSize;
 
 /** Configuration values and their parsing; needs no engine. */
 class DockerConfigTest {

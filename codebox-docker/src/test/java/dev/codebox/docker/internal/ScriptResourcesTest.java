@@ -8,8 +8,6 @@ class ScriptResourcesTest {
 
     @Test
     void pythonAndShellResourcesParse() throws Exception {
-        ScriptResources.assertPythonParses(ContainerSpec.class, "runner.py");
-        ScriptResources.assertShellParses(ContainerSpec.class, "container_main.sh");
         ScriptResources.assertShellParses(SharedDir.class, "shared_check.sh");
     }
 }

@@ -10,16 +10,16 @@ import dev.codebox.docker.WorkDirMode;
 import dev.codebox.docker.internal.ContainerLimits;
 import dev.codebox.docker.internal.ContainerRequest;
 import dev.codebox.docker.internal.DockerEngine;
-import dev.codebox.docker.internal.DockerRunner;
 import dev.codebox.docker.internal.EngineEndpoint;
 import dev.codebox.docker.internal.ManagedContainer;
 import dev.codebox.docker.internal.RunnerContainer;
 import dev.codebox.docker.internal.RunnerForwarder;
 import dev.codebox.docker.internal.SharedDir;
-import dev.codebox.docker.internal.UnixSockets;
 import dev.codebox.internal.OutputSink;
 import dev.codebox.jupyter.internal.remote.JupyterServerClient;
 import dev.codebox.jupyter.spi.KernelFiles;
+import dev.codebox.runner.internal.ResidentRunner;
+import dev.codebox.runner.internal.UnixSockets;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -243,7 +243,7 @@ final class DockerJupyterServer implements AutoCloseable {
                 opened.close();
                 running.stop();
                 container.close();
-            }, new CopiedFiles(new DockerRunner(container, runnerConfig)));
+            }, new CopiedFiles(new ResidentRunner(container, runnerConfig.stopContainerOnExit(), runnerConfig.image(), runnerConfig.memoryBytes())));
         } catch (RuntimeException | IOException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -276,7 +276,7 @@ final class DockerJupyterServer implements AutoCloseable {
      * The files of a relayed server's {@value #ROOT_DIR}, a tmpfs of its container: listed through the
      * runner before and after each execution, and what changed copied into the output dir.
      */
-    private record CopiedFiles(DockerRunner runner) implements KernelFiles {
+    private record CopiedFiles(ResidentRunner runner) implements KernelFiles {
 
         private static final int MAX_FILES = 10_000;
 

@@ -1,6 +1,6 @@
 package dev.codebox.jupyter.docker;
 
-import dev.codebox.docker.internal.UnixSockets;
+import dev.codebox.runner.internal.UnixSockets;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

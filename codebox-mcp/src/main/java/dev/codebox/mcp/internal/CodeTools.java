@@ -7,6 +7,7 @@ import dev.codebox.CodeBlock;
 import dev.codebox.CodeResult;
 import dev.codebox.Language;
 import dev.codebox.OutputListener;
+import dev.codebox.WorkDirCopies;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -336,7 +338,52 @@ final class CodeTools {
         }
         session.touch();
         long written = session.files().write(path, content);
+        if (session.executor() instanceof WorkDirCopies copies && copies.copiesWorkDir()) {
+            copyIn(copies, path, content); // the code works in a copy of the session's dir (a pod, a remote engine)
+        }
         return result(Map.of("path", path, "bytes", written));
+    }
+
+    private static void copyIn(WorkDirCopies copies, String path, byte[] content) {
+        Path temp = null;
+        try {
+            temp = Files.createTempFile("codebox-upload-", ".tmp");
+            Files.write(temp, content);
+            copies.copyIn(temp, path);
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            throw new ToolException("cannot copy " + path + " to the code's work dir: " + e.getMessage());
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    /** The file as the code sees it now, when the code works in a copy; empty when it is not there. */
+    private Optional<byte[]> copyOut(WorkDirCopies copies, String path) {
+        Path temp = null;
+        try {
+            temp = Files.createTempFile("codebox-download-", ".tmp");
+            copies.copyOut(path, temp);
+            if (Files.size(temp) > limits.maxDownloadBytes()) {
+                throw new ToolException(path + " is larger than the download limit of " + limits.maxDownloadBytes() + " bytes");
+            }
+            return Optional.of(Files.readAllBytes(temp));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            throw new ToolException("cannot copy " + path + " from the code's work dir: " + e.getMessage());
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    private static void deleteQuietly(Path temp) {
+        if (temp != null) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException e) {
+                LOG.warn("could not delete {}: {}", temp, e.toString());
+            }
+        }
     }
 
     private ToolException tooLarge() {
@@ -347,7 +394,9 @@ final class CodeTools {
         Session session = sessions.get(owner(exchange), args.required("session_id"));
         String path = args.required("path");
         session.touch();
-        byte[] content = session.files().read(path, limits.maxDownloadBytes());
+        Optional<byte[]> copied = session.executor() instanceof WorkDirCopies copies && copies.copiesWorkDir()
+                ? copyOut(copies, path) : Optional.empty();
+        byte[] content = copied.isPresent() ? copied.get() : session.files().read(path, limits.maxDownloadBytes());
         Map<String, Object> structured = new LinkedHashMap<>();
         structured.put("path", path);
         structured.put("bytes", content.length);

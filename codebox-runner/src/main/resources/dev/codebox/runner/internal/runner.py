@@ -18,7 +18,9 @@
 # The JVM speaks first: {"op": "hello"} (a new hello on the stdio stream ends what the previous
 # attachment left running), then {"op": "auth", "proof": HEX}; the proofs are HMAC-SHA256 of
 # "codebox-runner" and "codebox-client" keyed with CODEBOX_RUNNER_SECRET, so neither side sends
-# the secret. Requests on other channels:
+# the secret. (The secret comes in the environment; on the stdio stream it may instead come as the
+# stream's first line, "CODEBOX_RUNNER_SECRET=HEX\n", sent once by the JVM that created the pod.)
+# Requests on other channels:
 #   {"op": "ping"}                                  -> R {}
 #   {"op": "probe"}                                 -> R {"interpreters": {name: path}, "machine", "python"}
 #   {"op": "write", "path", "size", "reuse", "mode"} + D frames of size bytes
@@ -51,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 PROTOCOL = 2
 LINGER = 0.1  # output may stay open this long after the command exited before its session is killed
@@ -66,6 +69,8 @@ SECRET = os.environ.pop("CODEBOX_RUNNER_SECRET", "").encode()
 FORK_SERVER_SOURCE = os.environ.pop("CODEBOX_FORK_SERVER", "")
 WORK_DIR = None
 FORKS = None  # the Forks of this runner, when python blocks are forked
+OWN_CHILDREN = set()  # pids the runner started and waits for itself; the orphan reaper leaves them alone
+CHILDREN_LOCK = threading.Lock()
 
 
 def proof(role):
@@ -236,9 +241,8 @@ class ForkServer:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(self.path)
         self.listener.listen(64)
-        self.process = subprocess.Popen([python, "-c", FORK_SERVER_SOURCE, self.path, WORK_DIR, python],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=WORK_DIR,
-                                        start_new_session=True)
+        self.process = spawn([python, "-c", FORK_SERVER_SOURCE, self.path, WORK_DIR, python],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=WORK_DIR, start_new_session=True)
         self.lock = threading.Lock()
         self.children = {}
         self.standby = None
@@ -390,7 +394,7 @@ class ForkServer:
             self.process.stdin.close()
         except OSError:
             pass
-        threading.Thread(target=self.process.wait, daemon=True).start()  # reaps the server when it has exited
+        threading.Thread(target=waited, args=(self.process,), daemon=True).start()  # reaps the server when it has exited
         try:
             self.listener.close()
         except OSError:
@@ -419,6 +423,41 @@ class Forks:
                 self.server.ready.wait(30)
             server = self.server
         return server, server.fork(file)
+
+
+def spawn(argv, **options):
+    """subprocess.Popen, the child known to the orphan reaper before it can have exited."""
+    with CHILDREN_LOCK:
+        process = subprocess.Popen(argv, **options)
+        OWN_CHILDREN.add(process.pid)
+    return process
+
+
+def waited(process):
+    """process.wait(), then the pid is no longer the runner's own (it may be reused)."""
+    try:
+        return process.wait()
+    finally:
+        OWN_CHILDREN.discard(process.pid)
+
+
+def reap_orphans():
+    """As PID 1 (a pod's main process; a container's is docker-init) the runner inherits the orphans of
+    every block: reaps those that ended, once a second, leaving its own children to their waiters."""
+    while True:
+        time.sleep(1)
+        with CHILDREN_LOCK:
+            while True:
+                try:
+                    info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+                except ChildProcessError:
+                    break
+                if info is None or info.si_pid in OWN_CHILDREN:
+                    break
+                try:
+                    os.waitpid(info.si_pid, 0)
+                except ChildProcessError:
+                    pass
 
 
 def start_forks_in_background():
@@ -595,9 +634,9 @@ class Run:
             env = dict(os.environ)
             env.update({str(k): str(v) for k, v in self.env.items()})
         try:
-            process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                                       cwd=os.path.join(WORK_DIR, self.cwd) if self.cwd else None)
+            process = spawn(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                            cwd=os.path.join(WORK_DIR, self.cwd) if self.cwd else None)
         except OSError as e:
             self.output(("could not start %s: %s\n" % (self.argv[0] if self.argv else "an empty command", e.strerror or e)).encode())
             self.exit(127, oom_before)
@@ -605,7 +644,7 @@ class Run:
         self.started(process.pid)
         fd = process.stdout.fileno()
         try:
-            code = self.supervise(process.pid, lambda: os.read(fd, 65536), process.wait)
+            code = self.supervise(process.pid, lambda: os.read(fd, 65536), lambda: waited(process))
         finally:
             process.stdout.close()
         self.exit(128 - code if code < 0 else code, oom_before)
@@ -941,13 +980,30 @@ def serve_stdio():
         sys.exit("codebox runner: the stream broke the protocol: %s" % problem)
 
 
+def secret_from_stdin():
+    """The first line of the stdio stream, CODEBOX_RUNNER_SECRET=HEX, where the environment has none
+    (a pod: its spec is readable through the cluster's API). Read a byte at a time: the frames follow."""
+    line = b""
+    while not line.endswith(b"\n") and len(line) < 256:
+        byte = os.read(0, 1)
+        if not byte:
+            break
+        line += byte
+    name, _, value = line.strip().partition(b"=")
+    return value if name == b"CODEBOX_RUNNER_SECRET" else b""
+
+
 def main():
-    global WORK_DIR
+    global WORK_DIR, SECRET
     WORK_DIR = sys.argv[2]
-    if not SECRET:
-        sys.exit("codebox: CODEBOX_RUNNER_SECRET is not set")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     not_dumpable()
+    if not SECRET and sys.argv[1] == "-":
+        SECRET = secret_from_stdin()
+    if not SECRET:
+        sys.exit("codebox: CODEBOX_RUNNER_SECRET is not set")
+    if os.getpid() == 1:
+        threading.Thread(target=reap_orphans, daemon=True).start()
     if sys.argv[1] == "-":
         serve_stdio()
     else:

@@ -1,4 +1,4 @@
-package dev.codebox.docker.internal;
+package dev.codebox.runner.internal;
 
 import dev.codebox.CodeExecutorException;
 import java.io.IOException;

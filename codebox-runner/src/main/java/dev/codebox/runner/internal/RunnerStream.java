@@ -1,4 +1,4 @@
-package dev.codebox.docker.internal;
+package dev.codebox.runner.internal;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -13,20 +13,20 @@ import java.util.Optional;
  * {@link RunnerConnection} multiplexes every request over it. Reads happen in one thread; writes
  * (serialised by the caller) and {@link #close()} may come from any other.
  */
-interface RunnerStream extends AutoCloseable {
+public interface RunnerStream extends AutoCloseable {
 
     /** Reads what is there into {@code into} (at least one byte); -1 at the end of the stream. */
-    int read(ByteBuffer into) throws IOException;
+    public int read(ByteBuffer into) throws IOException;
 
     /** Writes all of {@code from}. */
-    void write(ByteBuffer from) throws IOException;
+    public void write(ByteBuffer from) throws IOException;
 
     /** Ends the stream; a blocked {@link #read} returns -1 or throws. Does not throw. */
     @Override
-    void close();
+    public void close();
 
     /** The stream in words, for messages: {@code the Unix socket /tmp/...}. */
-    String describe();
+    public String describe();
 
     /**
      * A connection to the Unix socket at {@code path}, after checking with {@code lstat} that it is
@@ -35,7 +35,7 @@ interface RunnerStream extends AutoCloseable {
      * @throws RunnerConnection.UntrustedSocketException when it is not such a socket
      * @throws IOException when nobody listens there
      */
-    static RunnerStream unixSocket(Path path, Optional<Integer> expectedOwner) throws IOException {
+    public static RunnerStream unixSocket(Path path, Optional<Integer> expectedOwner) throws IOException {
         UnixSockets.requireSocket(path, expectedOwner);
         SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path));
         return new RunnerStream() {

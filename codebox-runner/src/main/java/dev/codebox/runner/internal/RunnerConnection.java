@@ -1,4 +1,4 @@
-package dev.codebox.docker.internal;
+package dev.codebox.runner.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,11 +34,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * else is a {@link ProtocolException} that ends the connection and fails every call on it, so a
  * broken or hostile runner can neither make the JVM allocate without bound nor pass for a healthy one.
  */
-final class RunnerConnection implements AutoCloseable {
+public final class RunnerConnection implements AutoCloseable {
 
-    static final int PROTOCOL = 2;
+    public static final int PROTOCOL = 2;
     /** File data goes in frames of at most this many bytes, both ways. */
-    static final int DATA_CHUNK_BYTES = 256 * 1024;
+    public static final int DATA_CHUNK_BYTES = 256 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int HEADER_BYTES = 9;
     private static final int MAX_HELLO_BYTES = 4096;
@@ -50,19 +50,19 @@ final class RunnerConnection implements AutoCloseable {
     private static final long MAX_RESYNC_BYTES = 64L << 20;
 
     /** How a run ended as the runner reports it. */
-    record Exit(int code, boolean outOfMemory, boolean deadlinePassed) {
+    public record Exit(int code, boolean outOfMemory, boolean deadlinePassed) {
     }
 
     /** The runner broke the protocol: a frame of the wrong type, size, channel or content. */
-    static final class ProtocolException extends IOException {
-        ProtocolException(String message) {
+    public static final class ProtocolException extends IOException {
+        public ProtocolException(String message) {
             super(message);
         }
     }
 
     /** The socket path is not the runner's socket (a link, another kind of file, another owner). */
-    static final class UntrustedSocketException extends IOException {
-        UntrustedSocketException(String message) {
+    public static final class UntrustedSocketException extends IOException {
+        public UntrustedSocketException(String message) {
             super(message);
         }
     }
@@ -88,7 +88,7 @@ final class RunnerConnection implements AutoCloseable {
      * @throws ProtocolException when the peer is not a runner of this version with the secret
      * @throws IOException when the stream ends, or the hello is not complete within {@code handshakeMillis}
      */
-    static RunnerConnection open(RunnerStream stream, RunnerSecret secret, boolean resync, long handshakeMillis,
+    public static RunnerConnection open(RunnerStream stream, RunnerSecret secret, boolean resync, long handshakeMillis,
             ScheduledExecutorService timer, String name) throws IOException {
         RunnerConnection connection = new RunnerConnection(stream);
         ScheduledFuture<?> late = timer.schedule(stream::close, handshakeMillis, TimeUnit.MILLISECONDS);
@@ -164,7 +164,7 @@ final class RunnerConnection implements AutoCloseable {
      * @throws ProtocolException when the runner broke the protocol (this connection is closed then)
      * @throws IOException when the connection ended before the reply
      */
-    JsonNode request(Map<String, ?> request, InputStream data, OutputStream into) throws IOException {
+    public JsonNode request(Map<String, ?> request, InputStream data, OutputStream into) throws IOException {
         ReplyCall call = new ReplyCall(into);
         int channel = open(call);
         send('Q', channel, request);
@@ -183,7 +183,7 @@ final class RunnerConnection implements AutoCloseable {
      *
      * @return the reply: {@code ok}, {@code outside} or {@code error}
      */
-    JsonNode write(String path, InputStream data, long size, boolean reuse, boolean executable) throws IOException {
+    public JsonNode write(String path, InputStream data, long size, boolean reuse, boolean executable) throws IOException {
         Map<String, Object> request = new java.util.LinkedHashMap<>();
         request.put("op", "write");
         request.put("path", path);
@@ -200,7 +200,7 @@ final class RunnerConnection implements AutoCloseable {
      * @param options {@link LinkOption#NOFOLLOW_LINKS} to refuse a link at {@code source}
      * @return the reply, as {@link #write}'s
      */
-    JsonNode writeFrom(Path source, String path, LinkOption... options) throws IOException {
+    public JsonNode writeFrom(Path source, String path, LinkOption... options) throws IOException {
         PosixFileAttributes attributes = Files.readAttributes(source, PosixFileAttributes.class, options);
         try (InputStream in = Files.newInputStream(source, options)) {
             return write(path, in, attributes.size(), false, attributes.permissions().contains(PosixFilePermission.OWNER_EXECUTE));
@@ -208,7 +208,15 @@ final class RunnerConnection implements AutoCloseable {
     }
 
     /** Whether the runner answers a ping within {@code millis}. */
-    boolean ping(long millis, ScheduledExecutorService timer) {
+    /** The interpreters the runner found on its PATH, by name, with their paths (the probe request). */
+    public Map<String, String> interpreters() throws IOException {
+        Map<String, String> found = new java.util.HashMap<>();
+        request(Map.of("op", "probe"), null, null).path("interpreters")
+                .fields().forEachRemaining(entry -> found.put(entry.getKey(), entry.getValue().asText()));
+        return Map.copyOf(found);
+    }
+
+    public boolean ping(long millis, ScheduledExecutorService timer) {
         ReplyCall call = new ReplyCall(null);
         try {
             int channel = open(call);
@@ -223,7 +231,7 @@ final class RunnerConnection implements AutoCloseable {
      * A stream to the Unix socket {@code path} in the container: bytes sent go to it, bytes it sends
      * go into {@code into} (written by the connection's reader thread), until either side ends it.
      */
-    Relay relay(String path, OutputStream into) throws IOException {
+    public Relay relay(String path, OutputStream into) throws IOException {
         ReplyCall call = new ReplyCall(into);
         int channel = open(call);
         send('Q', channel, Map.of("op", "connect", "path", path));
@@ -231,7 +239,7 @@ final class RunnerConnection implements AutoCloseable {
     }
 
     /** A relayed stream of {@link #relay}. */
-    final class Relay {
+    public final class Relay {
         private final int channel;
         private final ReplyCall call;
 
@@ -241,14 +249,14 @@ final class RunnerConnection implements AutoCloseable {
         }
 
         /** Sends bytes to the socket in the container, in frames of at most {@value #DATA_CHUNK_BYTES}. */
-        void send(byte[] bytes, int offset, int length) throws IOException {
+        public void send(byte[] bytes, int offset, int length) throws IOException {
             for (int at = offset; at < offset + length; at += DATA_CHUNK_BYTES) {
                 sendFrame('D', channel, ByteBuffer.wrap(bytes, at, Math.min(DATA_CHUNK_BYTES, offset + length - at)));
             }
         }
 
         /** Ends the stream (the runner closes its socket); does not throw. */
-        void close() {
+        public void close() {
             if (!call.future.isDone()) {
                 cancel(channel);
             }
@@ -259,7 +267,7 @@ final class RunnerConnection implements AutoCloseable {
          *
          * @throws IOException when the runner could not connect (the reply's error), or the connection ended
          */
-        void await() throws IOException {
+        public void await() throws IOException {
             JsonNode reply = call.await();
             if (reply.has("error")) {
                 throw new IOException("cannot connect in the container: " + reply.path("error").asText());
@@ -268,7 +276,7 @@ final class RunnerConnection implements AutoCloseable {
     }
 
     /** A started run: its output goes into {@code sink} until it ends. */
-    Run run(Map<String, ?> request, BlockOutput sink) throws IOException {
+    public Run run(Map<String, ?> request, BlockOutput sink) throws IOException {
         Run run = new Run(sink);
         run.channel = open(run);
         send('Q', run.channel, request);
@@ -276,12 +284,12 @@ final class RunnerConnection implements AutoCloseable {
     }
 
     /** Whether the connection still serves (it did not end, break the protocol, or get closed). */
-    boolean isOpen() {
+    public boolean isOpen() {
         return failure == null;
     }
 
     /** Why the connection ended, or null while it is open. */
-    IOException failure() {
+    public IOException failure() {
         return failure;
     }
 
@@ -350,7 +358,7 @@ final class RunnerConnection implements AutoCloseable {
     }
 
     /** A run on its channel: output into the sink, then the exit. */
-    final class Run extends Call {
+    public final class Run extends Call {
         private final BlockOutput sink;
         private final CompletableFuture<Exit> exit = new CompletableFuture<>();
         private int channel;
@@ -370,12 +378,12 @@ final class RunnerConnection implements AutoCloseable {
         }
 
         /** Whether the exit came (or the connection ended). */
-        boolean isDone() {
+        public boolean isDone() {
             return exit.isDone();
         }
 
         /** Asks the runner to kill the run's whole session; closes the connection when that cannot be sent. */
-        void kill() {
+        public void kill() {
             cancel(channel);
         }
 
@@ -385,7 +393,7 @@ final class RunnerConnection implements AutoCloseable {
          * @throws ProtocolException when the runner broke the protocol
          * @throws IOException when the connection ended first (the container stopped, or was removed)
          */
-        Exit await() throws IOException {
+        public Exit await() throws IOException {
             try {
                 return exit.get();
             } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package dev.codebox.docker.internal;
+package dev.codebox.runner.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -15,12 +15,12 @@ import javax.crypto.spec.SecretKeySpec;
  * is mistaken for the runner. It reaches the container in its environment, never on a command
  * line; {@link #toString()} does not show it.
  */
-final class RunnerSecret {
+public final class RunnerSecret {
 
     /** The environment variable that carries the secret into the container; the runner removes it. */
-    static final String VARIABLE = "CODEBOX_RUNNER_SECRET";
-    static final String RUNNER = "codebox-runner";
-    static final String CLIENT = "codebox-client";
+    public static final String VARIABLE = "CODEBOX_RUNNER_SECRET";
+    public static final String RUNNER = "codebox-runner";
+    public static final String CLIENT = "codebox-client";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String hex;
@@ -29,18 +29,27 @@ final class RunnerSecret {
         this.hex = hex;
     }
 
-    static RunnerSecret generate() {
+    public static RunnerSecret generate() {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         return new RunnerSecret(HexFormat.of().formatHex(bytes));
     }
 
     /** {@code NAME=VALUE} for the container's environment. */
-    String environmentEntry() {
+    public String environmentEntry() {
         return VARIABLE + "=" + hex;
     }
 
-    String proof(String role) {
+    /**
+     * The first line of a stdio stream to a runner whose environment has no secret (a pod, whose
+     * spec the cluster's API shows): sent once, before the first hello, and only to a runner this
+     * JVM just created.
+     */
+    public byte[] firstLine() {
+        return (VARIABLE + "=" + hex + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    public String proof(String role) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(hex.getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
@@ -50,7 +59,7 @@ final class RunnerSecret {
         }
     }
 
-    boolean verifies(String role, String claimed) {
+    public boolean verifies(String role, String claimed) {
         return MessageDigest.isEqual(proof(role).getBytes(StandardCharsets.US_ASCII),
                 claimed.getBytes(StandardCharsets.US_ASCII));
     }

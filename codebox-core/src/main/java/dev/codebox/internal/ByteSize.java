@@ -1,4 +1,4 @@
-package dev.codebox.docker.internal;
+package dev.codebox.internal;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.codebox.docker.internal;
+package dev.codebox.runner.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,12 +1,11 @@
-package dev.codebox.docker.internal;
+package dev.codebox.runner.internal;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebox.CancellationToken;
 import dev.codebox.Language;
-import dev.codebox.docker.DockerExecutorConfig;
-import dev.codebox.docker.WorkDirMode;
+import dev.codebox.internal.ByteSize;
 import dev.codebox.internal.pipeline.HostWorkDir;
 import dev.codebox.spi.BlockOutput;
 import dev.codebox.spi.Launch;
@@ -32,43 +31,53 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs commands in the container through its resident runner, every request on the container's one
- * {@link RunnerConnection}, so commands run concurrently. A timeout or cancellation asks the runner
- * to kill the command's session (the runner also kills it at the deadline by itself); if the
+ * Runs commands through a resident runner (in a container or a pod), every request on the host's
+ * one {@link RunnerConnection}, so commands run concurrently. A timeout or cancellation asks the
+ * runner to kill the command's session (the runner also kills it at the deadline by itself); if the
  * runner does not confirm within {@value #KILL_CONFIRM_MILLIS} ms (a paused or dying container)
  * the connection is dropped so that the caller never hangs.
  */
-public final class DockerRunner implements Runner {
+public final class ResidentRunner implements Runner {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DockerRunner.class);
+    /** The timer of every runner's deadlines and watchdogs (one daemon thread). */
+    public static final ScheduledExecutorService TIMER = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "codebox-runner-timer");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private static final Logger LOG = LoggerFactory.getLogger(ResidentRunner.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long KILL_CONFIRM_MILLIS = 1000;
     /** How long a file request may take before the runner counts as not answering. */
     private static final long CONTROL_MILLIS = 30_000;
     /** How long a copy in or out may take before the runner counts as not answering. */
     private static final long COPY_MILLIS = 600_000;
-    private static final ScheduledExecutorService TIMER = RunnerContainer.TIMER;
 
-    private final RunnerContainer container;
+    private final RunnerHost host;
     private final boolean stopOnExit;
     private final String image;
     private final long memoryBytes;
 
-    public DockerRunner(RunnerContainer container, DockerExecutorConfig config) {
-        this.container = container;
-        this.stopOnExit = config.stopContainerOnExit();
-        this.image = config.image();
-        this.memoryBytes = config.memoryBytes();
+    /**
+     * @param stopOnExit whether a JVM shutdown removes the container or pod (else it is left running)
+     * @param image the image, for messages
+     * @param memoryBytes the memory limit, for the message of a block the kernel killed; 0 for none
+     */
+    public ResidentRunner(RunnerHost host, boolean stopOnExit, String image, long memoryBytes) {
+        this.host = host;
+        this.stopOnExit = stopOnExit;
+        this.image = image;
+        this.memoryBytes = memoryBytes;
     }
 
     @Override
     public Path workDir() {
-        return container.workDir();
+        return host.workDir();
     }
 
     @Override
     public Launch launch(Language language, String relativeFile) {
-        Map<String, String> found = container.interpreters();
+        Map<String, String> found = host.interpreters();
         return Launch.forLanguage(language, relativeFile, name -> Optional.ofNullable(found.get(name)),
                 () -> language.canonicalName() + " is not installed in image " + image + ": neither "
                         + String.join(" nor ", Launch.interpreters(language)) + " is on its PATH");
@@ -82,15 +91,15 @@ public final class DockerRunner implements Runner {
     public boolean writeFile(String relativeName, byte[] content, boolean reuseSameSize) throws IOException {
         boolean written = written(control(true, CONTROL_MILLIS, connection -> connection.write(relativeName,
                 new ByteArrayInputStream(content), content.length, reuseSameSize, false)));
-        if (written && container.workDirMode() == WorkDirMode.COPY) {
-            HostWorkDir.write(container.workDir(), relativeName, content, reuseSameSize);
+        if (written && host.mirrorsWorkDir()) {
+            HostWorkDir.write(host.workDir(), relativeName, content, reuseSameSize);
         }
         return written;
     }
 
     /** {@code name} in the host work dir, when it is a name inside it (names can come from the container). */
     private Optional<Path> hostPath(String name) {
-        Path workDir = container.workDir();
+        Path workDir = host.workDir();
         Path target = workDir.resolve(name).normalize();
         if (!target.startsWith(workDir) || target.equals(workDir) || name.startsWith("/")) {
             LOG.warn("not copying {}: it is not a name inside the work dir", name);
@@ -111,8 +120,8 @@ public final class DockerRunner implements Runner {
     public void deleteFiles(List<String> relativeNames) throws IOException {
         failOnError(control(true, CONTROL_MILLIS,
                 connection -> connection.request(Map.of("op", "delete", "paths", relativeNames), null, null)));
-        if (container.workDirMode() == WorkDirMode.COPY) {
-            HostWorkDir.delete(container.workDir(), relativeNames);
+        if (host.mirrorsWorkDir()) {
+            HostWorkDir.delete(host.workDir(), relativeNames);
         }
     }
 
@@ -128,19 +137,58 @@ public final class DockerRunner implements Runner {
 
     @Override
     public List<Path> exportFiles(List<String> relativeNames) throws IOException {
-        Path workDir = container.workDir();
-        if (container.workDirMode() == WorkDirMode.BIND) {
+        Path workDir = host.workDir();
+        if (!host.mirrorsWorkDir()) {
             return HostWorkDir.resolve(workDir, relativeNames); // the host work dir is /workspace
         }
         List<Path> exported = new ArrayList<>();
         for (String name : relativeNames) {
             // Names come from the container, whose code can answer in the runner's place: stay in the work dir.
             Optional<Path> target = hostPath(name);
-            if (target.isPresent() && copyOut(name, target.get(), container.copyBytes())) {
+            if (target.isPresent() && copyOut(name, target.get(), host.copyBytes())) {
                 exported.add(target.get());
             }
         }
         return exported;
+    }
+
+    /**
+     * {@link #copyIn(Path, String)} for an executor's API: {@code path} is absolute in {@code root}
+     * (the container's or pod's work dir) or relative to it.
+     *
+     * @throws IllegalArgumentException when {@code path} is not a file name inside {@code root}
+     * @throws IOException when the copy fails or the name leads out of the work dir through a link
+     */
+    public void copyIn(Path source, String path, String root) throws IOException {
+        if (!copyIn(source, relative(path, root))) {
+            throw new IOException(path + " leads out of " + root + " through a link or something that is not a directory");
+        }
+    }
+
+    /**
+     * {@link #copyOut(String, Path, long)} without a limit, for an executor's API: {@code path} is
+     * absolute in {@code root} or relative to it.
+     *
+     * @throws IllegalArgumentException when {@code path} is not a file name inside {@code root}
+     * @throws java.nio.file.NoSuchFileException when it is not a regular file of the work dir
+     * @throws IOException when the copy fails
+     */
+    public void copyOut(String path, Path target, String root) throws IOException {
+        if (!copyOut(relative(path, root), target, Long.MAX_VALUE)) {
+            throw new java.nio.file.NoSuchFileException(path, null, "not a regular file of " + root
+                    + " (missing, a link, a directory or a device)");
+        }
+    }
+
+    /** {@code path} relative to {@code root}, {@code /} separated, without {@code .} or {@code ..}. */
+    public static String relative(String path, String root) {
+        String prefix = root + "/";
+        String name = path.startsWith(prefix) ? path.substring(prefix.length()) : path;
+        if (name.isEmpty() || name.startsWith("/") || name.endsWith("/")
+                || java.util.Arrays.stream(name.split("/")).anyMatch(part -> part.isEmpty() || part.equals(".") || part.equals(".."))) {
+            throw new IllegalArgumentException("not a file inside " + root + ": " + path);
+        }
+        return name;
     }
 
     /**
@@ -208,9 +256,9 @@ public final class DockerRunner implements Runner {
      */
     private <T> T control(boolean retry, long millis, ControlRequest<T> request) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            RunnerConnection connection = container.connection();
+            RunnerConnection connection = host.connection();
             ScheduledFuture<?> late = TIMER.schedule(() -> {
-                container.suspect();
+                host.suspect();
                 connection.close();
             }, millis, TimeUnit.MILLISECONDS);
             try {
@@ -234,7 +282,7 @@ public final class DockerRunner implements Runner {
         if (token.isCancelled()) {
             return RunOutcome.cancelled();
         }
-        RunnerConnection connection = container.connection();
+        RunnerConnection connection = host.connection();
         RunnerConnection.Run run;
         try {
             run = connection.run(Map.of("op", "run", "argv", command, "timeout_ms", timeout.toMillis()), sink);
@@ -261,7 +309,7 @@ public final class DockerRunner implements Runner {
                 return RunOutcome.timedOut();
             }
             if (exit.outOfMemory()) {
-                sink.writeLine("codebox: memory limit exceeded: the container hit its memory limit"
+                sink.writeLine("codebox: memory limit exceeded: the " + host.kind() + " hit its memory limit"
                         + (memoryBytes > 0 ? " of " + ByteSize.format(memoryBytes) : "")
                         + " and the kernel killed a process of the block (exit code " + exit.code() + ")");
             }
@@ -278,7 +326,7 @@ public final class DockerRunner implements Runner {
             sink.writeLine("codebox: the block did not finish: the runner broke the protocol: " + e.getMessage());
         } else {
             LOG.debug("connection to the runner ended: {}", e.toString());
-            sink.writeLine("codebox: the block did not finish: " + container.describeLoss()
+            sink.writeLine("codebox: the block did not finish: " + host.describeLoss()
                     + "; the next block starts it again if it can");
         }
         return RunOutcome.exited(1);
@@ -294,7 +342,7 @@ public final class DockerRunner implements Runner {
             run.kill();
             TIMER.schedule(() -> {
                 if (!run.isDone()) {
-                    container.suspect();
+                    host.suspect();
                     connection.close();
                 }
             }, KILL_CONFIRM_MILLIS, TimeUnit.MILLISECONDS);
@@ -304,10 +352,10 @@ public final class DockerRunner implements Runner {
     @Override
     public void close() {
         if (!stopOnExit && shutdownInProgress()) {
-            LOG.info("leaving container {} running at exit (stopContainerOnExit is off)", container.name());
+            LOG.info("leaving {} {} running at exit (stop on exit is off)", host.kind(), host.name());
             return;
         }
-        container.close();
+        host.close();
     }
 
     /** Whether the JVM is exiting: hooks can no longer be added then. */
