@@ -58,6 +58,16 @@ public interface Runner extends AutoCloseable {
     Optional<Map<String, String>> listFiles(int limit) throws IOException;
 
     /**
+     * Whether each request is a round trip to another process (a runner in a container or a pod), so
+     * that the pipeline overlaps independent ones: the listing of the work dir before an execution
+     * with the writing of its first code file. May be called from any thread when true. Default:
+     * false (requests are local calls).
+     */
+    default boolean overlapsRequests() {
+        return false;
+    }
+
+    /**
      * The host paths of the named files of the work dir, for the result's {@code outputFiles}. Where
      * the work dir is this machine's directory they are resolved in it; where it is not (a work dir
      * inside a container), the files are first copied out into the host work dir, which code cannot

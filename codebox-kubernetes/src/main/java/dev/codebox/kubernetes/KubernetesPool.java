@@ -3,9 +3,12 @@ package dev.codebox.kubernetes;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.ExecutorPool;
 import dev.codebox.PoolSettings;
+import dev.codebox.internal.Owner;
 import dev.codebox.kubernetes.internal.Cluster;
 import dev.codebox.kubernetes.internal.RunnerPod;
 import dev.codebox.runner.internal.WarmPool;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.Objects;
 
 /**
@@ -31,14 +34,24 @@ public final class KubernetesPool implements ExecutorPool<KubernetesCommandLineE
     private final KubernetesExecutorConfig template;
     private final PoolSettings settings;
     private final Cluster cluster;
+    private final SharedIndexInformer<Pod> watch;
     private final WarmPool<RunnerPod> pods;
 
     private KubernetesPool(KubernetesExecutorConfig template, PoolSettings settings, Cluster cluster) {
         this.template = template;
         this.settings = settings;
         this.cluster = cluster;
-        this.pods = new WarmPool<>("pod", settings,
-                () -> RunnerPod.start(cluster.retain(), template, KubernetesPods.KIND_POOL), template.startTimeout());
+        // One watch of this pool's pods keeps their state at hand: the health check needs no GET.
+        this.watch = cluster.client().pods().inNamespace(cluster.namespace())
+                .withLabel(KubernetesPods.LABEL_KIND, KubernetesPods.KIND_POOL)
+                .withLabel(KubernetesPods.LABEL_OWNER_PID, Owner.PID).inform();
+        this.pods = new WarmPool<>("pod", settings, this::startPod, template.startTimeout());
+    }
+
+    private RunnerPod startPod() {
+        RunnerPod pod = RunnerPod.start(cluster.retain(), template, KubernetesPods.KIND_POOL);
+        pod.useCache(watch.getStore()::getByKey);
+        return pod;
     }
 
     /**
@@ -85,6 +98,7 @@ public final class KubernetesPool implements ExecutorPool<KubernetesCommandLineE
         try {
             pods.close();
         } finally {
+            watch.close();
             cluster.close();
         }
     }

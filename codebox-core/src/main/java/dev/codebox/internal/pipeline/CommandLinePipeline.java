@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,12 @@ import org.slf4j.LoggerFactory;
 public final class CommandLinePipeline {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLinePipeline.class);
+    /** Takes the snapshots of remote runners' work dirs; threads end when idle. */
+    private static final ExecutorService SNAPSHOTS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "codebox-snapshot");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final Duration timeout;
     private final int maxOutputBytes;
@@ -54,15 +63,18 @@ public final class CommandLinePipeline {
     public CodeResult execute(Runner runner, List<CodeBlock> blocks, CancellationToken token, OutputListener listener) {
         Path workDir = runner.workDir();
         BlockLoop loop = new BlockLoop(maxOutputBytes, listener);
-        WorkDirSnapshot before = WorkDirSnapshot.take(runner);
+        // A remote runner lists the work dir while the first code file is written: one round trip less.
+        CompletableFuture<WorkDirSnapshot> before = runner.overlapsRequests()
+                ? CompletableFuture.supplyAsync(() -> WorkDirSnapshot.take(runner), SNAPSHOTS)
+                : CompletableFuture.completedFuture(WorkDirSnapshot.take(runner));
         List<String> codeFiles = new ArrayList<>();
         try {
-            loop.run(blocks, token::isCancelled, (block, output) -> runBlock(runner, block, output, codeFiles, token));
+            loop.run(blocks, token::isCancelled, (block, output) -> runBlock(runner, block, output, codeFiles, token, before));
         } finally {
             releaseCodeFiles(runner, codeFiles);
         }
         loop.seal();
-        List<String> changed = before.changedIn(WorkDirSnapshot.take(runner));
+        List<String> changed = before.join().changedIn(WorkDirSnapshot.take(runner));
         changed.removeAll(codeFiles);
         List<Path> outputFiles;
         try {
@@ -74,14 +86,19 @@ public final class CommandLinePipeline {
         return loop.result(HostWorkDir.resolve(workDir, codeFiles), outputFiles);
     }
 
+    /**
+     * Writes and runs one block; {@code before} is the snapshot of the work dir, which must be taken
+     * before anything but the block's own code file is written or run.
+     */
     private RunOutcome runBlock(Runner runner, CodeBlock block, OutputSink output, List<String> codeFiles,
-            CancellationToken token) {
+            CancellationToken token, CompletableFuture<WorkDirSnapshot> before) {
         BlockPreparer.Preparation preparation = BlockPreparer.prepare(block, runner.workDir());
         if (preparation.isRefused()) {
             return refused(output, preparation.refusal());
         }
         PreparedBlock prepared = preparation.block();
         if (!prepared.language().isExecuted()) {
+            before.join(); // a saved file is an output file: it must not be in the snapshot
             return save(runner, prepared, output);
         }
         Launch launch = runner.launch(prepared.language(), prepared.relativeName());
@@ -98,6 +115,7 @@ public final class CommandLinePipeline {
             return refused(output, "could not write the code file " + prepared.relativeName() + ": " + e.getMessage());
         }
         codeFiles.add(prepared.relativeName());
+        before.join();
         return runner.run(launch.command(), output, timeout, token);
     }
 

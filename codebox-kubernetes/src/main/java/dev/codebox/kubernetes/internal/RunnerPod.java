@@ -81,6 +81,8 @@ public final class RunnerPod implements RunnerHost {
     private volatile Map<String, String> interpreters = Map.of();
     private volatile boolean closed;
     private final CloseActions closeActions = new CloseActions();
+    /** The pod as a watch last saw it, by namespace/name, or null; a GET when there is no watch. */
+    private volatile java.util.function.Function<String, Pod> cached = key -> null;
 
     private RunnerPod(Cluster cluster, KubernetesExecutorConfig config, String kind, Path workDir, boolean ownsWorkDir) {
         this.cluster = cluster;
@@ -188,7 +190,7 @@ public final class RunnerPod implements RunnerHost {
     public boolean answers() {
         RunnerConnection current = connection;
         try {
-            Pod pod = get(name);
+            Pod pod = Optional.ofNullable(cached.apply(namespace + "/" + name)).orElseGet(() -> get(name));
             return pod != null && runnerRunning(pod) && current != null && current.isOpen()
                     && current.ping(HANDSHAKE_MILLIS, ResidentRunner.TIMER);
         } catch (KubernetesClientException e) {
@@ -481,6 +483,15 @@ public final class RunnerPod implements RunnerHost {
             cluster.close();
             closeActions.run();
         }
+    }
+
+    /**
+     * Lets {@link #answers()} look the pod up in a watch's cache ({@code namespace/name} to the pod,
+     * or null when the cache does not have it) instead of a GET of the API server, which can take
+     * tens of milliseconds: a pool's health check before each hand-over.
+     */
+    public void useCache(java.util.function.Function<String, Pod> cache) {
+        this.cached = cache;
     }
 
     @Override

@@ -135,6 +135,12 @@ public final class ResidentRunner implements Runner {
         return Optional.of(JSON.convertValue(files, new TypeReference<Map<String, String>>() { }));
     }
 
+    /** Every request is a round trip to the runner, and the connection takes concurrent ones. */
+    @Override
+    public boolean overlapsRequests() {
+        return true;
+    }
+
     @Override
     public List<Path> exportFiles(List<String> relativeNames) throws IOException {
         Path workDir = host.workDir();
