@@ -16,7 +16,8 @@ public interface WorkDirCopies {
     /**
      * Whether the started executor's code works in a copy of the host work dir, so that a file
      * written into the host work dir reaches the code only through {@link #copyIn}. False before the
-     * executor starts: the host work dir is copied in when it starts.
+     * executor starts: the host work dir is copied in when it starts. A start in progress is waited
+     * for, so that a file written into the host work dir meanwhile is not missed by both.
      */
     boolean copiesWorkDir();
 

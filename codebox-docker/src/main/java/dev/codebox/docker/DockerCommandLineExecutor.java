@@ -121,11 +121,17 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor impleme
         return started().workDirMode();
     }
 
-    /** Whether the started executor's container works in a copied work dir ({@link WorkDirMode#COPY}); false before start. */
+    /**
+     * Whether the started executor's container works in a copied work dir ({@link WorkDirMode#COPY});
+     * false before start (a start in progress is waited for).
+     */
     @Override
     public boolean copiesWorkDir() {
+        if (!isStarted()) { // first: it waits for a start in progress, which sets the container
+            return false;
+        }
         RunnerContainer current = container;
-        return current != null && isStarted() && current.workDirMode() == WorkDirMode.COPY;
+        return current != null && current.workDirMode() == WorkDirMode.COPY;
     }
 
     /**

@@ -96,10 +96,10 @@ public final class KubernetesCommandLineExecutor extends CommandLineExecutor imp
         return started().namespace();
     }
 
-    /** True once started: the pod's work dir is always a copy of the host work dir. */
+    /** True once started (a start in progress is waited for): the pod's work dir is always a copy of the host work dir. */
     @Override
     public boolean copiesWorkDir() {
-        return pod != null && isStarted();
+        return isStarted() && pod != null; // isStarted() first: it waits for a start in progress, which sets pod
     }
 
     /**

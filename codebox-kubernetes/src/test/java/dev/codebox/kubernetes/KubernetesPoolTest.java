@@ -86,7 +86,8 @@ class KubernetesPoolTest {
     @Test
     void maxSizeBoundsThePodsInUseAndAcquireWaitsForOneToBeDeleted() throws Exception {
         try (KubernetesPool pool = KubernetesPool.create(TestCluster.config().build(), PoolSettings.builder()
-                .minReady(1).maxStarting(1).maxSize(2).acquireTimeout(Duration.ofSeconds(3)).build())) {
+                // Long enough for the waiting acquire below to outlast a pod's deletion on a loaded machine.
+                .minReady(1).maxStarting(1).maxSize(2).acquireTimeout(Duration.ofSeconds(15)).build())) {
             KubernetesCommandLineExecutor first = pool.acquire();
             KubernetesCommandLineExecutor second = pool.acquire();
             try {

@@ -255,7 +255,8 @@ public final class RunnerPod implements RunnerHost {
             connection = handshake(true);
             MirroredWorkDir.copyIn(workDir, connection, copyBytes(), "pod " + podName);
         } catch (RuntimeException | IOException e) {
-            String why = e instanceof CodeExecutorException ? e.getMessage() : "its runner did not answer: " + e.getMessage();
+            String why = e instanceof CodeExecutorException ? e.getMessage()
+                    : endedBeforeAnswering().orElse("its runner did not answer: " + e.getMessage());
             RunnerConnection current = connection;
             if (current != null) {
                 current.close();
@@ -305,6 +306,28 @@ public final class RunnerPod implements RunnerHost {
             }
             sleep(pause);
             pause = Math.min(pause * 2, 250);
+        }
+    }
+
+    /**
+     * When the attach or the handshake failed because the runner was ending (an init command that
+     * failed at once): why, with its output. The pod's status may lag the end by a moment.
+     */
+    private Optional<String> endedBeforeAnswering() {
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
+            while (true) {
+                Pod pod = get(name);
+                if (pod != null && runnerStatus(pod).map(s -> s.getState().getTerminated() != null).orElse(false)) {
+                    return Optional.of("the runner in pod " + name + " ended before it answered (" + describe(pod) + ")" + logTail());
+                }
+                if (pod == null || System.nanoTime() > deadline) {
+                    return Optional.empty();
+                }
+                sleep(50);
+            }
+        } catch (KubernetesClientException e) {
+            return Optional.empty();
         }
     }
 
