@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The one part of a command-line executor that depends on where code runs (a local process group,
@@ -58,13 +59,19 @@ public interface Runner extends AutoCloseable {
     Optional<Map<String, String>> listFiles(int limit) throws IOException;
 
     /**
-     * Whether each request is a round trip to another process (a runner in a container or a pod), so
-     * that the pipeline overlaps independent ones: the listing of the work dir before an execution
-     * with the writing of its first code file. May be called from any thread when true. Default:
-     * false (requests are local calls).
+     * Starts listing the work dir as {@link #listFiles} does. The listing shows the work dir as it
+     * is before any request made after this call returns, so a runner whose requests are round trips
+     * to another process sends it at once and answers later, and the pipeline overlaps it with the
+     * requests that follow. Default: {@link #listFiles}, now, in the calling thread.
+     *
+     * @return the listing, or a future failed with the {@link IOException} of {@link #listFiles}
      */
-    default boolean overlapsRequests() {
-        return false;
+    default CompletableFuture<Optional<Map<String, String>>> listFilesAsync(int limit) {
+        try {
+            return CompletableFuture.completedFuture(listFiles(limit));
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**
@@ -85,6 +92,21 @@ public interface Runner extends AutoCloseable {
      * @param token cancels the command; its tree is killed at once
      */
     RunOutcome run(List<String> command, BlockOutput sink, Duration timeout, CancellationToken token);
+
+    /**
+     * {@link #writeFile} of a code file, then {@link #run} of {@code command} once it is written. A
+     * runner whose requests are round trips sends both at once. Default: the two calls in turn.
+     *
+     * @return the run's outcome; empty, and nothing run, when {@link #writeFile} would return false
+     * @throws IOException when writing fails (nothing was run then)
+     */
+    default Optional<RunOutcome> writeAndRun(String relativeName, byte[] content, boolean reuseSameSize,
+            List<String> command, BlockOutput sink, Duration timeout, CancellationToken token) throws IOException {
+        if (!writeFile(relativeName, content, reuseSameSize)) {
+            return Optional.empty();
+        }
+        return Optional.of(run(command, sink, timeout, token));
+    }
 
     /** Kills whatever the runner started and releases its resources. */
     @Override

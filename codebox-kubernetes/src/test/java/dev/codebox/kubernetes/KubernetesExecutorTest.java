@@ -151,6 +151,23 @@ class KubernetesExecutorTest {
     }
 
     @Test
+    void podEvictedByTheKubeletEndsTheBlockWithItsReasonAndTheNextBlockGetsANewPod() throws Exception {
+        // The kubelet evicts a pod whose emptyDir outgrows its size limit (checked every 10 s).
+        KubernetesCommandLineExecutor executor = started(TestCluster.config().workDirSizeLimit("4Mi").build());
+        String first = executor.podName();
+        CodeResult evicted = executor.execute(CodeBlock.bash(
+                "head -c 16777216 /dev/zero > big.bin && echo written; sleep 120"));
+        assertEquals(1, evicted.exitCode(), evicted.output());
+        assertTrue(evicted.output().contains("written"), "output before the eviction is kept: " + evicted.output());
+        assertTrue(evicted.output().contains("pod " + first + " was evicted") && evicted.output().contains("EmptyDir"),
+                evicted.output());
+
+        CodeResult next = executor.execute(CodeBlock.bash("echo again"));
+        assertEquals(0, next.exitCode(), next.output());
+        assertNotEquals(first, executor.podName());
+    }
+
+    @Test
     void unschedulablePodFailsStartWithTheSchedulersReasonAndLeavesNoPod() {
         KubernetesCommandLineExecutor executor = new KubernetesCommandLineExecutor(TestCluster.config()
                 .nodeSelector(Map.of("codebox.dev/no-such-node", "true")).startTimeout(Duration.ofSeconds(4)).build());

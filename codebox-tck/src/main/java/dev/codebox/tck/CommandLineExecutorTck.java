@@ -47,13 +47,15 @@ public abstract class CommandLineExecutorTck extends CodeExecutorTck {
             CodeExecutor executor = executor();
             CodeResult linked = executor.execute(CodeBlock.python(
                     "import os\nos.symlink(" + pythonString(outside.toString()) + ", 'link')\n"
-                    + "os.makedirs('real', exist_ok=True)\nos.symlink('real', 'inner')"));
+                    + "os.makedirs('real', exist_ok=True)\nos.symlink('real', 'inner')\n"
+                    // what a run that went ahead despite the refused write would find behind the link
+                    + "open('real/x.py', 'w').write('print(\"planted\")')"));
             assertEquals(0, linked.exitCode(), linked.output());
             for (String name : List.of("link/x.py", "link/sub/x.py", "inner/x.py")) {
                 CodeResult result = executor.execute(CodeBlock.python("# filename: " + name + "\nprint('ran')"));
                 assertEquals(1, result.exitCode(), name + ": " + result.output());
                 assertTrue(result.output().contains("Filename is not in the workspace"), result.output());
-                assertFalse(result.output().contains("ran"), result.output());
+                assertFalse(result.output().contains("ran") || result.output().contains("planted"), result.output());
             }
             try (Stream<Path> written = Files.list(outside)) {
                 assertEquals(List.of(), written.toList());

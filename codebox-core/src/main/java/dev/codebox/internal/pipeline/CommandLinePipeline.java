@@ -18,9 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,12 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class CommandLinePipeline {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLinePipeline.class);
-    /** Takes the snapshots of remote runners' work dirs; threads end when idle. */
-    private static final ExecutorService SNAPSHOTS = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "codebox-snapshot");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     private final Duration timeout;
     private final int maxOutputBytes;
@@ -59,22 +52,27 @@ public final class CommandLinePipeline {
         return maxOutputBytes;
     }
 
-    /** Runs {@code blocks} with {@code runner}; {@code token} kills the running block at once. */
+    /**
+     * Runs {@code blocks} with {@code runner}; {@code token} kills the running block at once. The
+     * listings of the work dir overlap the requests that follow them (a remote runner sends the
+     * first listing, the first code file and its run at once, and lists again while it deletes the
+     * code files).
+     */
     public CodeResult execute(Runner runner, List<CodeBlock> blocks, CancellationToken token, OutputListener listener) {
         Path workDir = runner.workDir();
         BlockLoop loop = new BlockLoop(maxOutputBytes, listener);
-        // A remote runner lists the work dir while the first code file is written: one round trip less.
-        CompletableFuture<WorkDirSnapshot> before = runner.overlapsRequests()
-                ? CompletableFuture.supplyAsync(() -> WorkDirSnapshot.take(runner), SNAPSHOTS)
-                : CompletableFuture.completedFuture(WorkDirSnapshot.take(runner));
+        CompletableFuture<WorkDirSnapshot> before = WorkDirSnapshot.start(runner);
         List<String> codeFiles = new ArrayList<>();
         try {
-            loop.run(blocks, token::isCancelled, (block, output) -> runBlock(runner, block, output, codeFiles, token, before));
-        } finally {
+            loop.run(blocks, token::isCancelled, (block, output) -> runBlock(runner, block, output, codeFiles, token));
+        } catch (RuntimeException | Error e) {
             releaseCodeFiles(runner, codeFiles);
+            throw e;
         }
         loop.seal();
-        List<String> changed = before.join().changedIn(WorkDirSnapshot.take(runner));
+        CompletableFuture<WorkDirSnapshot> after = WorkDirSnapshot.start(runner);
+        releaseCodeFiles(runner, codeFiles);
+        List<String> changed = before.join().changedIn(after.join());
         changed.removeAll(codeFiles);
         List<Path> outputFiles;
         try {
@@ -86,37 +84,43 @@ public final class CommandLinePipeline {
         return loop.result(HostWorkDir.resolve(workDir, codeFiles), outputFiles);
     }
 
-    /**
-     * Writes and runs one block; {@code before} is the snapshot of the work dir, which must be taken
-     * before anything but the block's own code file is written or run.
-     */
+    /** Writes and runs one block. */
     private RunOutcome runBlock(Runner runner, CodeBlock block, OutputSink output, List<String> codeFiles,
-            CancellationToken token, CompletableFuture<WorkDirSnapshot> before) {
+            CancellationToken token) {
         BlockPreparer.Preparation preparation = BlockPreparer.prepare(block, runner.workDir());
         if (preparation.isRefused()) {
             return refused(output, preparation.refusal());
         }
         PreparedBlock prepared = preparation.block();
         if (!prepared.language().isExecuted()) {
-            before.join(); // a saved file is an output file: it must not be in the snapshot
             return save(runner, prepared, output);
         }
         Launch launch = runner.launch(prepared.language(), prepared.relativeName());
         if (launch.isRefused()) {
             return refused(output, launch.refusal());
         }
+        // Counted as in use first, so that concurrent runs of the same file share it.
+        String name = prepared.relativeName();
+        synchronized (codeFilesInUse) {
+            codeFilesInUse.merge(name, 1, Integer::sum);
+        }
+        Optional<RunOutcome> outcome;
         try {
-            if (!writeCodeFile(runner, prepared)) {
-                return refused(output, BlockPreparer.OUTSIDE_WORKSPACE);
-            }
+            outcome = runner.writeAndRun(name, prepared.code().getBytes(StandardCharsets.UTF_8), prepared.namedByContent(),
+                    launch.command(), output, timeout, token);
         } catch (CodeExecutorException e) {
+            releaseCodeFiles(runner, List.of(name));
             throw e; // the executor cannot serve (its engine or runner is gone): not the block's failure
         } catch (IOException | RuntimeException e) {
-            return refused(output, "could not write the code file " + prepared.relativeName() + ": " + e.getMessage());
+            releaseCodeFiles(runner, List.of(name));
+            return refused(output, "could not write the code file " + name + ": " + e.getMessage());
         }
-        codeFiles.add(prepared.relativeName());
-        before.join();
-        return runner.run(launch.command(), output, timeout, token);
+        if (outcome.isEmpty()) {
+            releaseCodeFiles(runner, List.of(name));
+            return refused(output, BlockPreparer.OUTSIDE_WORKSPACE);
+        }
+        codeFiles.add(name);
+        return outcome.get();
     }
 
     private static RunOutcome refused(OutputSink output, String why) {
@@ -141,28 +145,6 @@ public final class CommandLinePipeline {
         output.writeLine("Code saved to " + block.relativeName() + " (" + block.language().canonicalName()
                 + " blocks are saved, not run)");
         return RunOutcome.exited(0);
-    }
-
-    /**
-     * Writes the block's file through the runner (never on the host side of a sandbox), counting
-     * it as in use so that concurrent runs of the same file share it.
-     *
-     * @return false when its name leads out of the work dir through a symbolic link
-     */
-    private boolean writeCodeFile(Runner runner, PreparedBlock block) throws IOException {
-        String name = block.relativeName();
-        synchronized (codeFilesInUse) {
-            codeFilesInUse.merge(name, 1, Integer::sum);
-        }
-        boolean written = false;
-        try {
-            written = runner.writeFile(name, block.code().getBytes(StandardCharsets.UTF_8), block.namedByContent());
-            return written;
-        } finally {
-            if (!written) {
-                releaseCodeFiles(runner, List.of(name));
-            }
-        }
     }
 
     private void releaseCodeFiles(Runner runner, List<String> files) {

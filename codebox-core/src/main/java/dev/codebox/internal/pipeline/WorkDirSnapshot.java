@@ -1,12 +1,12 @@
 package dev.codebox.internal.pipeline;
 
 import dev.codebox.spi.Runner;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,14 +26,24 @@ final class WorkDirSnapshot {
         this.stamps = stamps;
     }
 
-    static WorkDirSnapshot take(Runner runner) {
+    /**
+     * Starts listing the work dir (see {@link Runner#listFilesAsync}): the snapshot shows it as it
+     * is before any request made after this call. A listing that fails gives an untracked snapshot.
+     */
+    static CompletableFuture<WorkDirSnapshot> start(Runner runner) {
+        CompletableFuture<Optional<Map<String, String>>> listing;
         try {
-            Optional<Map<String, String>> files = runner.listFiles(MAX_FILES);
-            return new WorkDirSnapshot(files.orElse(null));
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot list the work dir", e);
-            return new WorkDirSnapshot(null);
+            listing = runner.listFilesAsync(MAX_FILES);
+        } catch (RuntimeException e) {
+            listing = CompletableFuture.failedFuture(e);
         }
+        return listing.handle((files, failure) -> {
+            if (failure != null) {
+                LOG.debug("cannot list the work dir", failure);
+                return new WorkDirSnapshot(null);
+            }
+            return new WorkDirSnapshot(files.orElse(null));
+        });
     }
 
     /** Names (relative to the work dir) of files of {@code later} that are new or changed since this snapshot, sorted. */

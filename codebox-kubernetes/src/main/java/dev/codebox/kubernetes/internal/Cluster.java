@@ -35,6 +35,11 @@ public final class Cluster implements AutoCloseable {
      * @throws CodeExecutorException ({@code ENGINE_UNREACHABLE}) when no configuration is found
      */
     public static Cluster connect(KubernetesExecutorConfig config) {
+        // Before fabric8 reads it: it takes a missing file for an empty configuration.
+        if (config.kubeconfig().isPresent() && !Files.isReadable(config.kubeconfig().get())) {
+            throw new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "the kubeconfig " + config.kubeconfig().get()
+                    + " is missing or unreadable");
+        }
         Config clientConfig;
         try {
             String context = config.context().orElse(null);
@@ -44,10 +49,6 @@ public final class Cluster implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "cannot read the Kubernetes configuration"
                     + config.kubeconfig().map(path -> " " + path).orElse("") + ": " + e.getMessage(), e);
-        }
-        if (config.kubeconfig().isPresent() && !Files.isReadable(config.kubeconfig().get())) {
-            throw new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "the kubeconfig " + config.kubeconfig().get()
-                    + " is missing or unreadable");
         }
         if (clientConfig.getMasterUrl() == null || clientConfig.getMasterUrl().isBlank()) {
             throw new CodeExecutorException(Reason.ENGINE_UNREACHABLE, "no Kubernetes cluster is configured: set KUBECONFIG,"

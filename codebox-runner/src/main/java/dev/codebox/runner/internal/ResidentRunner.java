@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -127,18 +128,37 @@ public final class ResidentRunner implements Runner {
 
     @Override
     public Optional<Map<String, String>> listFiles(int limit) throws IOException {
-        JsonNode files = control(true, CONTROL_MILLIS,
-                connection -> connection.request(Map.of("op", "list", "limit", limit), null, null)).path("files");
+        return files(control(true, CONTROL_MILLIS,
+                connection -> connection.request(Map.of("op", "list", "limit", limit), null, null)));
+    }
+
+    /**
+     * Sends the listing at once (the runner lists before it reads the next request) and answers
+     * when its reply comes; a connection that cannot send is replaced by a plain {@link #listFiles}.
+     */
+    @Override
+    public CompletableFuture<Optional<Map<String, String>>> listFilesAsync(int limit) {
+        CompletableFuture<JsonNode> reply;
+        try {
+            RunnerConnection connection = host.connection();
+            reply = connection.requestLater(Map.of("op", "list", "limit", limit));
+            ScheduledFuture<?> late = TIMER.schedule(() -> {
+                host.suspect();
+                connection.close();
+            }, CONTROL_MILLIS, TimeUnit.MILLISECONDS);
+            reply.whenComplete((answer, failure) -> late.cancel(false));
+        } catch (IOException | RuntimeException e) {
+            return Runner.super.listFilesAsync(limit);
+        }
+        return reply.thenApply(ResidentRunner::files);
+    }
+
+    private static Optional<Map<String, String>> files(JsonNode reply) {
+        JsonNode files = reply.path("files");
         if (files.isNull() || files.isMissingNode()) {
             return Optional.empty();
         }
         return Optional.of(JSON.convertValue(files, new TypeReference<Map<String, String>>() { }));
-    }
-
-    /** Every request is a round trip to the runner, and the connection takes concurrent ones. */
-    @Override
-    public boolean overlapsRequests() {
-        return true;
     }
 
     @Override
@@ -283,7 +303,6 @@ public final class ResidentRunner implements Runner {
     }
 
     @Override
-    @SuppressWarnings("try") // the cancellation registration is only closed
     public RunOutcome run(List<String> command, BlockOutput sink, Duration timeout, CancellationToken token) {
         if (token.isCancelled()) {
             return RunOutcome.cancelled();
@@ -291,10 +310,62 @@ public final class ResidentRunner implements Runner {
         RunnerConnection connection = host.connection();
         RunnerConnection.Run run;
         try {
-            run = connection.run(Map.of("op", "run", "argv", command, "timeout_ms", timeout.toMillis()), sink);
+            run = connection.run(runRequest(command, timeout), sink);
         } catch (IOException e) {
             return lost(e, sink);
         }
+        return follow(connection, run, sink, timeout, token);
+    }
+
+    /**
+     * Sends the code file and the run together: one round trip less than {@link #writeFile} then
+     * {@link #run}. A connection that ends before the write is answered is replaced, and the two
+     * are sent again in turn.
+     */
+    @Override
+    public Optional<RunOutcome> writeAndRun(String relativeName, byte[] content, boolean reuseSameSize,
+            List<String> command, BlockOutput sink, Duration timeout, CancellationToken token) throws IOException {
+        if (token.isCancelled()) {
+            return Runner.super.writeAndRun(relativeName, content, reuseSameSize, command, sink, timeout, token);
+        }
+        RunnerConnection connection = host.connection();
+        ScheduledFuture<?> late = TIMER.schedule(() -> {
+            host.suspect();
+            connection.close();
+        }, CONTROL_MILLIS, TimeUnit.MILLISECONDS);
+        RunnerConnection.Run run;
+        JsonNode written;
+        try {
+            run = connection.writeAndRun(relativeName, content, reuseSameSize, runRequest(command, timeout), sink);
+            written = run.written();
+        } catch (RunnerConnection.ProtocolException e) {
+            throw e;
+        } catch (IOException e) {
+            if (late.isDone()) {
+                throw e;
+            }
+            LOG.debug("the connection to the runner ended ({}); writing and running in turn", e.toString());
+            return Runner.super.writeAndRun(relativeName, content, reuseSameSize, command, sink, timeout, token);
+        } finally {
+            late.cancel(false);
+        }
+        if (!written(written)) {
+            return Optional.empty(); // the runner did not start the run
+        }
+        if (host.mirrorsWorkDir()) {
+            HostWorkDir.write(host.workDir(), relativeName, content, reuseSameSize);
+        }
+        return Optional.of(follow(connection, run, sink, timeout, token));
+    }
+
+    private static Map<String, Object> runRequest(List<String> command, Duration timeout) {
+        return Map.of("op", "run", "argv", command, "timeout_ms", timeout.toMillis());
+    }
+
+    /** Waits for a started run's exit, killing it on timeout or cancellation. */
+    @SuppressWarnings("try") // the cancellation registration is only closed
+    private RunOutcome follow(RunnerConnection connection, RunnerConnection.Run run, BlockOutput sink, Duration timeout,
+            CancellationToken token) {
         AtomicReference<RunOutcome.Ending> stopped = new AtomicReference<>();
         ScheduledFuture<?> timer = TIMER.schedule(() -> stop(connection, run, stopped, RunOutcome.Ending.TIMED_OUT),
                 timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -313,6 +384,9 @@ public final class ResidentRunner implements Runner {
             }
             if (stopped.get() == RunOutcome.Ending.TIMED_OUT || (exit != null && exit.deadlinePassed())) {
                 return RunOutcome.timedOut();
+            }
+            if (exit.notRun()) {
+                return lost(new RunnerConnection.ProtocolException("the runner did not run a block whose file it wrote"), sink);
             }
             if (exit.outOfMemory()) {
                 sink.writeLine("codebox: memory limit exceeded: the " + host.kind() + " hit its memory limit"

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RunnerConnection implements AutoCloseable {
 
-    public static final int PROTOCOL = 2;
+    public static final int PROTOCOL = 3;
     /** File data goes in frames of at most this many bytes, both ways. */
     public static final int DATA_CHUNK_BYTES = 256 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,8 +49,12 @@ public final class RunnerConnection implements AutoCloseable {
     /** How much garbage a reattached stream may carry before the runner's hello. */
     private static final long MAX_RESYNC_BYTES = 64L << 20;
 
-    /** How a run ended as the runner reports it. */
-    public record Exit(int code, boolean outOfMemory, boolean deadlinePassed) {
+    /**
+     * How a run ended as the runner reports it.
+     *
+     * @param notRun the run was not started: the write it was to follow did not succeed
+     */
+    public record Exit(int code, boolean outOfMemory, boolean deadlinePassed, boolean notRun) {
     }
 
     /** The runner broke the protocol: a frame of the wrong type, size, channel or content. */
@@ -178,6 +182,53 @@ public final class RunnerConnection implements AutoCloseable {
     }
 
     /**
+     * Sends a request without data and returns at once: the reply completes the future (which
+     * fails with an {@link IOException} when the connection ends first). The runner handles
+     * {@code ping}, {@code probe}, {@code list} and {@code delete} before it reads the next frame.
+     *
+     * @throws IOException when the request cannot be sent
+     */
+    public CompletableFuture<JsonNode> requestLater(Map<String, ?> request) throws IOException {
+        ReplyCall call = new ReplyCall(null);
+        int channel = open(call);
+        send('Q', channel, request);
+        return call.future;
+    }
+
+    /**
+     * Writes {@code content} to {@code path} of the work dir and runs a command once it is written,
+     * in one go: the run's request names the write's channel ({@code after}), and the runner starts
+     * the run only when that write succeeded (else the run ends at once, {@link Exit#notRun()}).
+     * Await {@link Run#written()} before the run's exit.
+     *
+     * @param runRequest the {@code run} request, without {@code after}
+     * @throws IOException when the requests cannot be sent
+     */
+    public Run writeAndRun(String path, byte[] content, boolean reuse, Map<String, ?> runRequest, BlockOutput sink)
+            throws IOException {
+        ReplyCall write = new ReplyCall(null);
+        Run run = new Run(sink, write);
+        int writeChannel = open(write);
+        run.channel = open(run);
+        Map<String, Object> writeRequest = new java.util.LinkedHashMap<>();
+        writeRequest.put("op", "write");
+        writeRequest.put("path", path);
+        writeRequest.put("size", content.length);
+        writeRequest.put("reuse", reuse);
+        writeRequest.put("mode", 0644);
+        Map<String, Object> request = new java.util.LinkedHashMap<>(runRequest);
+        request.put("after", writeChannel);
+        synchronized (writing) { // adjacent on the stream: nothing another thread sends comes between
+            send('Q', writeChannel, writeRequest);
+            for (int at = 0; at < content.length; at += DATA_CHUNK_BYTES) {
+                sendFrame('D', writeChannel, ByteBuffer.wrap(content, at, Math.min(DATA_CHUNK_BYTES, content.length - at)));
+            }
+            send('Q', run.channel, request);
+        }
+        return run;
+    }
+
+    /**
      * Writes {@code size} bytes of {@code data} to {@code path} of the work dir (see the protocol's
      * {@code write}).
      *
@@ -277,7 +328,7 @@ public final class RunnerConnection implements AutoCloseable {
 
     /** A started run: its output goes into {@code sink} until it ends. */
     public Run run(Map<String, ?> request, BlockOutput sink) throws IOException {
-        Run run = new Run(sink);
+        Run run = new Run(sink, null);
         run.channel = open(run);
         send('Q', run.channel, request);
         return run;
@@ -360,11 +411,25 @@ public final class RunnerConnection implements AutoCloseable {
     /** A run on its channel: output into the sink, then the exit. */
     public final class Run extends Call {
         private final BlockOutput sink;
+        private final ReplyCall write;
         private final CompletableFuture<Exit> exit = new CompletableFuture<>();
         private int channel;
 
-        private Run(BlockOutput sink) {
+        private Run(BlockOutput sink, ReplyCall write) {
             this.sink = sink;
+            this.write = write;
+        }
+
+        /**
+         * The reply of the write of {@link #writeAndRun}: {@code ok}, {@code outside} or {@code error}.
+         *
+         * @throws IOException when the connection ended before it
+         */
+        public JsonNode written() throws IOException {
+            if (write == null) {
+                throw new IllegalStateException("a run without a write");
+            }
+            return write.await();
         }
 
         @Override
@@ -452,7 +517,7 @@ public final class RunnerConnection implements AutoCloseable {
                         int code = buffer.getInt();
                         int flags = buffer.get();
                         calls.remove(header.channel);
-                        ((Run) call).exit.complete(new Exit(code, (flags & 1) != 0, (flags & 2) != 0));
+                        ((Run) call).exit.complete(new Exit(code, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0));
                     }
                     default -> { // 'R'
                         JsonNode reply = JSON.readTree(readPayload(header, MAX_REPLY_BYTES));

@@ -9,12 +9,13 @@
 #   JVM -> runner   Q  a request, JSON; on channel 0 only "hello" and "auth"
 #                   D  file data for a "write" request of the channel, or bytes for a "connect"
 #                   K  cancel the channel: kill a run's session, stop a read, drop a write
-#   runner -> JVM   H  hello on channel 0: JSON {"protocol": 2, "proof": HEX}
+#   runner -> JVM   H  hello on channel 0: JSON {"protocol": 3, "proof": HEX}
 #                   R  the reply, JSON; ends the channel
 #                   D  file data of a "read" request, or bytes of a "connect"
 #                   O  output of a run (at most 64 KiB)
 #                   X  a run's end: a signed 4 byte exit code, then flags (1: the container's cgroup
-#                      recorded an OOM kill while it ran; 2: its deadline passed); ends the channel
+#                      recorded an OOM kill while it ran; 2: its deadline passed; 4: not run, as the
+#                      write it was to follow did not succeed); ends the channel
 # The JVM speaks first: {"op": "hello"} (a new hello on the stdio stream ends what the previous
 # attachment left running), then {"op": "auth", "proof": HEX}; the proofs are HMAC-SHA256 of
 # "codebox-runner" and "codebox-client" keyed with CODEBOX_RUNNER_SECRET, so neither side sends
@@ -29,11 +30,16 @@
 #   {"op": "list", "limit": N}                      -> R {"files": {name: stamp} or null when more than N}
 #   {"op": "read", "path", "limit"}                 -> D ..., R {"size": N, "truncated": bool}
 #                                                      | {"outside": true} | {"error": ...}
-#   {"op": "run", "argv", "env", "cwd", "timeout_ms"} -> O ..., X
+#   {"op": "run", "argv", "env", "cwd", "timeout_ms", "after"} -> O ..., X
+#                                                      (after: the channel of a write sent just before;
+#                                                      the run starts only if that write succeeded)
 #   {"op": "connect", "path"}                       -> a stream to the Unix socket path in the container:
 #                                                      D frames both ways, R {} when it ends (K ends it)
 # Paths are relative to the work dir and are resolved one directory at a time, never through a
 # symbolic link: code running in the container may swap a directory for a link at any moment.
+# Frames are handled in the order they come: a write, ping, probe, list or delete is done before the
+# next frame is read (so a listing sent before a run shows the work dir as it was before the run);
+# runs, reads and connects go on in threads of their own.
 #
 # Python blocks are forked from codebox's fork server when CODEBOX_FORK_SERVER holds its source
 # (forkserver.py of the local executor, which documents it): the runner plays the JVM's part,
@@ -44,6 +50,7 @@ import hmac
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import socketserver
@@ -55,9 +62,11 @@ import tempfile
 import threading
 import time
 
-PROTOCOL = 2
+PROTOCOL = 3
 LINGER = 0.1  # output may stay open this long after the command exited before its session is killed
 DRAIN = 1.0   # how long to wait for the end of output once the session was killed
+POLL = 0.1    # how often a run whose output is still open looks whether its command exited
+MAX_OUTCOMES = 64  # the outcomes of recent writes kept for the runs that follow them
 MAX_FRAME = (1 << 20) + 4096  # the largest frame the JVM may send
 MAX_REPLY = 12 << 20    # a listing larger than this is reported as untracked
 CHUNK = 256 << 10       # the data of a read goes in frames of at most this many bytes
@@ -555,6 +564,7 @@ class Upload:
             except OSError as e:
                 reply = {"error": "%s: %s" % (self.name, e.strerror or e)}
         self.cancel()
+        self.session.written(self.channel, reply.get("ok") is True)
         self.session.reply(self.channel, reply)
 
     def cancel(self):
@@ -574,6 +584,7 @@ class Run:
         self.env = request.get("env")
         self.cwd = request.get("cwd")
         self.timeout = request.get("timeout_ms")
+        self.deadline_at = None
         self.lock = threading.Lock()
         self.pid = None
         self.cancelled = False
@@ -600,18 +611,7 @@ class Run:
         return not cancelled
 
     def __call__(self):
-        timer = None
-        if self.timeout is not None:
-            timer = threading.Timer(max(int(self.timeout), 0) / 1000.0, self.deadline)
-            timer.daemon = True
-            timer.start()
-        try:
-            self.run()
-        finally:
-            if timer is not None:
-                timer.cancel()
-
-    def run(self):
+        self.deadline_at = None if self.timeout is None else time.monotonic() + max(int(self.timeout), 0) / 1000.0
         oom_before = oom_kills()
         forks = FORKS
         if forks is not None and self.env is None and self.cwd is None and forks.handles(self.argv):
@@ -619,8 +619,8 @@ class Run:
             if child is not None:
                 try:
                     self.started(child.pid)
-                    code = self.supervise(child.pid, lambda: child.conn.recv(65536),
-                                          lambda: child.exited.wait() and child.code)
+                    self.supervise(child.pid, child.conn.fileno(), lambda: child.conn.recv(65536), child.exited.wait)
+                    code = child.code
                 finally:
                     child.conn.close()
                     server.block_ended()
@@ -643,20 +643,41 @@ class Run:
             return
         self.started(process.pid)
         fd = process.stdout.fileno()
+
+        def exited(timeout):
+            try:
+                process.wait(timeout)
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+
         try:
-            code = self.supervise(process.pid, lambda: os.read(fd, 65536), lambda: waited(process))
+            self.supervise(process.pid, fd, lambda: os.read(fd, 65536), exited)
         finally:
             process.stdout.close()
+            OWN_CHILDREN.discard(process.pid)
+        code = process.returncode
         self.exit(128 - code if code < 0 else code, oom_before)
 
     def output(self, data):
         self.session.send(b"O", self.channel, data)
 
-    def supervise(self, pid, read, wait):
+    def remaining(self):
+        """Seconds until the deadline (None without one); at the deadline the session is killed."""
+        if self.deadline_at is None or self.late:
+            return None
+        left = self.deadline_at - time.monotonic()
+        if left <= 0:
+            self.deadline()
+            return None
+        return left
+
+    def supervise(self, pid, fd, read, exited):
         """
-        Streams the output of the block whose session is pid until every holder closed it, and
-        returns what wait() returns once the block exited; background processes that keep the
-        output open are killed after LINGER.
+        Streams the output of the block whose session is pid until every holder closed it, then
+        waits until exited(timeout) says the block exited. Output may stay open LINGER after the
+        exit (background processes that hold it are then killed). All in this thread: on this kind
+        of machine every thread started costs a block about half a millisecond.
         """
         try:
             # Make the block, not the runner, the OOM killer's first choice (raising needs no privilege).
@@ -664,25 +685,38 @@ class Run:
                 f.write("1000")
         except OSError:
             pass
-
-        def pump():
-            while True:
-                try:
-                    data = read()
-                except OSError:
-                    break
-                if not data:
-                    break
-                self.output(data)
-
-        pumping = threading.Thread(target=pump, daemon=True)
-        pumping.start()
-        code = wait()
-        pumping.join(LINGER)
-        if pumping.is_alive():
-            kill_session(pid)
-            pumping.join(DRAIN)
-        return code
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        ends = None    # when output must have ended: LINGER after the exit, then DRAIN after the kill
+        killed = False
+        while True:
+            left = self.remaining()
+            if ends is None and exited(0):
+                ends = time.monotonic() + LINGER
+            if ends is not None:
+                wait = ends - time.monotonic()
+                if wait <= 0:
+                    if killed:
+                        break
+                    kill_session(pid)
+                    killed = True
+                    ends = time.monotonic() + DRAIN
+                    continue
+            else:
+                wait = POLL
+            if left is not None:
+                wait = min(wait, left)
+            if not poller.poll(max(wait, 0) * 1000):
+                continue
+            try:
+                data = read()
+            except OSError:
+                break
+            if not data:
+                break
+            self.output(data)
+        while not exited(self.remaining()):
+            pass
 
     def exit(self, code, oom_before):
         # Any OOM kill in the container while the block ran (a concurrent block's would count too).
@@ -826,6 +860,12 @@ class Session:
         self.channels = {}
         self.authenticated = False
         self.broken = False
+        self.outcomes = {}  # channel of a recent write: whether it succeeded
+
+    def written(self, channel, ok):
+        self.outcomes[channel] = ok
+        if len(self.outcomes) > MAX_OUTCOMES:
+            del self.outcomes[next(iter(self.outcomes))]
 
     def send(self, kind, channel, payload=b"", last=False):
         """Sends a frame of an open channel (or of channel 0); last ends the channel."""
@@ -909,9 +949,14 @@ class Session:
             return None
         with self.lock:
             self.channels[channel] = handler
+        if isinstance(handler, Run) and "after" in request and not self.outcomes.pop(request["after"], False):
+            self.send(b"X", channel, struct.pack(">iB", 0, 4), last=True)
+            return None
         if isinstance(handler, Upload):
             if handler.remaining == 0:
                 handler.finish()
+        elif isinstance(handler, Task):
+            handler()  # quick, and in order: a listing shows what earlier requests left, and nothing later
         else:
             threading.Thread(target=handler, daemon=True).start()
         return None

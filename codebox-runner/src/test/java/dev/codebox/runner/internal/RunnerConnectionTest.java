@@ -107,7 +107,7 @@ class RunnerConnectionTest {
     }
 
     private byte[] goodHello() {
-        return frame('H', 0, ("{\"protocol\":2,\"proof\":\"" + secret.proof(RunnerSecret.RUNNER) + "\"}")
+        return frame('H', 0, ("{\"protocol\":" + RunnerConnection.PROTOCOL + ",\"proof\":\"" + secret.proof(RunnerSecret.RUNNER) + "\"}")
                 .getBytes(StandardCharsets.UTF_8));
     }
 
@@ -172,14 +172,14 @@ class RunnerConnectionTest {
         try (RunnerConnection connection = open(socket)) {
             OutputSink sink = new OutputSink(1024, OutputListener.NONE);
             RunnerConnection.Exit exit = connection.run(Map.of("op", "run", "argv", List.of("true")), sink).await();
-            assertEquals(new RunnerConnection.Exit(3, true, false), exit);
+            assertEquals(new RunnerConnection.Exit(3, true, false, false), exit);
             assertTrue(connection.isOpen());
         }
     }
 
     @Test
     void aPeerWithoutTheSecretIsNotTheRunner() throws Exception {
-        Path socket = peer(frame('H', 0, "{\"protocol\":2,\"proof\":\"00\"}".getBytes(StandardCharsets.UTF_8)));
+        Path socket = peer(frame('H', 0, ("{\"protocol\":" + RunnerConnection.PROTOCOL + ",\"proof\":\"00\"}").getBytes(StandardCharsets.UTF_8)));
         RunnerConnection.ProtocolException e = assertThrows(RunnerConnection.ProtocolException.class, () -> open(socket));
         assertTrue(e.getMessage().contains("did not prove"), e.getMessage());
     }
@@ -189,7 +189,7 @@ class RunnerConnectionTest {
         Path socket = peer(frame('H', 0, ("{\"protocol\":1,\"proof\":\"" + secret.proof(RunnerSecret.RUNNER) + "\"}")
                 .getBytes(StandardCharsets.UTF_8)));
         RunnerConnection.ProtocolException e = assertThrows(RunnerConnection.ProtocolException.class, () -> open(socket));
-        assertTrue(e.getMessage().contains("speaks protocol 1, not 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("speaks protocol 1, not " + RunnerConnection.PROTOCOL), e.getMessage());
     }
 
     @Test
