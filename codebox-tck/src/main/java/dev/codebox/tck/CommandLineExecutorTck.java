@@ -91,6 +91,24 @@ public abstract class CommandLineExecutorTck extends CodeExecutorTck {
     }
 
     @Test
+    void filesABlockWritesAreItsOutputFilesAndItsCodeFileIsNot() {
+        CodeExecutor executor = executor();
+        for (int i = 0; i < 10; i++) {
+            // Written first thing: the listing taken before the block must not see it (the listing
+            // and the run may go to the runner together).
+            CodeResult result = executor.execute(CodeBlock.python("open('out" + i + ".txt', 'w').write('x' * " + (i + 1) + ")"));
+            assertEquals(0, result.exitCode(), result.output());
+            assertEquals(List.of("out" + i + ".txt"),
+                    result.outputFiles().stream().map(file -> file.getFileName().toString()).toList());
+        }
+        CodeResult changed = executor.execute(CodeBlock.python("open('out0.txt', 'w').write('changed')"));
+        assertEquals(List.of("out0.txt"), changed.outputFiles().stream().map(file -> file.getFileName().toString()).toList());
+        CodeResult none = executor.execute(CodeBlock.python("print(open('out0.txt').read())"));
+        assertEquals("changed\n", none.output());
+        assertEquals(List.of(), none.outputFiles());
+    }
+
+    @Test
     void codeFilesAreNamedByContentHash() {
         CodeResult result = executor().execute(CodeBlock.python("print('hash me')"));
         assertEquals(0, result.exitCode());
