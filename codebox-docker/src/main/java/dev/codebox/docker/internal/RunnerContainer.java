@@ -341,14 +341,9 @@ public final class RunnerContainer implements RunnerHost {
 
     /** Authenticates over {@code stream} and learns the interpreters; the stream is closed when that fails. */
     private RunnerConnection handshake(RunnerStream stream, boolean resync, long millis) throws IOException {
-        RunnerConnection opened = RunnerConnection.open(stream, secret, resync, millis, TIMER, name);
-        try {
-            interpreters = opened.interpreters();
-        } catch (IOException e) {
-            opened.close();
-            throw e;
-        }
-        return opened;
+        RunnerConnection.Probed opened = RunnerConnection.openProbed(stream, secret, resync, millis, TIMER, name);
+        interpreters = opened.interpreters();
+        return opened.connection();
     }
 
     private CodeExecutorException engineUnreachable(RuntimeException e) {

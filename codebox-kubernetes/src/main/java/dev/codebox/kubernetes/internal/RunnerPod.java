@@ -334,12 +334,12 @@ public final class RunnerPod implements RunnerHost {
     /** Attaches, sends the secret to a new runner, proves it both ways and learns the interpreters. */
     private RunnerConnection handshake(boolean first) throws IOException {
         PodAttachStream stream = PodAttachStream.attach(client, namespace, name);
-        RunnerConnection opened;
+        RunnerConnection.Probed opened;
         try {
             if (first) {
                 stream.write(java.nio.ByteBuffer.wrap(secret.firstLine()));
             }
-            opened = RunnerConnection.open(stream, secret, !first, HANDSHAKE_MILLIS, ResidentRunner.TIMER, name);
+            opened = RunnerConnection.openProbed(stream, secret, !first, HANDSHAKE_MILLIS, ResidentRunner.TIMER, name);
         } catch (IOException e) {
             stream.close();
             String stderr = stream.stderrTail();
@@ -348,13 +348,8 @@ public final class RunnerPod implements RunnerHost {
             stream.close();
             throw e;
         }
-        try {
-            interpreters = opened.interpreters();
-        } catch (IOException e) {
-            opened.close();
-            throw e;
-        }
-        return opened;
+        interpreters = opened.interpreters();
+        return opened.connection();
     }
 
     @Override

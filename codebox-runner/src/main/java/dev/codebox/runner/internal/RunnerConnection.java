@@ -83,6 +83,27 @@ public final class RunnerConnection implements AutoCloseable {
         buffer.flip();
     }
 
+    /** A connection that has been opened and probed: what {@link #openProbed} returns. */
+    public record Probed(RunnerConnection connection, Map<String, String> interpreters) {
+    }
+
+    /**
+     * {@link #open}, then {@link #interpreters()}; the connection is closed when the probe fails.
+     *
+     * @throws ProtocolException as {@link #open}
+     * @throws IOException as {@link #open}, or when the probe is not answered
+     */
+    public static Probed openProbed(RunnerStream stream, RunnerSecret secret, boolean resync, long handshakeMillis,
+            ScheduledExecutorService timer, String name) throws IOException {
+        RunnerConnection connection = open(stream, secret, resync, handshakeMillis, timer, name);
+        try {
+            return new Probed(connection, connection.interpreters());
+        } catch (IOException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
     /**
      * Says hello on {@code stream}, checks the runner's proof and version, proves the JVM's, and
      * starts reading. Closes the stream when this fails.
