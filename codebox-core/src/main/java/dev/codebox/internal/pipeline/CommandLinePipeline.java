@@ -104,23 +104,22 @@ public final class CommandLinePipeline {
         synchronized (codeFilesInUse) {
             codeFilesInUse.merge(name, 1, Integer::sum);
         }
-        Optional<RunOutcome> outcome;
+        Optional<RunOutcome> outcome = Optional.empty();
         try {
             outcome = runner.writeAndRun(name, prepared.code().getBytes(StandardCharsets.UTF_8), prepared.namedByContent(),
                     launch.command(), output, timeout, token);
         } catch (CodeExecutorException e) {
-            releaseCodeFiles(runner, List.of(name));
             throw e; // the executor cannot serve (its engine or runner is gone): not the block's failure
         } catch (IOException | RuntimeException e) {
-            releaseCodeFiles(runner, List.of(name));
             return refused(output, "could not write the code file " + name + ": " + e.getMessage());
+        } finally {
+            if (outcome.isPresent()) {
+                codeFiles.add(name);
+            } else {
+                releaseCodeFiles(runner, List.of(name));
+            }
         }
-        if (outcome.isEmpty()) {
-            releaseCodeFiles(runner, List.of(name));
-            return refused(output, BlockPreparer.OUTSIDE_WORKSPACE);
-        }
-        codeFiles.add(name);
-        return outcome.get();
+        return outcome.orElseGet(() -> refused(output, BlockPreparer.OUTSIDE_WORKSPACE));
     }
 
     private static RunOutcome refused(OutputSink output, String why) {

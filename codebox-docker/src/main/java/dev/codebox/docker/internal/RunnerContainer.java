@@ -252,7 +252,7 @@ public final class RunnerContainer implements RunnerHost {
     @Override
     public boolean answers() {
         RunnerConnection current = connection;
-        boolean answers = current != null && current.isOpen() && current.ping(HANDSHAKE_MILLIS, TIMER);
+        boolean answers = current != null && current.isOpen() && current.ping(HANDSHAKE_MILLIS);
         if (!answers) {
             LOG.debug("the runner of {} does not answer", name);
         }

@@ -192,7 +192,7 @@ public final class RunnerPod implements RunnerHost {
         try {
             Pod pod = Optional.ofNullable(cached.apply(namespace + "/" + name)).orElseGet(() -> get(name));
             return pod != null && runnerRunning(pod) && current != null && current.isOpen()
-                    && current.ping(HANDSHAKE_MILLIS, ResidentRunner.TIMER);
+                    && current.ping(HANDSHAKE_MILLIS);
         } catch (KubernetesClientException e) {
             LOG.debug("cannot check pod {}: {}", name, e.toString());
             return false;
@@ -315,17 +315,10 @@ public final class RunnerPod implements RunnerHost {
      */
     private Optional<String> endedBeforeAnswering() {
         try {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
-            while (true) {
-                Pod pod = get(name);
-                if (pod != null && runnerStatus(pod).map(s -> s.getState().getTerminated() != null).orElse(false)) {
-                    return Optional.of("the runner in pod " + name + " ended before it answered (" + describe(pod) + ")" + logTail());
-                }
-                if (pod == null || System.nanoTime() > deadline) {
-                    return Optional.empty();
-                }
-                sleep(50);
-            }
+            Pod pod = settled(RunnerPod::runnerTerminated);
+            return pod != null && runnerTerminated(pod)
+                    ? Optional.of("the runner in pod " + name + " ended before it answered (" + describe(pod) + ")" + logTail())
+                    : Optional.empty();
         } catch (KubernetesClientException e) {
             return Optional.empty();
         }
@@ -355,13 +348,7 @@ public final class RunnerPod implements RunnerHost {
     @Override
     public String describeLoss() {
         try {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
-            Pod pod = get(name);
-            while (pod != null && pod.getMetadata().getDeletionTimestamp() == null && runnerRunning(pod)
-                    && System.nanoTime() < deadline) {
-                sleep(50);
-                pod = get(name);
-            }
+            Pod pod = settled(candidate -> !runnerRunning(candidate));
             if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
                 return "pod " + name + " was deleted";
             }
@@ -369,6 +356,24 @@ public final class RunnerPod implements RunnerHost {
         } catch (KubernetesClientException e) {
             return "the Kubernetes API does not answer (" + message(e) + ")";
         }
+    }
+
+    /**
+     * The pod, looked up every 50 ms until {@code done} holds for it, it is gone (null), or
+     * {@value #SETTLE_MILLIS} ms have passed: its status may lag what happened to it.
+     */
+    private Pod settled(java.util.function.Predicate<Pod> done) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
+        Pod pod = get(name);
+        while (pod != null && !done.test(pod) && System.nanoTime() < deadline) {
+            sleep(50);
+            pod = get(name);
+        }
+        return pod;
+    }
+
+    private static boolean runnerTerminated(Pod pod) {
+        return runnerStatus(pod).map(s -> s.getState() != null && s.getState().getTerminated() != null).orElse(false);
     }
 
     private Pod get(String podName) {

@@ -142,10 +142,7 @@ public final class ResidentRunner implements Runner {
         try {
             RunnerConnection connection = host.connection();
             reply = connection.requestLater(Map.of("op", "list", "limit", limit));
-            ScheduledFuture<?> late = TIMER.schedule(() -> {
-                host.suspect();
-                connection.close();
-            }, CONTROL_MILLIS, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> late = closeIfLate(connection, CONTROL_MILLIS);
             reply.whenComplete((answer, failure) -> late.cancel(false));
         } catch (IOException | RuntimeException e) {
             return Runner.super.listFilesAsync(limit);
@@ -283,10 +280,7 @@ public final class ResidentRunner implements Runner {
     private <T> T control(boolean retry, long millis, ControlRequest<T> request) throws IOException {
         for (int attempt = 0; ; attempt++) {
             RunnerConnection connection = host.connection();
-            ScheduledFuture<?> late = TIMER.schedule(() -> {
-                host.suspect();
-                connection.close();
-            }, millis, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> late = closeIfLate(connection, millis);
             try {
                 return request.send(connection);
             } catch (RunnerConnection.ProtocolException e) {
@@ -300,6 +294,17 @@ public final class ResidentRunner implements Runner {
                 late.cancel(false);
             }
         }
+    }
+
+    /**
+     * Closes {@code connection}, and has the host checked before its next request, unless the
+     * returned future is cancelled within {@code millis}: a runner that does not answer a request.
+     */
+    private ScheduledFuture<?> closeIfLate(RunnerConnection connection, long millis) {
+        return TIMER.schedule(() -> {
+            host.suspect();
+            connection.close();
+        }, millis, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -329,10 +334,7 @@ public final class ResidentRunner implements Runner {
             return Runner.super.writeAndRun(relativeName, content, reuseSameSize, command, sink, timeout, token);
         }
         RunnerConnection connection = host.connection();
-        ScheduledFuture<?> late = TIMER.schedule(() -> {
-            host.suspect();
-            connection.close();
-        }, CONTROL_MILLIS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> late = closeIfLate(connection, CONTROL_MILLIS);
         RunnerConnection.Run run;
         JsonNode written;
         try {

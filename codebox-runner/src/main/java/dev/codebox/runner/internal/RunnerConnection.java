@@ -231,19 +231,11 @@ public final class RunnerConnection implements AutoCloseable {
         Run run = new Run(sink, write);
         int writeChannel = open(write);
         run.channel = open(run);
-        Map<String, Object> writeRequest = new java.util.LinkedHashMap<>();
-        writeRequest.put("op", "write");
-        writeRequest.put("path", path);
-        writeRequest.put("size", content.length);
-        writeRequest.put("reuse", reuse);
-        writeRequest.put("mode", 0644);
         Map<String, Object> request = new java.util.LinkedHashMap<>(runRequest);
         request.put("after", writeChannel);
         synchronized (writing) { // adjacent on the stream: nothing another thread sends comes between
-            send('Q', writeChannel, writeRequest);
-            for (int at = 0; at < content.length; at += DATA_CHUNK_BYTES) {
-                sendFrame('D', writeChannel, ByteBuffer.wrap(content, at, Math.min(DATA_CHUNK_BYTES, content.length - at)));
-            }
+            send('Q', writeChannel, writeRequest(path, content.length, reuse, false));
+            sendData(writeChannel, content, 0, content.length);
             send('Q', run.channel, request);
         }
         return run;
@@ -256,13 +248,17 @@ public final class RunnerConnection implements AutoCloseable {
      * @return the reply: {@code ok}, {@code outside} or {@code error}
      */
     public JsonNode write(String path, InputStream data, long size, boolean reuse, boolean executable) throws IOException {
+        return request(writeRequest(path, size, reuse, executable), data, null);
+    }
+
+    private static Map<String, Object> writeRequest(String path, long size, boolean reuse, boolean executable) {
         Map<String, Object> request = new java.util.LinkedHashMap<>();
         request.put("op", "write");
         request.put("path", path);
         request.put("size", size);
         request.put("reuse", reuse);
         request.put("mode", executable ? 0755 : 0644);
-        return request(request, data, null);
+        return request;
     }
 
     /**
@@ -279,7 +275,6 @@ public final class RunnerConnection implements AutoCloseable {
         }
     }
 
-    /** Whether the runner answers a ping within {@code millis}. */
     /** The interpreters the runner found on its PATH, by name, with their paths (the probe request). */
     public Map<String, String> interpreters() throws IOException {
         Map<String, String> found = new java.util.HashMap<>();
@@ -288,12 +283,10 @@ public final class RunnerConnection implements AutoCloseable {
         return Map.copyOf(found);
     }
 
-    public boolean ping(long millis, ScheduledExecutorService timer) {
-        ReplyCall call = new ReplyCall(null);
+    /** Whether the runner answers a ping within {@code millis}. */
+    public boolean ping(long millis) {
         try {
-            int channel = open(call);
-            send('Q', channel, Map.of("op", "ping"));
-            return call.future.get(millis, TimeUnit.MILLISECONDS) != null;
+            return requestLater(Map.of("op", "ping")).get(millis, TimeUnit.MILLISECONDS) != null;
         } catch (Exception e) {
             return false;
         }
@@ -322,9 +315,7 @@ public final class RunnerConnection implements AutoCloseable {
 
         /** Sends bytes to the socket in the container, in frames of at most {@value #DATA_CHUNK_BYTES}. */
         public void send(byte[] bytes, int offset, int length) throws IOException {
-            for (int at = offset; at < offset + length; at += DATA_CHUNK_BYTES) {
-                sendFrame('D', channel, ByteBuffer.wrap(bytes, at, Math.min(DATA_CHUNK_BYTES, offset + length - at)));
-            }
+            sendData(channel, bytes, offset, length);
         }
 
         /** Ends the stream (the runner closes its socket); does not throw. */
@@ -650,6 +641,13 @@ public final class RunnerConnection implements AutoCloseable {
 
     private void send(char type, int channel, Map<String, ?> request) throws IOException {
         sendFrame(type, channel, ByteBuffer.wrap(JSON.writeValueAsBytes(request)));
+    }
+
+    /** Sends bytes as D frames of at most {@value #DATA_CHUNK_BYTES}. */
+    private void sendData(int channel, byte[] bytes, int offset, int length) throws IOException {
+        for (int at = offset; at < offset + length; at += DATA_CHUNK_BYTES) {
+            sendFrame('D', channel, ByteBuffer.wrap(bytes, at, Math.min(DATA_CHUNK_BYTES, offset + length - at)));
+        }
     }
 
     private void sendFrame(char type, int channel, ByteBuffer payload) throws IOException {
