@@ -217,6 +217,10 @@ class KubernetesExecutorTest {
             client.resourceQuotas().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
                     .withNewMetadata().withName("no-pods").endMetadata()
                     .withNewSpec().addToHard("pods", new io.fabric8.kubernetes.api.model.Quantity("0")).endSpec().build()).create();
+            // The quota is enforced once the controller-manager has computed its status.
+            client.resourceQuotas().inNamespace(namespace).withName("no-pods").waitUntilCondition(
+                    quota -> quota != null && quota.getStatus() != null && quota.getStatus().getHard() != null
+                            && quota.getStatus().getHard().containsKey("pods"), 30, TimeUnit.SECONDS);
             KubernetesCommandLineExecutor executor = new KubernetesCommandLineExecutor(TestCluster.config().namespace(namespace).build());
             CodeExecutorException e = assertThrows(CodeExecutorException.class, executor::start);
             assertEquals(CodeExecutorException.Reason.START_FAILED, e.reason());
