@@ -188,8 +188,11 @@ class DockerRemoteEngineTest {
             started(TestEngine.remoteConfig().dockerHost("tcp://127.0.0.1:" + port));
             containerId = executor.containerId();
             CountDownLatch running = new CountDownLatch(1);
+            // A process of its own session holds the block's output open: the runner is still draining
+            // it (about a second) after the block was killed, when the reattached executor runs again.
             CompletableFuture<CodeResult> block = CompletableFuture.supplyAsync(() -> executor.execute(
-                    List.of(CodeBlock.python("import time\nprint('started', flush=True)\ntime.sleep(60)")),
+                    List.of(CodeBlock.python("import subprocess, time\nsubprocess.Popen(['sleep', '30'], start_new_session=True)\n"
+                            + "print('started', flush=True)\ntime.sleep(60)")),
                     new CancellationToken(), (bytes, offset, length) -> running.countDown()));
             assertTrue(running.await(20, TimeUnit.SECONDS));
             front.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -204,8 +207,12 @@ class DockerRemoteEngineTest {
             assertTrue(e.getMessage().contains("tcp://127.0.0.1:" + port), e.getMessage());
 
             // The engine's API is back and the container lived on: the executor attaches to it again.
+            // The new attachment numbers its channels as the first did; the killed block's late end
+            // must not end the block that now has its channel.
             front = startFront(port);
-            assertEquals("back", executor.execute(CodeBlock.python("print('back')")).output().strip());
+            CodeResult back = executor.execute(CodeBlock.python("import time\ntime.sleep(2)\nprint('back')"));
+            assertEquals("back", back.output().strip(), back.output());
+            assertEquals(0, back.exitCode(), back.output());
             assertEquals(containerId, executor.containerId(), "the same container, attached again");
         } finally {
             front.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -565,7 +565,7 @@ class Upload:
                 reply = {"error": "%s: %s" % (self.name, e.strerror or e)}
         self.cancel()
         self.session.written(self.channel, reply.get("ok") is True)
-        self.session.reply(self.channel, reply)
+        self.session.reply(self.channel, reply, owner=self)
 
     def cancel(self):
         self.discard()
@@ -660,7 +660,7 @@ class Run:
         self.exit(128 - code if code < 0 else code, oom_before)
 
     def output(self, data):
-        self.session.send(b"O", self.channel, data)
+        self.session.send(b"O", self.channel, data, owner=self)
 
     def remaining(self):
         """Seconds until the deadline (None without one); at the deadline the session is killed."""
@@ -721,7 +721,7 @@ class Run:
     def exit(self, code, oom_before):
         # Any OOM kill in the container while the block ran (a concurrent block's would count too).
         flags = (1 if oom_kills() > oom_before >= 0 else 0) | (2 if self.late else 0)
-        self.session.send(b"X", self.channel, struct.pack(">iB", code, flags), last=True)
+        self.session.send(b"X", self.channel, struct.pack(">iB", code, flags), last=True, owner=self)
 
 
 class Read:
@@ -741,10 +741,10 @@ class Read:
         try:
             f = open_regular(self.path)
         except Outside:
-            self.session.reply(self.channel, {"outside": True})
+            self.session.reply(self.channel, {"outside": True}, owner=self)
             return
         except OSError as e:
-            self.session.reply(self.channel, {"error": "%s: %s" % (self.path, e.strerror or e)})
+            self.session.reply(self.channel, {"error": "%s: %s" % (self.path, e.strerror or e)}, owner=self)
             return
         size = 0
         try:
@@ -752,15 +752,15 @@ class Read:
                 data = os.read(f, min(CHUNK, self.limit - size))
                 if not data:
                     break
-                self.session.send(b"D", self.channel, data)
+                self.session.send(b"D", self.channel, data, owner=self)
                 size += len(data)
             truncated = size >= self.limit and os.read(f, 1) != b""
         except OSError as e:
-            self.session.reply(self.channel, {"error": "%s: %s" % (self.path, e.strerror or e)})
+            self.session.reply(self.channel, {"error": "%s: %s" % (self.path, e.strerror or e)}, owner=self)
             return
         finally:
             os.close(f)
-        self.session.reply(self.channel, {"size": size, "truncated": truncated})
+        self.session.reply(self.channel, {"size": size, "truncated": truncated}, owner=self)
 
 
 class Relay:
@@ -802,14 +802,14 @@ class Relay:
                         break
                     if not data:
                         break
-                    self.session.send(b"D", self.channel, data)
+                    self.session.send(b"D", self.channel, data, owner=self)
         finally:
             self.sock.close()
-        self.session.reply(self.channel, {"error": self.error} if self.error else {})
+        self.session.reply(self.channel, {"error": self.error} if self.error else {}, owner=self)
 
 
 class Task:
-    """A request answered with one reply, in a thread of its own."""
+    """A request answered with one reply, at once: before the next frame is read."""
 
     def __init__(self, session, channel, request):
         self.session = session
@@ -828,7 +828,7 @@ class Task:
             reply = {"error": "%s: %s" % (self.request.get("path", self.request.get("op")), e.strerror or e)}
         except (KeyError, TypeError, ValueError) as e:
             reply = {"error": "a malformed request: %r" % (e,)}
-        self.session.reply(self.channel, reply)
+        self.session.reply(self.channel, reply, owner=self)
 
     @staticmethod
     def answer(request):
@@ -867,20 +867,24 @@ class Session:
         if len(self.outcomes) > MAX_OUTCOMES:
             del self.outcomes[next(iter(self.outcomes))]
 
-    def send(self, kind, channel, payload=b"", last=False):
-        """Sends a frame of an open channel (or of channel 0); last ends the channel."""
+    def send(self, kind, channel, payload=b"", last=False, owner=None):
+        """
+        Sends a frame of channel 0, or of a channel while owner (its handler) holds it; last ends
+        the channel. A handler whose channel was cancelled, or ended by a new hello (after which the
+        JVM numbers its channels from 1 again), sends nothing: what it ran is being killed.
+        """
         with self.lock:
-            if self.broken or (channel and channel not in self.channels):
-                return  # the JVM cancelled it, or went away: what runs is being killed
+            if self.broken or (channel and self.channels.get(channel) is not owner):
+                return
             if last:
-                del self.channels[channel]
+                self.channels.pop(channel, None)
             try:
                 self.write(HEADER.pack(kind[0], channel, len(payload)) + payload)
             except OSError:
                 self.broken = True
 
-    def reply(self, channel, reply):
-        self.send(b"R", channel, json.dumps(reply).encode(), last=True)
+    def reply(self, channel, reply, owner=None):
+        self.send(b"R", channel, json.dumps(reply).encode(), last=True, owner=owner)
 
     def serve(self):
         """Serves frames until the stream ends or breaks the protocol; returns why it stopped, or None at its end."""
@@ -911,6 +915,7 @@ class Session:
             op = request.get("op") if isinstance(request, dict) else None
             if op == "hello":
                 self.end_all()  # a new attachment: what the previous one started goes
+                self.outcomes.clear()
                 self.authenticated = False
                 self.broken = False
                 self.send(b"H", 0, json.dumps({"protocol": PROTOCOL, "proof": proof(b"codebox-runner")}).encode())
@@ -950,7 +955,7 @@ class Session:
         with self.lock:
             self.channels[channel] = handler
         if isinstance(handler, Run) and "after" in request and not self.outcomes.pop(request["after"], False):
-            self.send(b"X", channel, struct.pack(">iB", 0, 4), last=True)
+            self.send(b"X", channel, struct.pack(">iB", 0, 4), last=True, owner=handler)
             return None
         if isinstance(handler, Upload):
             if handler.remaining == 0:
