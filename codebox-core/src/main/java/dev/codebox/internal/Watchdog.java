@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,8 @@ public final class Watchdog implements AutoCloseable {
 
     private final Process process;
     private final OutputStream input;
+    /** The sessions the script knows of. */
+    private final Set<Long> sessions = new HashSet<>();
 
     private Watchdog(Process process) {
         this.process = process;
@@ -63,14 +67,17 @@ public final class Watchdog implements AutoCloseable {
     }
 
     /** Tells the watchdog about a new session. */
-    public void watch(long session) {
+    public synchronized void watch(long session) {
+        sessions.add(session);
         send(session + "\n");
     }
 
-    /** Tells the watchdog that only {@code sessions} may still be alive. */
-    public void reset(Collection<Long> sessions) {
+    /** Tells the watchdog that only {@code alive} may still be alive. */
+    public synchronized void reset(Collection<Long> alive) {
+        sessions.clear();
+        sessions.addAll(alive);
         StringBuilder lines = new StringBuilder("reset\n");
-        sessions.forEach(session -> lines.append(session).append('\n'));
+        alive.forEach(session -> lines.append(session).append('\n'));
         send(lines.toString());
     }
 
@@ -86,11 +93,21 @@ public final class Watchdog implements AutoCloseable {
         }
     }
 
-    /** Ends the watchdog's input: it kills what is left of the sessions, removes its paths and exits. */
+    /**
+     * Ends the watchdog's input: it kills what is left of the sessions, removes its paths and exits.
+     * Sessions already gone (the executor kills its own) are taken off its list first, so that it
+     * need not start {@code pkill}, which scans every process: most of a short executor's close.
+     */
     @Override
     public synchronized void close() {
         if (input == null) {
             return;
+        }
+        if (!sessions.isEmpty() && ProcessSessions.supported()) {
+            Set<Long> alive = ProcessSessions.live(sessions);
+            if (alive.size() < sessions.size()) {
+                reset(alive);
+            }
         }
         try {
             input.close();

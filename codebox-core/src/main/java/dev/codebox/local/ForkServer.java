@@ -1,6 +1,7 @@
 package dev.codebox.local;
 
 import dev.codebox.internal.ForkServerScript;
+import dev.codebox.internal.ProcessSessions;
 import dev.codebox.internal.TempDirs;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -435,6 +436,14 @@ final class ForkServer implements AutoCloseable {
             spare.abandon(); // its child reads the end of its connection and exits
         }
         closeQuietly(requests);
+        if (ready.getCount() > 0) {
+            // Still starting (an interpreter behind a shim such as pyenv's takes a few hundred ms),
+            // so without children: killed, rather than waited for until it reads the end of its input.
+            process.destroyForcibly();
+            if (ProcessSessions.supported()) {
+                ProcessSessions.kill(List.of(process.pid())); // the shim's helpers, in its session
+            }
+        }
         try {
             if (!process.waitFor(1, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

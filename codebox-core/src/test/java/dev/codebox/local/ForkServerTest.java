@@ -137,6 +137,25 @@ class ForkServerTest {
         assertFalse(Files.exists(socketDir), "its socket dir is removed");
     }
 
+    @Test
+    void aServerStillStartingIsKilledAtCloseWithTheHelpersOfItsShimNotWaitedFor() throws Exception {
+        // An interpreter behind a slow shim (pyenv's takes a few hundred ms; this one much longer).
+        String marker = Processes.uniqueSleep();
+        Path shim = temp.resolve("python3");
+        Files.writeString(shim, "#!/bin/sh\nsleep " + marker + "\nexec " + TestPython.path() + " \"$@\"\n");
+        shim.toFile().setExecutable(true);
+        LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().python(shim).build());
+        executor.start();
+        assertEquals("hi\n", executor.execute(CodeBlock.bash("echo hi")).output());
+        assertEquals(1, Processes.awaitPresent(marker, Duration.ofSeconds(5)).size(), "the server is starting");
+        long start = System.nanoTime();
+        executor.close();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        // Waiting for the server to read the end of its input would take at least the second close allows it.
+        assertTrue(millis < 1000, "close took " + millis + " ms");
+        assertEquals(List.of(), Processes.withMarker(marker), "the shim's helper is killed with it");
+    }
+
     private static String quote(String text) {
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'";
     }
