@@ -108,6 +108,30 @@ public interface Runner extends AutoCloseable {
         return Optional.of(run(command, sink, timeout, token));
     }
 
+    /**
+     * {@link #writeAndRun}, and a listing of the work dir as {@link #listFiles}{@code (limit)} shows
+     * it right after the command ended: for the last block of an execution, whose output files are
+     * what changed. A runner whose requests are round trips has the listing come with the run's end.
+     * Default: {@link #writeAndRun}, then {@link #listFilesAsync}.
+     *
+     * @return the run's outcome and the listing; empty, and nothing run, when {@link #writeFile}
+     *     would return false
+     * @throws IOException when writing fails (nothing was run then)
+     */
+    default Optional<ListedRun> writeRunAndList(String relativeName, byte[] content, boolean reuseSameSize,
+            List<String> command, BlockOutput sink, Duration timeout, CancellationToken token, int limit) throws IOException {
+        return writeAndRun(relativeName, content, reuseSameSize, command, sink, timeout, token)
+                .map(outcome -> new ListedRun(outcome, listFilesAsync(limit)));
+    }
+
+    /**
+     * A run's outcome and the listing of the work dir taken when it ended.
+     *
+     * @param filesAfter as {@link #listFilesAsync} answers
+     */
+    record ListedRun(RunOutcome outcome, CompletableFuture<Optional<Map<String, String>>> filesAfter) {
+    }
+
     /** Kills whatever the runner started and releases its resources. */
     @Override
     void close();

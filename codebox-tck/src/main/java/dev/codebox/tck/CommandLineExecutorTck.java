@@ -109,6 +109,25 @@ public abstract class CommandLineExecutorTck extends CodeExecutorTck {
     }
 
     @Test
+    void outputFilesAreWhatEveryBlockThatRanWroteWhicheverBlockEndsTheExecution() {
+        CodeExecutor executor = executor();
+        CodeResult failed = executor.execute(List.of(
+                CodeBlock.python("open('first.txt', 'w').write('1')\nraise SystemExit(3)"),
+                CodeBlock.python("open('never.txt', 'w').write('2')")));
+        assertEquals(3, failed.exitCode(), failed.output());
+        assertEquals(List.of("first.txt"), names(failed.outputFiles()));
+        CodeResult both = executor.execute(List.of(
+                CodeBlock.python("open('a.txt', 'w').write('1')"),
+                CodeBlock.bash("echo 2 > b.txt")));
+        assertEquals(0, both.exitCode(), both.output());
+        assertEquals(List.of("a.txt", "b.txt"), names(both.outputFiles()));
+    }
+
+    private static List<String> names(List<Path> files) {
+        return files.stream().map(file -> file.getFileName().toString()).sorted().toList();
+    }
+
+    @Test
     void codeFilesAreNamedByContentHash() {
         CodeResult result = executor().execute(CodeBlock.python("print('hash me')"));
         assertEquals(0, result.exitCode());

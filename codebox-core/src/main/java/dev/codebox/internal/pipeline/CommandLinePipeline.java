@@ -54,23 +54,30 @@ public final class CommandLinePipeline {
 
     /**
      * Runs {@code blocks} with {@code runner}; {@code token} kills the running block at once. The
-     * listings of the work dir overlap the requests that follow them (a remote runner sends the
-     * first listing, the first code file and its run at once, and lists again while it deletes the
-     * code files).
+     * listings of the work dir cost no round trip of their own: a remote runner sends the first
+     * listing, the first code file and its run at once, and the listing after the last block
+     * with that block's end (see {@link Runner#writeRunAndList}).
      */
     public CodeResult execute(Runner runner, List<CodeBlock> blocks, CancellationToken token, OutputListener listener) {
         Path workDir = runner.workDir();
         BlockLoop loop = new BlockLoop(maxOutputBytes, listener);
         CompletableFuture<WorkDirSnapshot> before = WorkDirSnapshot.start(runner);
         List<String> codeFiles = new ArrayList<>();
+        CodeBlock last = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
+        // The listing that came with the end of the block that ran last, if it asked for one.
+        List<CompletableFuture<Optional<Map<String, String>>>> listedAfter = new ArrayList<>(1);
         try {
-            loop.run(blocks, token::isCancelled, (block, output) -> runBlock(runner, block, output, codeFiles, token));
+            loop.run(blocks, token::isCancelled, (block, output) -> {
+                listedAfter.clear();
+                return runBlock(runner, block, output, codeFiles, token, block == last ? listedAfter : null);
+            });
         } catch (RuntimeException | Error e) {
             releaseCodeFiles(runner, codeFiles);
             throw e;
         }
         loop.seal();
-        CompletableFuture<WorkDirSnapshot> after = WorkDirSnapshot.start(runner);
+        CompletableFuture<WorkDirSnapshot> after = listedAfter.isEmpty()
+                ? WorkDirSnapshot.start(runner) : WorkDirSnapshot.of(listedAfter.get(0));
         releaseCodeFiles(runner, codeFiles);
         List<String> changed = before.join().changedIn(after.join());
         changed.removeAll(codeFiles);
@@ -84,9 +91,14 @@ public final class CommandLinePipeline {
         return loop.result(HostWorkDir.resolve(workDir, codeFiles), outputFiles);
     }
 
-    /** Writes and runs one block. */
+    /**
+     * Writes and runs one block.
+     *
+     * @param listedAfter where the listing of the work dir taken when the block ended goes, or null
+     *     when none is wanted
+     */
     private RunOutcome runBlock(Runner runner, CodeBlock block, OutputSink output, List<String> codeFiles,
-            CancellationToken token) {
+            CancellationToken token, List<CompletableFuture<Optional<Map<String, String>>>> listedAfter) {
         BlockPreparer.Preparation preparation = BlockPreparer.prepare(block, runner.workDir());
         if (preparation.isRefused()) {
             return refused(output, preparation.refusal());
@@ -105,9 +117,16 @@ public final class CommandLinePipeline {
             codeFilesInUse.merge(name, 1, Integer::sum);
         }
         Optional<RunOutcome> outcome = Optional.empty();
+        byte[] content = prepared.code().getBytes(StandardCharsets.UTF_8);
         try {
-            outcome = runner.writeAndRun(name, prepared.code().getBytes(StandardCharsets.UTF_8), prepared.namedByContent(),
-                    launch.command(), output, timeout, token);
+            if (listedAfter == null) {
+                outcome = runner.writeAndRun(name, content, prepared.namedByContent(), launch.command(), output, timeout, token);
+            } else {
+                Optional<Runner.ListedRun> listed = runner.writeRunAndList(name, content, prepared.namedByContent(),
+                        launch.command(), output, timeout, token, WorkDirSnapshot.MAX_FILES);
+                listed.ifPresent(run -> listedAfter.add(run.filesAfter()));
+                outcome = listed.map(Runner.ListedRun::outcome);
+            }
         } catch (CodeExecutorException e) {
             throw e; // the executor cannot serve (its engine or runner is gone): not the block's failure
         } catch (IOException | RuntimeException e) {

@@ -37,6 +37,11 @@ final class WorkDirSnapshot {
         } catch (RuntimeException e) {
             listing = CompletableFuture.failedFuture(e);
         }
+        return of(listing);
+    }
+
+    /** The snapshot of a listing as {@link Runner#listFilesAsync} answers it. */
+    static CompletableFuture<WorkDirSnapshot> of(CompletableFuture<Optional<Map<String, String>>> listing) {
         return listing.handle((files, failure) -> {
             if (failure != null) {
                 LOG.debug("cannot list the work dir", failure);

@@ -330,15 +330,39 @@ public final class ResidentRunner implements Runner {
     @Override
     public Optional<RunOutcome> writeAndRun(String relativeName, byte[] content, boolean reuseSameSize,
             List<String> command, BlockOutput sink, Duration timeout, CancellationToken token) throws IOException {
+        return writeAndRun(relativeName, content, reuseSameSize, command, sink, timeout, token, -1).map(ListedRun::outcome);
+    }
+
+    /**
+     * As {@link #writeAndRun}, the run asking the runner for the listing with its exit: one round
+     * trip less than a listing after the run. A run that ended without one (timed out, cancelled,
+     * lost) is followed by a listing request.
+     */
+    @Override
+    public Optional<ListedRun> writeRunAndList(String relativeName, byte[] content, boolean reuseSameSize,
+            List<String> command, BlockOutput sink, Duration timeout, CancellationToken token, int limit) throws IOException {
+        if (limit < 0) {
+            throw new IllegalArgumentException("a negative limit: " + limit);
+        }
+        return writeAndRun(relativeName, content, reuseSameSize, command, sink, timeout, token, limit);
+    }
+
+    /** @param limit the listing's limit, or -1 for none (the result's filesAfter is null then) */
+    private Optional<ListedRun> writeAndRun(String relativeName, byte[] content, boolean reuseSameSize,
+            List<String> command, BlockOutput sink, Duration timeout, CancellationToken token, int limit) throws IOException {
         if (token.isCancelled()) {
-            return Runner.super.writeAndRun(relativeName, content, reuseSameSize, command, sink, timeout, token);
+            return inTurn(relativeName, content, reuseSameSize, command, sink, timeout, token, limit);
         }
         RunnerConnection connection = host.connection();
         ScheduledFuture<?> late = closeIfLate(connection, CONTROL_MILLIS);
+        Map<String, Object> request = runRequest(command, timeout);
+        if (limit >= 0) {
+            request.put("list", limit);
+        }
         RunnerConnection.Run run;
         JsonNode written;
         try {
-            run = connection.writeAndRun(relativeName, content, reuseSameSize, runRequest(command, timeout), sink);
+            run = connection.writeAndRun(relativeName, content, reuseSameSize, request, sink);
             written = run.written();
         } catch (RunnerConnection.ProtocolException e) {
             throw e;
@@ -347,7 +371,7 @@ public final class ResidentRunner implements Runner {
                 throw e;
             }
             LOG.debug("the connection to the runner ended ({}); writing and running in turn", e.toString());
-            return Runner.super.writeAndRun(relativeName, content, reuseSameSize, command, sink, timeout, token);
+            return inTurn(relativeName, content, reuseSameSize, command, sink, timeout, token, limit);
         } finally {
             late.cancel(false);
         }
@@ -357,11 +381,30 @@ public final class ResidentRunner implements Runner {
         if (host.mirrorsWorkDir()) {
             HostWorkDir.write(host.workDir(), relativeName, content, reuseSameSize);
         }
-        return Optional.of(follow(connection, run, sink, timeout, token));
+        RunOutcome outcome = follow(connection, run, sink, timeout, token);
+        CompletableFuture<Optional<Map<String, String>>> filesAfter = null;
+        if (limit >= 0) {
+            filesAfter = run.listing().map(listing -> CompletableFuture.completedFuture(files(listing)))
+                    .orElseGet(() -> listFilesAsync(limit));
+        }
+        return Optional.of(new ListedRun(outcome, filesAfter));
+    }
+
+    /** The write and the run one after the other, and the listing after them when asked. */
+    private Optional<ListedRun> inTurn(String relativeName, byte[] content, boolean reuseSameSize,
+            List<String> command, BlockOutput sink, Duration timeout, CancellationToken token, int limit) throws IOException {
+        return limit < 0
+                ? Runner.super.writeAndRun(relativeName, content, reuseSameSize, command, sink, timeout, token)
+                        .map(outcome -> new ListedRun(outcome, null))
+                : Runner.super.writeRunAndList(relativeName, content, reuseSameSize, command, sink, timeout, token, limit);
     }
 
     private static Map<String, Object> runRequest(List<String> command, Duration timeout) {
-        return Map.of("op", "run", "argv", command, "timeout_ms", timeout.toMillis());
+        Map<String, Object> request = new java.util.LinkedHashMap<>();
+        request.put("op", "run");
+        request.put("argv", command);
+        request.put("timeout_ms", timeout.toMillis());
+        return request;
     }
 
     /** Waits for a started run's exit, killing it on timeout or cancellation. */

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -36,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RunnerConnection implements AutoCloseable {
 
-    public static final int PROTOCOL = 3;
+    public static final int PROTOCOL = 4;
     /** File data goes in frames of at most this many bytes, both ways. */
     public static final int DATA_CHUNK_BYTES = 256 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,8 +54,16 @@ public final class RunnerConnection implements AutoCloseable {
      * How a run ended as the runner reports it.
      *
      * @param notRun the run was not started: the write it was to follow did not succeed
+     * @param listing the work dir's listing taken when the run ended, as a {@code list} request's
+     *     reply, for a run that asked for it ({@code "list": LIMIT}); empty when it did not, or when
+     *     the runner could not list
      */
-    public record Exit(int code, boolean outOfMemory, boolean deadlinePassed, boolean notRun) {
+    public record Exit(int code, boolean outOfMemory, boolean deadlinePassed, boolean notRun, Optional<JsonNode> listing) {
+
+        /** An exit without a listing. */
+        public Exit(int code, boolean outOfMemory, boolean deadlinePassed, boolean notRun) {
+            this(code, outOfMemory, deadlinePassed, notRun, Optional.empty());
+        }
     }
 
     /** The runner broke the protocol: a frame of the wrong type, size, channel or content. */
@@ -459,6 +468,11 @@ public final class RunnerConnection implements AutoCloseable {
             return exit.isDone();
         }
 
+        /** The listing that came with the exit ({@link Exit#listing()}); empty before the exit or without one. */
+        public Optional<JsonNode> listing() {
+            return exit.isDone() && !exit.isCompletedExceptionally() ? exit.join().listing() : Optional.empty();
+        }
+
         /** Asks the runner to kill the run's whole session; closes the connection when that cannot be sent. */
         public void kill() {
             cancel(channel);
@@ -524,12 +538,22 @@ public final class RunnerConnection implements AutoCloseable {
                         }
                     }
                     case 'X' -> {
-                        checkLength(header, EXIT_BYTES, EXIT_BYTES);
+                        checkLength(header, EXIT_BYTES, EXIT_BYTES + MAX_REPLY_BYTES);
                         fill(EXIT_BYTES);
                         int code = buffer.getInt();
                         int flags = buffer.get();
+                        Optional<JsonNode> listing = Optional.empty();
+                        if (header.length > EXIT_BYTES) {
+                            JsonNode reply = JSON.readTree(readPayload(new Header(header.type, header.channel,
+                                    header.length - EXIT_BYTES), MAX_REPLY_BYTES));
+                            if (reply == null || !reply.isObject()) {
+                                throw new ProtocolException("the listing at the end of the run on channel " + header.channel
+                                        + " is not a JSON object");
+                            }
+                            listing = Optional.of(reply);
+                        }
                         calls.remove(header.channel);
-                        ((Run) call).exit.complete(new Exit(code, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0));
+                        ((Run) call).exit.complete(new Exit(code, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, listing));
                     }
                     default -> { // 'R'
                         JsonNode reply = JSON.readTree(readPayload(header, MAX_REPLY_BYTES));

@@ -9,13 +9,14 @@
 #   JVM -> runner   Q  a request, JSON; on channel 0 only "hello" and "auth"
 #                   D  file data for a "write" request of the channel, or bytes for a "connect"
 #                   K  cancel the channel: kill a run's session, stop a read, drop a write
-#   runner -> JVM   H  hello on channel 0: JSON {"protocol": 3, "proof": HEX}
+#   runner -> JVM   H  hello on channel 0: JSON {"protocol": 4, "proof": HEX}
 #                   R  the reply, JSON; ends the channel
 #                   D  file data of a "read" request, or bytes of a "connect"
 #                   O  output of a run (at most 64 KiB)
 #                   X  a run's end: a signed 4 byte exit code, then flags (1: the container's cgroup
 #                      recorded an OOM kill while it ran; 2: its deadline passed; 4: not run, as the
-#                      write it was to follow did not succeed); ends the channel
+#                      write it was to follow did not succeed), then for a run that asked for it the
+#                      work dir's listing as a list request's reply; ends the channel
 # The JVM speaks first: {"op": "hello"} (a new hello on the stdio stream ends what the previous
 # attachment left running), then {"op": "auth", "proof": HEX}; the proofs are HMAC-SHA256 of
 # "codebox-runner" and "codebox-client" keyed with CODEBOX_RUNNER_SECRET, so neither side sends
@@ -30,9 +31,11 @@
 #   {"op": "list", "limit": N}                      -> R {"files": {name: stamp} or null when more than N}
 #   {"op": "read", "path", "limit"}                 -> D ..., R {"size": N, "truncated": bool}
 #                                                      | {"outside": true} | {"error": ...}
-#   {"op": "run", "argv", "env", "cwd", "timeout_ms", "after"} -> O ..., X
+#   {"op": "run", "argv", "env", "cwd", "timeout_ms", "after", "list"} -> O ..., X
 #                                                      (after: the channel of a write sent just before;
-#                                                      the run starts only if that write succeeded)
+#                                                      the run starts only if that write succeeded;
+#                                                      list: a limit, to have the X carry a listing
+#                                                      of the work dir taken when the run ended)
 #   {"op": "connect", "path"}                       -> a stream to the Unix socket path in the container:
 #                                                      D frames both ways, R {} when it ends (K ends it)
 # Paths are relative to the work dir and are resolved one directory at a time, never through a
@@ -62,7 +65,7 @@ import tempfile
 import threading
 import time
 
-PROTOCOL = 3
+PROTOCOL = 4
 LINGER = 0.1  # output may stay open this long after the command exited before its session is killed
 DRAIN = 1.0   # how long to wait for the end of output once the session was killed
 POLL = 0.1    # how often a run whose output is still open looks whether its command exited
@@ -225,6 +228,14 @@ def list_files(limit):
     finally:
         os.close(fd)
     return files
+
+
+def listing(limit):
+    """The reply of a list request: the files, or None for more than limit or than a reply holds."""
+    files = list_files(limit)
+    if files is not None and sum(len(k) + len(v) + 8 for k, v in files.items()) > MAX_REPLY:
+        files = None
+    return {"files": files}
 
 
 class Child:
@@ -584,6 +595,7 @@ class Run:
         self.env = request.get("env")
         self.cwd = request.get("cwd")
         self.timeout = request.get("timeout_ms")
+        self.list = None if request.get("list") is None else int(request["list"])
         self.deadline_at = None
         self.lock = threading.Lock()
         self.pid = None
@@ -721,7 +733,13 @@ class Run:
     def exit(self, code, oom_before):
         # Any OOM kill in the container while the block ran (a concurrent block's would count too).
         flags = (1 if oom_kills() > oom_before >= 0 else 0) | (2 if self.late else 0)
-        self.session.send(b"X", self.channel, struct.pack(">iB", code, flags), last=True, owner=self)
+        payload = struct.pack(">iB", code, flags)
+        if self.list is not None:
+            try:
+                payload += json.dumps(listing(self.list)).encode()
+            except OSError:
+                pass  # the JVM lists again
+        self.session.send(b"X", self.channel, payload, last=True, owner=self)
 
 
 class Read:
@@ -843,10 +861,7 @@ class Task:
             delete_files(request["paths"])
             return {}
         if op == "list":
-            files = list_files(int(request["limit"]))
-            if files is not None and sum(len(k) + len(v) + 8 for k, v in files.items()) > MAX_REPLY:
-                files = None
-            return {"files": files}
+            return listing(int(request["limit"]))
         return {"error": "unknown op %r" % (op,)}
 
 

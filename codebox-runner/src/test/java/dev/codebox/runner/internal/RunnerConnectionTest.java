@@ -178,6 +178,28 @@ class RunnerConnectionTest {
     }
 
     @Test
+    void anExitMayCarryTheListingOfTheWorkDir() throws Exception {
+        byte[] listing = "{\"files\":{\"out.txt\":\"1:2\"}}".getBytes(StandardCharsets.UTF_8);
+        Path socket = peer(goodHello(), frame('X', 1, ByteBuffer.allocate(5 + listing.length).putInt(0).put((byte) 0).put(listing).array()));
+        try (RunnerConnection connection = open(socket)) {
+            RunnerConnection.Run run = connection.run(Map.of("op", "run", "argv", List.of("true"), "list", 10),
+                    new OutputSink(1024, OutputListener.NONE));
+            RunnerConnection.Exit exit = run.await();
+            assertEquals(0, exit.code());
+            assertEquals("1:2", exit.listing().orElseThrow().path("files").path("out.txt").asText());
+            assertEquals(exit.listing(), run.listing());
+        }
+    }
+
+    @Test
+    void anExitWhoseListingIsNotAJsonObjectIsAProtocolError() throws Exception {
+        RunnerConnection.ProtocolException e = runFails(peer(goodHello(), frame('X', 1, new byte[] {0, 0, 0, 0, 0, '[', '1', ']'})));
+        assertTrue(e.getMessage().contains("listing at the end of the run on channel 1 is not a JSON object"), e.getMessage());
+        e = runFails(peer(goodHello(), frame('X', 1, new byte[] {0, 0, 0, 0, 0, '{'})));
+        assertTrue(e.getMessage().contains("not JSON"), e.getMessage());
+    }
+
+    @Test
     void aPeerWithoutTheSecretIsNotTheRunner() throws Exception {
         Path socket = peer(frame('H', 0, ("{\"protocol\":" + RunnerConnection.PROTOCOL + ",\"proof\":\"00\"}").getBytes(StandardCharsets.UTF_8)));
         RunnerConnection.ProtocolException e = assertThrows(RunnerConnection.ProtocolException.class, () -> open(socket));
