@@ -242,10 +242,21 @@ public final class RunnerConnection implements AutoCloseable {
         run.channel = open(run);
         Map<String, Object> request = new java.util.LinkedHashMap<>(runRequest);
         request.put("after", writeChannel);
+        byte[] writeBytes = JSON.writeValueAsBytes(writeRequest(path, content.length, reuse, false));
+        byte[] runBytes = JSON.writeValueAsBytes(request);
+        if (content.length <= DATA_CHUNK_BYTES) {
+            // One write of the stream: over a pod's attach stream, one WebSocket message instead of three.
+            ByteBuffer frames = ByteBuffer.allocate(3 * HEADER_BYTES + writeBytes.length + content.length + runBytes.length);
+            frames.put((byte) 'Q').putInt(writeChannel).putInt(writeBytes.length).put(writeBytes);
+            frames.put((byte) 'D').putInt(writeChannel).putInt(content.length).put(content);
+            frames.put((byte) 'Q').putInt(run.channel).putInt(runBytes.length).put(runBytes);
+            writeFrames(frames.flip());
+            return run;
+        }
         synchronized (writing) { // adjacent on the stream: nothing another thread sends comes between
-            send('Q', writeChannel, writeRequest(path, content.length, reuse, false));
+            sendFrame('Q', writeChannel, ByteBuffer.wrap(writeBytes));
             sendData(writeChannel, content, 0, content.length);
-            send('Q', run.channel, request);
+            sendFrame('Q', run.channel, ByteBuffer.wrap(runBytes));
         }
         return run;
     }
@@ -677,9 +688,14 @@ public final class RunnerConnection implements AutoCloseable {
     private void sendFrame(char type, int channel, ByteBuffer payload) throws IOException {
         ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + payload.remaining());
         frame.put((byte) type).putInt(channel).putInt(payload.remaining()).put(payload).flip();
+        writeFrames(frame);
+    }
+
+    /** Writes whole frames in one write of the stream; a failure ends the connection. */
+    private void writeFrames(ByteBuffer frames) throws IOException {
         try {
             synchronized (writing) {
-                stream.write(frame);
+                stream.write(frames);
             }
         } catch (IOException e) {
             fail(e);
