@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,10 +66,10 @@ public final class CommandLinePipeline {
         List<String> codeFiles = new ArrayList<>();
         CodeBlock last = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
         // The listing that came with the end of the block that ran last, if it asked for one.
-        List<CompletableFuture<Optional<Map<String, String>>>> listedAfter = new ArrayList<>(1);
+        AtomicReference<CompletableFuture<Optional<Map<String, String>>>> listedAfter = new AtomicReference<>();
         try {
             loop.run(blocks, token::isCancelled, (block, output) -> {
-                listedAfter.clear();
+                listedAfter.set(null);
                 return runBlock(runner, block, output, codeFiles, token, block == last ? listedAfter : null);
             });
         } catch (RuntimeException | Error e) {
@@ -76,8 +77,8 @@ public final class CommandLinePipeline {
             throw e;
         }
         loop.seal();
-        CompletableFuture<WorkDirSnapshot> after = listedAfter.isEmpty()
-                ? WorkDirSnapshot.start(runner) : WorkDirSnapshot.of(listedAfter.get(0));
+        CompletableFuture<WorkDirSnapshot> after = listedAfter.get() == null
+                ? WorkDirSnapshot.start(runner) : WorkDirSnapshot.of(listedAfter.get());
         releaseCodeFiles(runner, codeFiles);
         List<String> changed = before.join().changedIn(after.join());
         changed.removeAll(codeFiles);
@@ -98,7 +99,7 @@ public final class CommandLinePipeline {
      *     when none is wanted
      */
     private RunOutcome runBlock(Runner runner, CodeBlock block, OutputSink output, List<String> codeFiles,
-            CancellationToken token, List<CompletableFuture<Optional<Map<String, String>>>> listedAfter) {
+            CancellationToken token, AtomicReference<CompletableFuture<Optional<Map<String, String>>>> listedAfter) {
         BlockPreparer.Preparation preparation = BlockPreparer.prepare(block, runner.workDir());
         if (preparation.isRefused()) {
             return refused(output, preparation.refusal());
@@ -124,7 +125,7 @@ public final class CommandLinePipeline {
             } else {
                 Optional<Runner.ListedRun> listed = runner.writeRunAndList(name, content, prepared.namedByContent(),
                         launch.command(), output, timeout, token, WorkDirSnapshot.MAX_FILES);
-                listed.ifPresent(run -> listedAfter.add(run.filesAfter()));
+                listed.ifPresent(run -> listedAfter.set(run.filesAfter()));
                 outcome = listed.map(Runner.ListedRun::outcome);
             }
         } catch (CodeExecutorException e) {

@@ -244,20 +244,16 @@ public final class RunnerConnection implements AutoCloseable {
         request.put("after", writeChannel);
         byte[] writeBytes = JSON.writeValueAsBytes(writeRequest(path, content.length, reuse, false));
         byte[] runBytes = JSON.writeValueAsBytes(request);
-        if (content.length <= DATA_CHUNK_BYTES) {
-            // One write of the stream: over a pod's attach stream, one WebSocket message instead of three.
-            ByteBuffer frames = ByteBuffer.allocate(3 * HEADER_BYTES + writeBytes.length + content.length + runBytes.length);
-            frames.put((byte) 'Q').putInt(writeChannel).putInt(writeBytes.length).put(writeBytes);
-            frames.put((byte) 'D').putInt(writeChannel).putInt(content.length).put(content);
-            frames.put((byte) 'Q').putInt(run.channel).putInt(runBytes.length).put(runBytes);
-            writeFrames(frames.flip());
-            return run;
+        int dataFrames = (content.length + DATA_CHUNK_BYTES - 1) / DATA_CHUNK_BYTES;
+        // One write of the stream: adjacent frames (nothing another thread sends comes between), and
+        // over a pod's attach stream one WebSocket message instead of one per frame.
+        ByteBuffer frames = ByteBuffer.allocate((2 + dataFrames) * HEADER_BYTES + writeBytes.length + content.length + runBytes.length);
+        putFrame(frames, 'Q', writeChannel, writeBytes, 0, writeBytes.length);
+        for (int at = 0; at < content.length; at += DATA_CHUNK_BYTES) {
+            putFrame(frames, 'D', writeChannel, content, at, Math.min(DATA_CHUNK_BYTES, content.length - at));
         }
-        synchronized (writing) { // adjacent on the stream: nothing another thread sends comes between
-            sendFrame('Q', writeChannel, ByteBuffer.wrap(writeBytes));
-            sendData(writeChannel, content, 0, content.length);
-            sendFrame('Q', run.channel, ByteBuffer.wrap(runBytes));
-        }
+        putFrame(frames, 'Q', run.channel, runBytes, 0, runBytes.length);
+        writeFrames(frames.flip());
         return run;
     }
 
@@ -555,8 +551,7 @@ public final class RunnerConnection implements AutoCloseable {
                         int flags = buffer.get();
                         Optional<JsonNode> listing = Optional.empty();
                         if (header.length > EXIT_BYTES) {
-                            JsonNode reply = JSON.readTree(readPayload(new Header(header.type, header.channel,
-                                    header.length - EXIT_BYTES), MAX_REPLY_BYTES));
+                            JsonNode reply = JSON.readTree(readBytes(header.length - EXIT_BYTES));
                             if (reply == null || !reply.isObject()) {
                                 throw new ProtocolException("the listing at the end of the run on channel " + header.channel
                                         + " is not a JSON object");
@@ -610,11 +605,16 @@ public final class RunnerConnection implements AutoCloseable {
 
     private byte[] readPayload(Header header, int max) throws IOException {
         checkLength(header, 0, max);
-        byte[] payload = new byte[header.length];
+        return readBytes(header.length);
+    }
+
+    /** The next {@code length} bytes of the stream (a length checked before). */
+    private byte[] readBytes(int length) throws IOException {
+        byte[] payload = new byte[length];
         int copied = 0;
-        while (copied < header.length) {
+        while (copied < length) {
             fill(1);
-            int chunk = Math.min(buffer.remaining(), header.length - copied);
+            int chunk = Math.min(buffer.remaining(), length - copied);
             buffer.get(payload, copied, chunk);
             copied += chunk;
         }
@@ -689,6 +689,10 @@ public final class RunnerConnection implements AutoCloseable {
         ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + payload.remaining());
         frame.put((byte) type).putInt(channel).putInt(payload.remaining()).put(payload).flip();
         writeFrames(frame);
+    }
+
+    private static void putFrame(ByteBuffer into, char type, int channel, byte[] payload, int offset, int length) {
+        into.put((byte) type).putInt(channel).putInt(length).put(payload, offset, length);
     }
 
     /** Writes whole frames in one write of the stream; a failure ends the connection. */

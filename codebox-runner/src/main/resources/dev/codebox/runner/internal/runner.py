@@ -497,12 +497,25 @@ def start_forks():
 
 
 
-class Upload:
+class Handler:
+    """What serves one channel: it sends on it only while it holds it (see Session.send)."""
+
+    def __init__(self, session, channel):
+        self.session = session
+        self.channel = channel
+
+    def send(self, kind, payload=b"", last=False):
+        self.session.send(kind, self.channel, payload, last=last, owner=self)
+
+    def reply(self, reply):
+        self.session.reply(self.channel, reply, owner=self)
+
+
+class Upload(Handler):
     """A write request: the data comes in D frames into a temp file that is renamed over the name at the end."""
 
     def __init__(self, session, channel, request):
-        self.session = session
-        self.channel = channel
+        super().__init__(session, channel)
         self.remaining = int(request["size"])
         self.dir = None
         self.fd = None
@@ -576,7 +589,7 @@ class Upload:
                 reply = {"error": "%s: %s" % (self.name, e.strerror or e)}
         self.cancel()
         self.session.written(self.channel, reply.get("ok") is True)
-        self.session.reply(self.channel, reply, owner=self)
+        self.reply(reply)
 
     def cancel(self):
         self.discard()
@@ -585,12 +598,11 @@ class Upload:
             self.dir = None
 
 
-class Run:
+class Run(Handler):
     """A run request: the command as the leader of a new session, its output as O frames, then X."""
 
     def __init__(self, session, channel, request):
-        self.session = session
-        self.channel = channel
+        super().__init__(session, channel)
         self.argv = [str(a) for a in request["argv"]]
         self.env = request.get("env")
         self.cwd = request.get("cwd")
@@ -672,7 +684,7 @@ class Run:
         self.exit(128 - code if code < 0 else code, oom_before)
 
     def output(self, data):
-        self.session.send(b"O", self.channel, data, owner=self)
+        self.send(b"O", data)
 
     def remaining(self):
         """Seconds until the deadline (None without one); at the deadline the session is killed."""
@@ -739,15 +751,14 @@ class Run:
                 payload += json.dumps(listing(self.list)).encode()
             except OSError:
                 pass  # the JVM lists again
-        self.session.send(b"X", self.channel, payload, last=True, owner=self)
+        self.send(b"X", payload, last=True)
 
 
-class Read:
+class Read(Handler):
     """A read request: the file's bytes as D frames, then R with their number."""
 
     def __init__(self, session, channel, request):
-        self.session = session
-        self.channel = channel
+        super().__init__(session, channel)
         self.path = request["path"]
         self.limit = int(request.get("limit", 1 << 62))
         self.cancelled = False
@@ -759,10 +770,10 @@ class Read:
         try:
             f = open_regular(self.path)
         except Outside:
-            self.session.reply(self.channel, {"outside": True}, owner=self)
+            self.reply({"outside": True})
             return
         except OSError as e:
-            self.session.reply(self.channel, {"error": "%s: %s" % (self.path, e.strerror or e)}, owner=self)
+            self.reply({"error": "%s: %s" % (self.path, e.strerror or e)})
             return
         size = 0
         try:
@@ -770,23 +781,22 @@ class Read:
                 data = os.read(f, min(CHUNK, self.limit - size))
                 if not data:
                     break
-                self.session.send(b"D", self.channel, data, owner=self)
+                self.send(b"D", data)
                 size += len(data)
             truncated = size >= self.limit and os.read(f, 1) != b""
         except OSError as e:
-            self.session.reply(self.channel, {"error": "%s: %s" % (self.path, e.strerror or e)}, owner=self)
+            self.reply({"error": "%s: %s" % (self.path, e.strerror or e)})
             return
         finally:
             os.close(f)
-        self.session.reply(self.channel, {"size": size, "truncated": truncated}, owner=self)
+        self.reply({"size": size, "truncated": truncated})
 
 
-class Relay:
+class Relay(Handler):
     """A connect request: a stream to a Unix socket in the container, relayed as D frames both ways."""
 
     def __init__(self, session, channel, request):
-        self.session = session
-        self.channel = channel
+        super().__init__(session, channel)
         self.path = str(request["path"])
         self.error = None
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -820,18 +830,17 @@ class Relay:
                         break
                     if not data:
                         break
-                    self.session.send(b"D", self.channel, data, owner=self)
+                    self.send(b"D", data)
         finally:
             self.sock.close()
-        self.session.reply(self.channel, {"error": self.error} if self.error else {}, owner=self)
+        self.reply({"error": self.error} if self.error else {})
 
 
-class Task:
+class Task(Handler):
     """A request answered with one reply, at once: before the next frame is read."""
 
     def __init__(self, session, channel, request):
-        self.session = session
-        self.channel = channel
+        super().__init__(session, channel)
         self.request = request
 
     def cancel(self):
@@ -846,7 +855,7 @@ class Task:
             reply = {"error": "%s: %s" % (self.request.get("path", self.request.get("op")), e.strerror or e)}
         except (KeyError, TypeError, ValueError) as e:
             reply = {"error": "a malformed request: %r" % (e,)}
-        self.session.reply(self.channel, reply, owner=self)
+        self.reply(reply)
 
     @staticmethod
     def answer(request):
@@ -970,7 +979,7 @@ class Session:
         with self.lock:
             self.channels[channel] = handler
         if isinstance(handler, Run) and "after" in request and not self.outcomes.pop(request["after"], False):
-            self.send(b"X", channel, struct.pack(">iB", 0, 4), last=True, owner=handler)
+            handler.send(b"X", struct.pack(">iB", 0, 4), last=True)
             return None
         if isinstance(handler, Upload):
             if handler.remaining == 0:
