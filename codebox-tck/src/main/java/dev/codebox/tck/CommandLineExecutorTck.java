@@ -9,7 +9,12 @@ import dev.codebox.CodeExecutor;
 import dev.codebox.CodeResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -133,5 +138,38 @@ public abstract class CommandLineExecutorTck extends CodeExecutorTck {
         assertEquals(0, result.exitCode());
         String name = result.codeFiles().get(0).getFileName().toString();
         assertTrue(name.matches("tmp_code_[0-9a-f]{64}\\.py"), name);
+    }
+
+    /**
+     * Executions of the same code at once share one content-named file: the one that ends last
+     * deletes it (when the backend deletes code files), and none deletes it under another's run.
+     */
+    @Test
+    void concurrentExecutionsOfTheSameCodeEachRunIt() throws Exception {
+        CodeExecutor executor = executor();
+        executor.start();
+        int threads = 8;
+        int rounds = 20;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<CodeResult>>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                futures.add(pool.submit(() -> {
+                    List<CodeResult> results = new ArrayList<>();
+                    for (int i = 0; i < rounds; i++) {
+                        results.add(executor.execute(CodeBlock.python("print('same')")));
+                    }
+                    return results;
+                }));
+            }
+            for (Future<List<CodeResult>> future : futures) {
+                for (CodeResult result : future.get(120, TimeUnit.SECONDS)) {
+                    assertEquals(0, result.exitCode(), result.output());
+                    assertEquals("same\n", result.output());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

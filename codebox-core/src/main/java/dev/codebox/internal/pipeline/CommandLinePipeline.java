@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +37,7 @@ public final class CommandLinePipeline {
     private final Duration timeout;
     private final int maxOutputBytes;
     private final boolean deleteCodeFiles;
-    private final Map<String, Integer> codeFilesInUse = new HashMap<>();
+    private final CodeFileUses codeFileUses = new CodeFileUses();
 
     /**
      * @throws IllegalArgumentException when the timeout is under a second or the output cap too small
@@ -114,9 +113,7 @@ public final class CommandLinePipeline {
         }
         // Counted as in use first, so that concurrent runs of the same file share it.
         String name = prepared.relativeName();
-        synchronized (codeFilesInUse) {
-            codeFilesInUse.merge(name, 1, Integer::sum);
-        }
+        codeFileUses.begin(name);
         Optional<RunOutcome> outcome = Optional.empty();
         byte[] content = prepared.code().getBytes(StandardCharsets.UTF_8);
         try {
@@ -167,21 +164,12 @@ public final class CommandLinePipeline {
     }
 
     private void releaseCodeFiles(Runner runner, List<String> files) {
-        List<String> unused = new ArrayList<>();
-        for (String file : files) {
-            synchronized (codeFilesInUse) {
-                if (codeFilesInUse.merge(file, -1, Integer::sum) <= 0) {
-                    codeFilesInUse.remove(file);
-                    unused.add(file);
-                }
-            }
-        }
-        if (deleteCodeFiles && !unused.isEmpty()) {
+        codeFileUses.end(files, !deleteCodeFiles ? null : unused -> {
             try {
                 runner.deleteFiles(unused);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("could not delete code files {}: {}", unused, e.toString());
             }
-        }
+        });
     }
 }
