@@ -28,6 +28,8 @@ final class CallTracker {
     }
 
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
+    /** The size above which the next call prunes: doubles with what stays, so pruning costs O(1) a call. */
+    private volatile int pruneAbove = PRUNE_ABOVE;
 
     static String key(String scope, Object requestId) {
         return scope + '\u0000' + requestId;
@@ -35,12 +37,18 @@ final class CallTracker {
 
     /** Starts tracking the call {@code key}. */
     void begin(String key) {
-        if (calls.size() > PRUNE_ABOVE) {
-            // Calls whose handler never ran (a refused request) would otherwise stay forever.
+        if (calls.size() > pruneAbove) {
+            // Calls whose handler never ran (a request the SDK refused) would otherwise stay forever.
             Instant cutoff = Instant.now().minus(STALE);
             calls.values().removeIf(call -> call.since().isBefore(cutoff));
+            pruneAbove = Math.max(PRUNE_ABOVE, 2 * calls.size());
         }
         calls.put(key, new Call(new CancellationToken(), Instant.now()));
+    }
+
+    /** How many calls are tracked. */
+    int size() {
+        return calls.size();
     }
 
     /** The token of the call {@code key}; a new one when the call is not tracked. */

@@ -132,7 +132,14 @@ final class CodeTools {
         } catch (RuntimeException e) {
             LOG.warn("tool {} failed", request.name(), e);
             return error("internal error in " + request.name() + ": " + e);
+        } finally {
+            // Every call is tracked from its message on, whichever tool it names.
+            tracker.end(callKey(request));
         }
+    }
+
+    private static String callKey(CallToolRequest request) {
+        return request.meta() == null ? null : (String) request.meta().get(CallTracker.META_KEY);
     }
 
     private CallToolResult executeCode(McpSyncServerExchange exchange, CallToolRequest request, Args args) {
@@ -146,8 +153,7 @@ final class CodeTools {
             return Duration.ofSeconds(seconds);
         }).orElse(limits.maxTimeout());
         String owner = owner(exchange);
-        String callKey = request.meta() == null ? null : (String) request.meta().get(CallTracker.META_KEY);
-        CancellationToken token = tracker.token(callKey);
+        CancellationToken token = tracker.token(callKey(request));
         Session session = null;
         boolean oneOff = sessionId.isEmpty();
         try {
@@ -165,7 +171,6 @@ final class CodeTools {
                 executions.release();
             }
         } finally {
-            tracker.end(callKey);
             if (oneOff && session != null) {
                 sessions.closeOneOff(session);
             }

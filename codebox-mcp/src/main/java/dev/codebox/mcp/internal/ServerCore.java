@@ -46,6 +46,7 @@ public final class ServerCore implements AutoCloseable {
     private final SessionRegistry sessions;
     private final CodeTools tools;
     private final McpJsonMapper mapper;
+    private final CallTracker tracker = new CallTracker();
     private final List<McpSyncServer> servers = new ArrayList<>();
     private final List<HttpEndpoint> endpoints = new ArrayList<>();
 
@@ -59,10 +60,14 @@ public final class ServerCore implements AutoCloseable {
             return thread;
         });
         ObjectMapper json = new ObjectMapper();
-        CallTracker tracker = new CallTracker();
         this.mapper = new TrackingJsonMapper(new JacksonMcpJsonMapper(json), tracker);
         this.sessions = new SessionRegistry(provider, limits, tempRoot, timer);
         this.tools = new CodeTools(sessions, tracker, limits, timer, json);
+    }
+
+    /** How many tool calls are tracked for cancellation now (none once every call has ended). */
+    int trackedCalls() {
+        return tracker.size();
     }
 
     /** Serves one client over {@code in} and {@code out} until {@code in} ends. */
