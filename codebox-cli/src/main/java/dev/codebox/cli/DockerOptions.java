@@ -70,12 +70,14 @@ public final class DockerOptions {
     String tmpSize;
 
     @Option(names = "--storage-size", paramLabel = "SIZE",
-            description = "Limit of writes to the container's root file system (--storage-opt size; only some storage drivers support it).")
+            description = "Limit of writes to the container's root file system (--storage-opt size; only some storage drivers "
+                    + "support it); with -e kubernetes the pod's ephemeral-storage limit.")
     String storageSize;
 
     @Option(names = "--work-dir-size", paramLabel = "SIZE",
             description = "Make /workspace a tmpfs of the container of that size (default: the host work dir, not limited); "
-                    + "the files each run creates are copied out to the host work dir.")
+                    + "the files each run creates are copied out to the host work dir. With -e kubernetes the size limit "
+                    + "of the pod's /workspace emptyDir (default: 1Gi).")
     String workDirSize;
 
     @Option(names = "--transport", paramLabel = "AUTO|UNIX_SOCKET|ATTACH", defaultValue = "AUTO",
@@ -90,7 +92,7 @@ public final class DockerOptions {
     WorkDirMode workDirMode;
 
     @Option(names = "--init-command", paramLabel = "CMD",
-            description = "Shell command run once in /workspace when the container starts; start fails if it fails.")
+            description = "Shell command run once in /workspace when the container (or pod) starts; start fails if it fails.")
     String initCommand;
 
     @Option(names = "--extra-host", paramLabel = "NAME:IP", description = "Add an /etc/hosts entry to the container (repeatable).")

@@ -21,6 +21,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * What {@code exec} and {@code run} share: the options, creating the executor, running the blocks,
@@ -49,6 +51,9 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
 
     @Mixin
     SandboxOptions sandbox;
+
+    @Spec
+    CommandSpec spec;
 
     /** The blocks to run; throws {@link UsageException} for unreadable input. */
     abstract List<CodeBlock> blocks();
@@ -103,6 +108,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     }
 
     private CodeExecutor createExecutor(FunctionModule module) {
+        OptionScope.requireUsed(spec.commandLine().getParseResult(), List.of(common.executor()));
         return new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox)
                 .create(common.executor(), module, Optional.empty(), Optional.empty());
     }

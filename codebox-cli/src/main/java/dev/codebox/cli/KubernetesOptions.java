@@ -50,8 +50,8 @@ public final class KubernetesOptions {
     }
 
     /**
-     * The kubernetes executor for these options, the common ones and the --image, --memory and --cpus
-     * of {@code docker}, with a functions module set up at start; {@code workDir} (the host mirror of
+     * The kubernetes executor for these options, the common ones and the --image, --memory, --cpus,
+     * --init-command, --storage-size and --work-dir-size of {@code docker}, with a functions module set up at start; {@code workDir} (the host mirror of
      * the pod's /workspace) replaces --work-dir.
      */
     CodeExecutor create(CommonOptions common, DockerOptions docker, FunctionModule functions, Optional<Path> workDir) {
@@ -71,6 +71,17 @@ public final class KubernetesOptions {
                 .runtimeClassName(runtimeClass);
         if (imagePullPolicy != null) {
             config.imagePullPolicy(pullPolicy(imagePullPolicy));
+        }
+        Optional.ofNullable(docker.initCommand).ifPresent(config::initCommand);
+        if (docker.storageSize != null) {
+            config.ephemeralStorageLimit(memoryQuantity(DockerOptions.size(docker.storageSize, "--storage-size")));
+        }
+        if (docker.workDirSize != null) {
+            long bytes = DockerOptions.size(docker.workDirSize, "--work-dir-size");
+            if (bytes == 0) {
+                throw new UsageException("invalid --work-dir-size: 0 (a pod's /workspace always has a size limit)");
+            }
+            config.workDirSizeLimit(Long.toString(bytes));
         }
         workDir.or(common::workDir).ifPresent(config::workDir);
         try {

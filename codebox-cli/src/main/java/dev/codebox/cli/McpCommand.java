@@ -25,7 +25,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code codebox mcp}: serves codebox's tools to MCP clients over stdio or streamable HTTP. */
 @Command(name = "mcp", mixinStandardHelpOptions = true, sortOptions = false,
@@ -36,6 +38,9 @@ import picocli.CommandLine.Option;
 final class McpCommand implements Callable<Integer> {
 
     static final String TOKEN_VARIABLE = "CODEBOX_MCP_TOKEN";
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     CommonOptions common;
@@ -113,6 +118,7 @@ final class McpCommand implements Callable<Integer> {
         checkOptions();
         FunctionModule module = functions.module();
         List<ExecutorKind> kinds = kinds();
+        OptionScope.requireUsed(spec.commandLine().getParseResult(), kinds);
         ExecutorFactory factory = new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox);
         long maxFileBytes = DockerOptions.size(maxUpload, "--max-upload");
         CodeboxMcpServer.Builder builder = CodeboxMcpServer.builder(new Provider(factory, module, kinds))

@@ -145,18 +145,18 @@ class CliKubernetesTest {
     }
 
     @Test
-    void runPassesEnvAndLimitsAndMirrorsTheWorkDir() throws Exception {
+    void runPassesEnvLimitsAndInitCommandAndMirrorsTheWorkDir() throws Exception {
         cluster();
         Path work = dir.resolve("work");
         String message = "```python\nimport os\nopen('note.txt', 'w').write(os.environ['X'] + ' ' + os.environ['Y'])\n```\n"
-                + "```sh\ncat note.txt; echo\ncat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes\n"
+                + "```sh\ncat init.txt\ncat note.txt; echo\ncat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes\n"
                 + "cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us\n"
                 + "awk '$2 == \"/\" {split($4, o, \",\"); print o[1]}' /proc/mounts\n```\n";
         CliProcess cli = codebox(message, onCluster("run", "--env", "X=1", "--env", "Y=a=b", "--memory", "256m", "--cpus", "0.5",
-                "--work-dir", work.toString(), "-"));
+                "--init-command", "echo initialised > init.txt", "--work-dir-size", "64m", "--work-dir", work.toString(), "-"));
         assertEquals(0, cli.exitCode(), cli.stderr());
         // 256 MiB; 0.5 CPU is a quota of 50 ms per 100 ms period (cgroup v2: "50000 100000"); the root is read-only.
-        assertTrue(cli.stdout().matches("--- block 1 \\(python\\) ---\n--- block 2 \\(sh\\) ---\n1 a=b\n" + (256L << 20)
+        assertTrue(cli.stdout().matches("--- block 1 \\(python\\) ---\n--- block 2 \\(sh\\) ---\ninitialised\n1 a=b\n" + (256L << 20)
                 + "\n50000( 100000)?\nro\n"), cli.stdout());
         assertEquals("1 a=b", Files.readString(work.resolve("note.txt")), "the host work dir mirrors the pod's");
     }

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,6 +117,34 @@ class CliTest {
         CliProcess jupyter = CliProcess.run(dir, "print(1)", "exec", "-e", "jupyter", "-l", "python", "--no-fork-server");
         assertEquals(2, jupyter.exitCode());
         assertTrue(jupyter.stderr().contains("--no-fork-server is for -e local, -e docker and -e kubernetes"), jupyter.stderr());
+    }
+
+    @Test
+    void anOptionOfAnotherExecutorIsAUsageError() throws Exception {
+        CliProcess local = CliProcess.run(dir, "print(1)", "exec", "-l", "python", "--network", "none");
+        assertEquals(2, local.exitCode(), local.stderr());
+        assertTrue(local.stderr().contains("--network is for -e docker, -e docker-jupyter; -e local does not use it"), local.stderr());
+        assertEquals("", local.stdout());
+        // Refused before the executor is created: no engine or cluster is asked.
+        CliProcess docker = CliProcess.run(dir, "print(1)", "exec", "-e", "docker", "-l", "python", "--namespace", "x");
+        assertEquals(2, docker.exitCode(), docker.stderr());
+        assertTrue(docker.stderr().contains("--namespace is for -e kubernetes; -e docker does not use it"), docker.stderr());
+        CliProcess pods = CliProcess.run(dir, "print(1)", "exec", "-e", "kubernetes", "-l", "python", "--volume", "/a:/b");
+        assertEquals(2, pods.exitCode(), pods.stderr());
+        assertTrue(pods.stderr().contains("--volume is for -e docker; -e kubernetes does not use it"), pods.stderr());
+        CliProcess mcp = CliProcess.run(dir, "", "mcp", "--kube-context", "c");
+        assertEquals(2, mcp.exitCode(), mcp.stderr());
+        assertTrue(mcp.stderr().contains("--kube-context is for -e kubernetes; -e local does not use it"), mcp.stderr());
+    }
+
+    @Test
+    void everyContainerOptionSaysWhichExecutorsUseIt() {
+        CommandLine.Model.CommandSpec exec = Main.commandLine("exec").getSubcommands().get("exec").getCommandSpec();
+        for (String mixin : List.of("docker", "kubernetes")) {
+            for (CommandLine.Model.OptionSpec option : exec.mixins().get(mixin).options()) {
+                assertTrue(OptionScope.USED_BY.containsKey(option.longestName()), option.longestName() + " of " + mixin);
+            }
+        }
     }
 
     @Test
