@@ -66,7 +66,8 @@ public final class DockerOptions {
     String gpus;
 
     @Option(names = "--tmp-size", paramLabel = "SIZE", defaultValue = "" + (DockerExecutorConfig.DEFAULT_TMP_BYTES >> 20) + "m",
-            description = "Size of the tmpfs at /tmp, such as 256m; 0 for none: /tmp on the root file system (default: ${DEFAULT-VALUE}).")
+            description = "Size of the tmpfs at /tmp, such as 256m; 0 for none: /tmp on the root file system (default: ${DEFAULT-VALUE}). "
+                    + "With -e kubernetes the size limit of the pod's memory-backed /tmp.")
     String tmpSize;
 
     @Option(names = "--storage-size", paramLabel = "SIZE",

@@ -51,7 +51,7 @@ public final class KubernetesOptions {
 
     /**
      * The kubernetes executor for these options, the common ones and the --image, --memory, --cpus,
-     * --init-command, --storage-size and --work-dir-size of {@code docker}, with a functions module set up at start; {@code workDir} (the host mirror of
+     * --init-command, --storage-size, --work-dir-size and --tmp-size of {@code docker}, with a functions module set up at start; {@code workDir} (the host mirror of
      * the pod's /workspace) replaces --work-dir.
      */
     CodeExecutor create(CommonOptions common, DockerOptions docker, FunctionModule functions, Optional<Path> workDir) {
@@ -77,18 +77,25 @@ public final class KubernetesOptions {
             config.ephemeralStorageLimit(memoryQuantity(DockerOptions.size(docker.storageSize, "--storage-size")));
         }
         if (docker.workDirSize != null) {
-            long bytes = DockerOptions.size(docker.workDirSize, "--work-dir-size");
-            if (bytes == 0) {
-                throw new UsageException("invalid --work-dir-size: 0 (a pod's /workspace always has a size limit)");
-            }
-            config.workDirSizeLimit(Long.toString(bytes));
+            config.workDirSizeLimit(sizeLimit(docker.workDirSize, "--work-dir-size", "/workspace"));
         }
+        // --tmp-size has Docker's default, 512 MiB: the pod's default too.
+        config.tmpSizeLimit(sizeLimit(docker.tmpSize, "--tmp-size", "/tmp"));
         workDir.or(common::workDir).ifPresent(config::workDir);
         try {
             return new KubernetesCommandLineExecutor(config.build());
         } catch (IllegalArgumentException e) {
             throw new UsageException("invalid kubernetes option: " + e.getMessage());
         }
+    }
+
+    /** The size limit of one of the pod's volumes, in bytes as a Kubernetes quantity; never 0. */
+    private static String sizeLimit(String text, String option, String volume) {
+        long bytes = DockerOptions.size(text, option);
+        if (bytes == 0) {
+            throw new UsageException("invalid " + option + ": 0 (a pod's " + volume + " always has a size limit)");
+        }
+        return Long.toString(bytes);
     }
 
     /** A memory limit in bytes as a Kubernetes quantity; {@code null} (no limit) for 0. */

@@ -31,7 +31,7 @@ final class OptionScope {
             Map.entry("--docker-host", ENGINES),
             Map.entry("--network", ENGINES),
             Map.entry("--pids", ENGINES),
-            Map.entry("--tmp-size", ENGINES),
+            Map.entry("--tmp-size", CONTAINERS),
             Map.entry("--init-command", DOCKER_AND_PODS),
             Map.entry("--storage-size", DOCKER_AND_PODS),
             Map.entry("--work-dir-size", DOCKER_AND_PODS),

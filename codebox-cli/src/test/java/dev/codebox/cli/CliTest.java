@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebox.CodeExecutor;
+import dev.codebox.kubernetes.KubernetesCommandLineExecutor;
+import dev.codebox.kubernetes.KubernetesExecutorConfig;
 import dev.codebox.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -135,6 +139,37 @@ class CliTest {
         CliProcess mcp = CliProcess.run(dir, "", "mcp", "--kube-context", "c");
         assertEquals(2, mcp.exitCode(), mcp.stderr());
         assertTrue(mcp.stderr().contains("--kube-context is for -e kubernetes; -e local does not use it"), mcp.stderr());
+    }
+
+    @Test
+    void containerOptionsReachThePodOfKubernetesExecutors() {
+        CommandLine commandLine = Main.commandLine("exec");
+        commandLine.parseArgs("exec", "-e", "kubernetes", "-l", "python", "--init-command", "touch ready",
+                "--work-dir-size", "32m", "--tmp-size", "64m", "--storage-size", "1g", "--memory", "256m", "-");
+        ExecCommand exec = commandLine.getSubcommands().get("exec").getCommand();
+        CodeExecutor executor = new ExecutorFactory(exec.common, exec.docker, exec.kubernetes, exec.jupyter, exec.sandbox)
+                .create(ExecutorKind.KUBERNETES, exec.functions.module(), Optional.empty(), Optional.empty());
+        try {
+            KubernetesExecutorConfig config = ((KubernetesCommandLineExecutor) executor).config();
+            assertEquals(Optional.of("touch ready"), config.initCommand());
+            assertEquals(32L << 20, config.workDirSizeLimit().getNumericalAmount().longValueExact());
+            assertEquals(64L << 20, config.tmpSizeLimit().getNumericalAmount().longValueExact());
+            assertEquals(1L << 30, config.ephemeralStorageLimit().orElseThrow().getNumericalAmount().longValueExact());
+        } finally {
+            executor.close();
+        }
+        CommandLine defaults = Main.commandLine("exec");
+        defaults.parseArgs("exec", "-e", "kubernetes", "-l", "python", "-");
+        ExecCommand plain = defaults.getSubcommands().get("exec").getCommand();
+        CodeExecutor unset = new ExecutorFactory(plain.common, plain.docker, plain.kubernetes, plain.jupyter, plain.sandbox)
+                .create(ExecutorKind.KUBERNETES, plain.functions.module(), Optional.empty(), Optional.empty());
+        try {
+            assertEquals(KubernetesExecutorConfig.builder().build().tmpSizeLimit().getNumericalAmount(),
+                    ((KubernetesCommandLineExecutor) unset).config().tmpSizeLimit().getNumericalAmount(),
+                    "without --tmp-size a pod gets the executor's default /tmp");
+        } finally {
+            unset.close();
+        }
     }
 
     @Test
