@@ -51,8 +51,9 @@ public final class KubernetesOptions {
 
     /**
      * The kubernetes executor for these options, the common ones and the --image, --memory, --cpus,
-     * --init-command, --storage-size, --work-dir-size and --tmp-size of {@code docker}, with a functions module set up at start; {@code workDir} (the host mirror of
-     * the pod's /workspace) replaces --work-dir.
+     * --init-command, --storage-size, --work-dir-size and --tmp-size of {@code docker}, with a
+     * functions module set up at start; {@code workDir} (the host mirror of the pod's /workspace)
+     * replaces --work-dir.
      */
     CodeExecutor create(CommonOptions common, DockerOptions docker, FunctionModule functions, Optional<Path> workDir) {
         KubernetesExecutorConfig.Builder config = KubernetesExecutorConfig.builder()
@@ -60,7 +61,7 @@ public final class KubernetesOptions {
                 .image(image(docker))
                 .timeout(common.timeout())
                 .maxOutputBytes(common.maxOutputBytes())
-                .memoryLimit(memoryQuantity(docker.memoryBytes()))
+                .memoryLimit(limitQuantity(docker.memoryBytes()))
                 .cpuLimit(cpuQuantity(docker.cpus))
                 .deleteCodeFiles(common.deleteCodeFiles())
                 .environment(common.environment())
@@ -74,7 +75,7 @@ public final class KubernetesOptions {
         }
         Optional.ofNullable(docker.initCommand).ifPresent(config::initCommand);
         if (docker.storageSize != null) {
-            config.ephemeralStorageLimit(memoryQuantity(DockerOptions.size(docker.storageSize, "--storage-size")));
+            config.ephemeralStorageLimit(limitQuantity(DockerOptions.size(docker.storageSize, "--storage-size")));
         }
         if (docker.workDirSize != null) {
             config.workDirSizeLimit(sizeLimit(docker.workDirSize, "--work-dir-size", "/workspace"));
@@ -98,8 +99,8 @@ public final class KubernetesOptions {
         return Long.toString(bytes);
     }
 
-    /** A memory limit in bytes as a Kubernetes quantity; {@code null} (no limit) for 0. */
-    static String memoryQuantity(long bytes) {
+    /** A memory or storage limit in bytes as a Kubernetes quantity; {@code null} (no limit) for 0. */
+    static String limitQuantity(long bytes) {
         return bytes == 0 ? null : Long.toString(bytes);
     }
 

@@ -62,11 +62,14 @@ final class OptionScope {
         for (OptionSpec option : parsed.matchedOptions()) {
             Set<ExecutorKind> users = USED_BY.get(option.longestName());
             if (users != null && kinds.stream().noneMatch(users::contains)) {
-                throw new UsageException(option.longestName() + " is for " + users.stream()
-                        .map(kind -> "-e " + kind.cliName()).collect(Collectors.joining(", "))
-                        + "; " + kinds.stream().map(kind -> "-e " + kind.cliName()).collect(Collectors.joining(", "))
+                throw new UsageException(option.longestName() + " is for " + flags(users) + "; " + flags(kinds)
                         + " does not use it");
             }
         }
+    }
+
+    /** The executors as the -e flags that choose them: "-e docker, -e kubernetes". */
+    private static String flags(Collection<ExecutorKind> kinds) {
+        return kinds.stream().map(kind -> "-e " + kind.cliName()).collect(Collectors.joining(", "));
     }
 }
