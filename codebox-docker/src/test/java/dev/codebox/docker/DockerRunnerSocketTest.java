@@ -24,10 +24,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The runner's Unix socket: only its owner may reach it, a connection must prove the container's
  * secret before anything is served, and the JVM never connects (again) through a path the code replaced.
+ * The secret itself is out of the code's reach on either transport.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DockerRunnerSocketTest {
@@ -110,6 +113,34 @@ class DockerRunnerSocketTest {
         }
         assertFalse(Files.exists(executor.workDir().resolve("pwned")));
         assertEquals("ok\n", executor.execute(CodeBlock.python("print('ok')")).output());
+    }
+
+    /**
+     * The secret never goes into the container's environment: the Engine API shows that to anyone,
+     * and PID 1 (docker's init) keeps it in a /proc/1/environ the code can read. It comes on the
+     * runner's stdin, which an init command that reads stdin does not get either.
+     */
+    @ParameterizedTest
+    @EnumSource(value = RunnerTransport.class, names = {"UNIX_SOCKET", "ATTACH"})
+    void theSecretIsNowhereTheCodeOrTheEngineApiCanRead(RunnerTransport transport) {
+        executor = new DockerCommandLineExecutor(TestEngine.config().transport(transport)
+                .initCommand("cat > /tmp/init-stdin; sleep 1000 &").build());
+        executor.start();
+        String scan = "import glob, re\n"
+                + "readable = 0\n"
+                + "for name in glob.glob('/proc/[0-9]*/environ') + glob.glob('/proc/[0-9]*/cmdline') + ['/tmp/init-stdin']:\n"
+                + "    try:\n"
+                + "        data = open(name, 'rb').read()\n"
+                + "    except OSError:\n"
+                + "        continue\n"
+                + "    readable += 1\n"
+                + "    if re.search(rb'CODEBOX_RUNNER_SECRET=[0-9a-f]{64}', data):\n"
+                + "        print('found in', name)\n"
+                + "print('read', readable > 4)\n";
+        CodeResult result = executor.execute(CodeBlock.python(scan));
+        assertEquals("read True\n", result.output(), "the secret in a file the code can read");
+        assertTrue(Stream.of(TestEngine.client().inspectContainerCmd(executor.containerId()).exec().getConfig().getEnv())
+                .noneMatch(variable -> variable.startsWith("CODEBOX_RUNNER_SECRET")), "the secret in the container's spec");
     }
 
     @Test

@@ -198,6 +198,27 @@ class KubernetesExecutorTest {
         assertTrue(e.getMessage().contains("preparing") && e.getMessage().contains("exit code 7"), e.getMessage());
     }
 
+    /**
+     * The secret is the first line of the runner's stdin, the attach stream: an init command that
+     * reads its stdin gets nothing (it used to take the line, and the runner never came up), and no
+     * process the code can read holds it.
+     */
+    @Test
+    void anInitCommandThatReadsStdinGetsNothingAndTheSecretIsOutOfTheCodesReach() {
+        KubernetesCommandLineExecutor executor = started(TestCluster.config()
+                .initCommand("cat > /tmp/init-stdin; sleep 1000 &").startTimeout(Duration.ofSeconds(30)).build());
+        String scan = "import glob, os, re\n"
+                + "print(os.path.getsize('/tmp/init-stdin'))\n"
+                + "for name in glob.glob('/proc/[0-9]*/environ') + glob.glob('/proc/[0-9]*/cmdline'):\n"
+                + "    try:\n"
+                + "        data = open(name, 'rb').read()\n"
+                + "    except OSError:\n"
+                + "        continue\n"
+                + "    if re.search(rb'CODEBOX_RUNNER_SECRET=[0-9a-f]{64}', data):\n"
+                + "        print('found in', name)\n";
+        assertEquals("0\n", executor.execute(CodeBlock.python(scan)).output());
+    }
+
     @Test
     void refusedPodFailsStartWithTheApiServersMessage() {
         KubernetesCommandLineExecutor executor = new KubernetesCommandLineExecutor(TestCluster.config()

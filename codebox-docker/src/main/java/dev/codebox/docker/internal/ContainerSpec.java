@@ -12,7 +12,6 @@ import dev.codebox.docker.RunnerTransport;
 import dev.codebox.docker.WorkDirMode;
 import dev.codebox.internal.ForkServerScript;
 import dev.codebox.runner.internal.RunnerProgram;
-import dev.codebox.runner.internal.RunnerSecret;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,7 +30,6 @@ final class ContainerSpec {
     private final Optional<String> user;
     private final RunnerLayout layout;
     private final Optional<String> temporaryWorkDir;
-    private final RunnerSecret secret;
     private final String sharedMarker;
 
     /**
@@ -39,18 +37,16 @@ final class ContainerSpec {
      * @param user the user to run as, already resolved
      * @param layout the transport and work dir mode, with the socket's host dir where there is one
      * @param temporaryWorkDir the work dir when codebox created it, to be deleted with the container
-     * @param secret what the runner and the JVM prove to each other, passed in the environment
      * @param sharedMarker the name of the file the JVM writes into the bind-mounted dir ({@link SharedDir})
      */
     ContainerSpec(DockerExecutorConfig config, String name, String bindDir, Optional<String> user, RunnerLayout layout,
-            Optional<String> temporaryWorkDir, RunnerSecret secret, String sharedMarker) {
+            Optional<String> temporaryWorkDir, String sharedMarker) {
         this.config = config;
         this.name = name;
         this.bindDir = bindDir;
         this.user = user;
         this.layout = layout;
         this.temporaryWorkDir = temporaryWorkDir;
-        this.secret = secret;
         this.sharedMarker = sharedMarker;
     }
 
@@ -74,11 +70,12 @@ final class ContainerSpec {
         return layout.sharedDirInContainer().map(dir -> SharedDir.command(dir, main)).orElse(main);
     }
 
-    /** The attach stream needs an open stdin; the user's modifier comes last. */
+    /**
+     * An open stdin, which brings the runner its secret (and, for the attach transport, the frames);
+     * the user's modifier comes last.
+     */
     private void modify(CreateContainerCmd create) {
-        if (layout.transport() == RunnerTransport.ATTACH) {
-            create.withStdinOpen(true).withStdInOnce(false).withAttachStdin(true).withAttachStdout(true).withAttachStderr(true);
-        }
+        create.withStdinOpen(true).withStdInOnce(false).withAttachStdin(true).withAttachStdout(true).withAttachStderr(true);
         config.createContainerModifier().accept(create);
     }
 
@@ -102,7 +99,6 @@ final class ContainerSpec {
         if (config.pythonForkServer()) {
             env.add(RunnerProgram.FORK_SERVER_VARIABLE + "=" + ForkServerScript.source()); // taken out of the environment by the runner
         }
-        env.add(secret.environmentEntry()); // last, so that no configured variable replaces it
         return env;
     }
 

@@ -17,6 +17,7 @@ import dev.codebox.runner.internal.RunnerStream;
 import dev.codebox.runner.internal.UnixSockets;
 import dev.codebox.spi.BlockOutput;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -120,7 +121,7 @@ public final class RunnerContainer implements RunnerHost {
             RunnerSecret secret = RunnerSecret.generate();
             String marker = SharedDir.newMarkerName();
             ContainerRequest request = new ContainerSpec(config, name, bindDir, user, layout,
-                    ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty(), secret, marker).request();
+                    ownsWorkDir ? Optional.of(workDir.toString()) : Optional.empty(), marker).request();
             // A generated name is new; a configured one replaces the container of that name.
             managed = ManagedContainer.prepare(engine, request, config.containerName().isPresent());
             container = new RunnerContainer(managed, config, layout, workDir, ownsWorkDir, secret, marker);
@@ -455,8 +456,17 @@ public final class RunnerContainer implements RunnerHost {
         try {
             if (layout.transport() == RunnerTransport.UNIX_SOCKET) {
                 deleteSocket();
-                start(created);
-                awaitSocketRunner();
+                AttachStream stdin = attach();
+                try {
+                    start(created);
+                    sendSecret(stdin);
+                    awaitSocketRunner();
+                } catch (IOException e) {
+                    throw new CodeExecutorException(Reason.START_FAILED, "cannot reach the stdin of container " + name + ": "
+                            + e.getMessage(), e);
+                } finally {
+                    stdin.close();
+                }
             } else {
                 startAttached(created);
             }
@@ -501,14 +511,10 @@ public final class RunnerContainer implements RunnerHost {
      * the message has what it wrote to stderr.
      */
     private void startAttached(boolean created) {
-        AttachStream stream;
-        try {
-            stream = AttachStream.attach(container.client(), container.id(), name);
-        } catch (IOException e) {
-            throw new CodeExecutorException(Reason.START_FAILED, "cannot attach to container " + name + ": " + e.getMessage(), e);
-        }
+        AttachStream stream = attach();
         try {
             start(created);
+            sendSecret(stream);
             connection = handshake(stream, false, config.startTimeout().toMillis());
         } catch (RunnerConnection.ProtocolException e) {
             stream.close();
@@ -527,6 +533,23 @@ public final class RunnerContainer implements RunnerHost {
             throw new CodeExecutorException(Reason.START_FAILED, "the runner in container " + name + " did not come up within "
                     + config.startTimeout().toSeconds() + " s (" + e.getMessage() + "); its output:\n" + output, e);
         }
+    }
+
+    private AttachStream attach() {
+        try {
+            return AttachStream.attach(container.client(), container.id(), name);
+        } catch (IOException e) {
+            throw new CodeExecutorException(Reason.START_FAILED, "cannot attach to container " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The first line a new runner reads from its stdin: its secret, which never goes into the
+     * container's environment (the Engine API shows that, and so does {@code /proc/1/environ} to
+     * the code, PID 1 being docker's init).
+     */
+    private void sendSecret(AttachStream stdin) throws IOException {
+        stdin.write(ByteBuffer.wrap(secret.firstLine()));
     }
 
     /**

@@ -12,12 +12,13 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The per-container secret that the JVM and the runner prove to each other (HMAC-SHA256 of a role
  * name) before any request, so that no other local user's connection is served and no other socket
- * is mistaken for the runner. It reaches the container in its environment, never on a command
- * line; {@link #toString()} does not show it.
+ * is mistaken for the runner. It reaches the runner as the first line of its stdin, never in the
+ * environment (a container's spec shows that through the API, and docker's init process, PID 1,
+ * keeps it readable to the code) nor on a command line; {@link #toString()} does not show it.
  */
 public final class RunnerSecret {
 
-    /** The environment variable that carries the secret into the container; the runner removes it. */
+    /** The name in the line that carries the secret to the runner. */
     public static final String VARIABLE = "CODEBOX_RUNNER_SECRET";
     public static final String RUNNER = "codebox-runner";
     public static final String CLIENT = "codebox-client";
@@ -35,15 +36,9 @@ public final class RunnerSecret {
         return new RunnerSecret(HexFormat.of().formatHex(bytes));
     }
 
-    /** {@code NAME=VALUE} for the container's environment. */
-    public String environmentEntry() {
-        return VARIABLE + "=" + hex;
-    }
-
     /**
-     * The first line of a stdio stream to a runner whose environment has no secret (a pod, whose
-     * spec the cluster's API shows): sent once, before the first hello, and only to a runner this
-     * JVM just created.
+     * {@code CODEBOX_RUNNER_SECRET=HEX\n}, the first line of a runner's stdin: sent once, to a runner
+     * this JVM just started (on the stdio stream, before the first hello).
      */
     public byte[] firstLine() {
         return (VARIABLE + "=" + hex + "\n").getBytes(StandardCharsets.US_ASCII);

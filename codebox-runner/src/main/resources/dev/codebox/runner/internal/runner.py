@@ -20,8 +20,8 @@
 # The JVM speaks first: {"op": "hello"} (a new hello on the stdio stream ends what the previous
 # attachment left running), then {"op": "auth", "proof": HEX}; the proofs are HMAC-SHA256 of
 # "codebox-runner" and "codebox-client" keyed with CODEBOX_RUNNER_SECRET, so neither side sends
-# the secret. (The secret comes in the environment; on the stdio stream it may instead come as the
-# stream's first line, "CODEBOX_RUNNER_SECRET=HEX\n", sent once by the JVM that created the pod.)
+# the secret. (The secret comes as the first line of the runner's stdin, "CODEBOX_RUNNER_SECRET=HEX\n",
+# sent once by the JVM that started it; on the stdio stream the frames follow it.)
 # Requests on other channels:
 #   {"op": "ping"}                                  -> R {}
 #   {"op": "probe"}                                 -> R {"interpreters": {name: path}, "machine", "python"}
@@ -77,7 +77,7 @@ HEADER = struct.Struct(">BII")
 OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
-SECRET = os.environ.pop("CODEBOX_RUNNER_SECRET", "").encode()
+SECRET = b""  # from stdin, in main()
 FORK_SERVER_SOURCE = os.environ.pop("CODEBOX_FORK_SERVER", "")
 WORK_DIR = None
 FORKS = None  # the Forks of this runner, when python blocks are forked
@@ -1055,8 +1055,10 @@ def serve_stdio():
 
 
 def secret_from_stdin():
-    """The first line of the stdio stream, CODEBOX_RUNNER_SECRET=HEX, where the environment has none
-    (a pod: its spec is readable through the cluster's API). Read a byte at a time: the frames follow."""
+    """The first line of stdin, CODEBOX_RUNNER_SECRET=HEX, sent by the JVM that started this runner.
+    Not the environment: a container's spec shows it through the engine's or the cluster's API, and
+    docker's init (PID 1) keeps its environment readable to the code. Read a byte at a time: on the
+    stdio stream the frames follow."""
     line = b""
     while not line.endswith(b"\n") and len(line) < 256:
         byte = os.read(0, 1)
@@ -1072,10 +1074,11 @@ def main():
     WORK_DIR = sys.argv[2]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     not_dumpable()
-    if not SECRET and sys.argv[1] == "-":
-        SECRET = secret_from_stdin()
+    SECRET = secret_from_stdin()
     if not SECRET:
-        sys.exit("codebox: CODEBOX_RUNNER_SECRET is not set")
+        sys.exit("codebox: no CODEBOX_RUNNER_SECRET line on stdin")
+    if sys.argv[1] != "-":
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # nothing else comes that way
     if os.getpid() == 1:
         threading.Thread(target=reap_orphans, daemon=True).start()
     if sys.argv[1] == "-":
