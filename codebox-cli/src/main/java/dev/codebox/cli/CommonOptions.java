@@ -32,7 +32,8 @@ public final class CommonOptions {
     Path python;
 
     @Option(names = "--no-fork-server",
-            description = "Start an interpreter for each python block instead of forking it from one started ahead of time (-e local, -e docker, -e kubernetes).")
+            description = "Start an interpreter for each python block instead of forking it from one started ahead of time "
+                    + "(-e local, -e docker, -e kubernetes). exec and run start that fork server only for two python blocks or more.")
     boolean noForkServer;
 
     @Option(names = "--max-output", paramLabel = "BYTES", defaultValue = "" + ExecutorConfigBuilder.DEFAULT_MAX_OUTPUT_BYTES,

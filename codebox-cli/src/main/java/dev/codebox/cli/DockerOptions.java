@@ -148,7 +148,7 @@ public final class DockerOptions {
      * The docker executor for these options and the common ones, with a functions module set up at
      * start; {@code workDir} replaces --work-dir.
      */
-    CodeExecutor create(CommonOptions common, FunctionModule functions, Optional<java.nio.file.Path> workDir) {
+    CodeExecutor create(CommonOptions common, boolean forkServer, FunctionModule functions, Optional<java.nio.file.Path> workDir) {
         DockerExecutorConfig.Builder config = DockerExecutorConfig.builder()
                 .functions(functions)
                 .image(image())
@@ -166,7 +166,7 @@ public final class DockerOptions {
                 .workDirBytes(workDirSize == null ? 0 : size(workDirSize, "--work-dir-size"))
                 .deleteCodeFiles(common.deleteCodeFiles())
                 .environment(common.environment())
-                .pythonForkServer(!common.noForkServer)
+                .pythonForkServer(forkServer)
                 .transport(transport)
                 .workDirMode(workDirMode);
         workDir.or(common::workDir).ifPresent(config::workDir);

@@ -15,14 +15,20 @@ final class ExecutorFactory {
     private final KubernetesOptions kubernetes;
     private final JupyterOptions jupyter;
     private final SandboxOptions sandbox;
+    private final boolean forkServer;
 
+    /**
+     * @param forkServer whether python blocks of local, Docker and Kubernetes executors are forked
+     *     from a fork server; false with --no-fork-server
+     */
     ExecutorFactory(CommonOptions common, DockerOptions docker, KubernetesOptions kubernetes, JupyterOptions jupyter,
-            SandboxOptions sandbox) {
+            SandboxOptions sandbox, boolean forkServer) {
         this.common = common;
         this.docker = docker;
         this.kubernetes = kubernetes;
         this.jupyter = jupyter;
         this.sandbox = sandbox;
+        this.forkServer = forkServer && !common.noForkServer;
     }
 
     /**
@@ -53,15 +59,15 @@ final class ExecutorFactory {
                         .functions(module)
                         .deleteCodeFiles(common.deleteCodeFiles())
                         .environment(common.environment())
-                        .pythonForkServer(!common.noForkServer);
+                        .pythonForkServer(forkServer);
                 dir.or(common::workDir).ifPresent(config::workDir);
                 common.python().ifPresent(config::python);
                 sandbox.applyTo(config);
                 return new LocalCommandLineExecutor(config.build());
             case DOCKER:
-                return docker.create(common, module, dir);
+                return docker.create(common, forkServer, module, dir);
             case KUBERNETES:
-                return kubernetes.create(common, docker, module, dir);
+                return kubernetes.create(common, forkServer, docker, module, dir);
             case JUPYTER:
                 return jupyter.local(common, module, dir, kernel);
             case DOCKER_JUPYTER:

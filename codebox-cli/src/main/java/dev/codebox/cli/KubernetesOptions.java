@@ -55,7 +55,8 @@ public final class KubernetesOptions {
      * functions module set up at start; {@code workDir} (the host mirror of the pod's /workspace)
      * replaces --work-dir.
      */
-    CodeExecutor create(CommonOptions common, DockerOptions docker, FunctionModule functions, Optional<Path> workDir) {
+    CodeExecutor create(CommonOptions common, boolean forkServer, DockerOptions docker, FunctionModule functions,
+            Optional<Path> workDir) {
         KubernetesExecutorConfig.Builder config = KubernetesExecutorConfig.builder()
                 .functions(functions)
                 .image(image(docker))
@@ -65,7 +66,7 @@ public final class KubernetesOptions {
                 .cpuLimit(cpuQuantity(docker.cpus))
                 .deleteCodeFiles(common.deleteCodeFiles())
                 .environment(common.environment())
-                .pythonForkServer(!common.noForkServer)
+                .pythonForkServer(forkServer)
                 .namespace(namespace)
                 .kubeconfig(kubeconfig)
                 .context(context)

@@ -119,7 +119,7 @@ final class McpCommand implements Callable<Integer> {
         FunctionModule module = functions.module();
         List<ExecutorKind> kinds = kinds();
         OptionScope.requireUsed(spec.commandLine().getParseResult(), kinds);
-        ExecutorFactory factory = new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox);
+        ExecutorFactory factory = new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox, true);
         long maxFileBytes = DockerOptions.size(maxUpload, "--max-upload");
         CodeboxMcpServer.Builder builder = CodeboxMcpServer.builder(new Provider(factory, module, kinds))
                 .maxSessions(maxSessions)

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
 import dev.codebox.kubernetes.KubernetesCommandLineExecutor;
 import dev.codebox.kubernetes.KubernetesExecutorConfig;
@@ -112,12 +113,20 @@ class CliTest {
     }
 
     @Test
-    void pythonBlocksAreForkedUnlessNoForkServerIsGiven() throws Exception {
+    void pythonBlocksAreForkedFromTheSecondOnUnlessNoForkServerIsGiven() throws Exception {
         String parent = "import os\nprint(b'fork server' in open('/proc/%d/cmdline' % os.getppid(), 'rb').read())";
-        CliProcess forked = CliProcess.run(dir, parent, "exec", "-l", "python");
-        assertEquals("True\n", forked.stdout(), forked.stderr());
-        CliProcess spawned = CliProcess.run(dir, parent, "exec", "-l", "python", "--no-fork-server");
-        assertEquals("False\n", spawned.stdout(), spawned.stderr());
+        String two = "```python\n" + parent + "\n```\n```sh\necho sh\n```\n```py\n" + parent + "\n```\n";
+        // Each line of output is True (the block's parent is the fork server) or False (it was spawned).
+        CliProcess forked = CliProcess.run(dir, two, "run", "-");
+        assertEquals(List.of("True", "True"), forkedOrNot(forked), forked.stdout() + forked.stderr());
+        CliProcess spawned = CliProcess.run(dir, two, "run", "-", "--no-fork-server");
+        assertEquals(List.of("False", "False"), forkedOrNot(spawned), spawned.stdout() + spawned.stderr());
+        CliProcess restarted = CliProcess.run(dir, two, "run", "-", "--restart-between-blocks");
+        assertEquals(List.of("False", "False"), forkedOrNot(restarted), restarted.stdout() + restarted.stderr());
+        CliProcess one = CliProcess.run(dir, "```python\n" + parent + "\n```\n```sh\necho sh\n```\n", "run", "-");
+        assertEquals(List.of("False"), forkedOrNot(one), one.stdout() + one.stderr());
+        CliProcess exec = CliProcess.run(dir, parent, "exec", "-l", "python");
+        assertEquals("False\n", exec.stdout(), exec.stderr());
         CliProcess jupyter = CliProcess.run(dir, "print(1)", "exec", "-e", "jupyter", "-l", "python", "--no-fork-server");
         assertEquals(2, jupyter.exitCode());
         assertTrue(jupyter.stderr().contains("--no-fork-server is for -e local, -e docker and -e kubernetes"), jupyter.stderr());
@@ -141,13 +150,40 @@ class CliTest {
         assertTrue(mcp.stderr().contains("--kube-context is for -e kubernetes; -e local does not use it"), mcp.stderr());
     }
 
+    private static List<String> forkedOrNot(CliProcess cli) {
+        return cli.stdout().lines().filter(line -> line.equals("True") || line.equals("False")).toList();
+    }
+
+    @Test
+    void aForkServerIsWorthItFromTheSecondPythonBlock() {
+        CodeBlock python = new CodeBlock("python", "print(1)");
+        CodeBlock py = new CodeBlock("py", "print(2)");
+        CodeBlock sh = new CodeBlock("sh", "echo 3");
+        assertFalse(ExecutionCommand.forkServerPays(List.of(python), false));
+        assertFalse(ExecutionCommand.forkServerPays(List.of(python, sh, sh), false));
+        assertTrue(ExecutionCommand.forkServerPays(List.of(python, sh, py), false));
+        assertFalse(ExecutionCommand.forkServerPays(List.of(python, py), true), "a restart before every block");
+        CommandLine commandLine = Main.commandLine("exec");
+        commandLine.parseArgs("exec", "-e", "kubernetes", "-l", "python", "-");
+        ExecCommand exec = commandLine.getSubcommands().get("exec").getCommand();
+        for (boolean forkServer : new boolean[] {true, false}) {
+            CodeExecutor executor = new ExecutorFactory(exec.common, exec.docker, exec.kubernetes, exec.jupyter, exec.sandbox, forkServer)
+                    .create(ExecutorKind.KUBERNETES, exec.functions.module(), Optional.empty(), Optional.empty());
+            try {
+                assertEquals(forkServer, ((KubernetesCommandLineExecutor) executor).config().pythonForkServer());
+            } finally {
+                executor.close();
+            }
+        }
+    }
+
     @Test
     void containerOptionsReachThePodOfKubernetesExecutors() {
         CommandLine commandLine = Main.commandLine("exec");
         commandLine.parseArgs("exec", "-e", "kubernetes", "-l", "python", "--init-command", "touch ready",
                 "--work-dir-size", "32m", "--tmp-size", "64m", "--storage-size", "1g", "--memory", "256m", "-");
         ExecCommand exec = commandLine.getSubcommands().get("exec").getCommand();
-        CodeExecutor executor = new ExecutorFactory(exec.common, exec.docker, exec.kubernetes, exec.jupyter, exec.sandbox)
+        CodeExecutor executor = new ExecutorFactory(exec.common, exec.docker, exec.kubernetes, exec.jupyter, exec.sandbox, true)
                 .create(ExecutorKind.KUBERNETES, exec.functions.module(), Optional.empty(), Optional.empty());
         try {
             KubernetesExecutorConfig config = ((KubernetesCommandLineExecutor) executor).config();
@@ -161,7 +197,7 @@ class CliTest {
         CommandLine defaults = Main.commandLine("exec");
         defaults.parseArgs("exec", "-e", "kubernetes", "-l", "python", "-");
         ExecCommand plain = defaults.getSubcommands().get("exec").getCommand();
-        CodeExecutor unset = new ExecutorFactory(plain.common, plain.docker, plain.kubernetes, plain.jupyter, plain.sandbox)
+        CodeExecutor unset = new ExecutorFactory(plain.common, plain.docker, plain.kubernetes, plain.jupyter, plain.sandbox, true)
                 .create(ExecutorKind.KUBERNETES, plain.functions.module(), Optional.empty(), Optional.empty());
         try {
             assertEquals(KubernetesExecutorConfig.builder().build().tmpSizeLimit().getNumericalAmount(),
