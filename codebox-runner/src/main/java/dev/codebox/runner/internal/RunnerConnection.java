@@ -205,7 +205,7 @@ public final class RunnerConnection implements AutoCloseable {
         if (data != null) {
             byte[] chunk = new byte[DATA_CHUNK_BYTES];
             for (int n; (n = data.read(chunk)) > 0; ) {
-                sendFrame('D', channel, ByteBuffer.wrap(chunk, 0, n));
+                sendFrame('D', channel, chunk, 0, n);
             }
         }
         return call.await();
@@ -639,7 +639,7 @@ public final class RunnerConnection implements AutoCloseable {
     /** Sends a cancel for {@code channel}; a connection that cannot send has failed already. */
     private void cancel(int channel) {
         try {
-            sendFrame('K', channel, ByteBuffer.allocate(0));
+            sendFrame('K', channel, new byte[0], 0, 0);
         } catch (IOException e) {
             // fail(e) ran: every call has its answer
         }
@@ -675,20 +675,21 @@ public final class RunnerConnection implements AutoCloseable {
     // ---- writing --------------------------------------------------------------------------------
 
     private void send(char type, int channel, Map<String, ?> request) throws IOException {
-        sendFrame(type, channel, ByteBuffer.wrap(JSON.writeValueAsBytes(request)));
+        byte[] json = JSON.writeValueAsBytes(request);
+        sendFrame(type, channel, json, 0, json.length);
     }
 
     /** Sends bytes as D frames of at most {@value #DATA_CHUNK_BYTES}. */
     private void sendData(int channel, byte[] bytes, int offset, int length) throws IOException {
         for (int at = offset; at < offset + length; at += DATA_CHUNK_BYTES) {
-            sendFrame('D', channel, ByteBuffer.wrap(bytes, at, Math.min(DATA_CHUNK_BYTES, offset + length - at)));
+            sendFrame('D', channel, bytes, at, Math.min(DATA_CHUNK_BYTES, offset + length - at));
         }
     }
 
-    private void sendFrame(char type, int channel, ByteBuffer payload) throws IOException {
-        ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + payload.remaining());
-        frame.put((byte) type).putInt(channel).putInt(payload.remaining()).put(payload).flip();
-        writeFrames(frame);
+    private void sendFrame(char type, int channel, byte[] payload, int offset, int length) throws IOException {
+        ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + length);
+        putFrame(frame, type, channel, payload, offset, length);
+        writeFrames(frame.flip());
     }
 
     private static void putFrame(ByteBuffer into, char type, int channel, byte[] payload, int offset, int length) {
