@@ -1,5 +1,6 @@
 package dev.codebox.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
@@ -63,6 +64,9 @@ final class McpBench implements Bench {
             clients.add(http);
             List<Row> rows = new ArrayList<>();
             rows.add(perCall(options, "execute_code print(1), warm session, stdio", stdio, inProcess));
+            try (RawStdioClient raw = RawStdioClient.start(stdioServerCommand(options))) {
+                rows.add(perCallRaw(options, raw, inProcess));
+            }
             rows.add(perCall(options, "execute_code print(1), warm session, HTTP", http, inProcess));
 
             List<McpSyncClient> eight = new ArrayList<>();
@@ -104,6 +108,26 @@ final class McpBench implements Bench {
                 () -> execute(client, session),
                 () -> Programs.check(inProcess.execute(CodeBlock.python("print(1)")), "1\n"));
         return Row.latency(SECTION, name, comparison.codebox(), "same block in-process", comparison.baseline(), OVERHEAD);
+    }
+
+    /**
+     * The stdio row again with a bare JSON-RPC client instead of the SDK's: what the server costs
+     * without the client's share (informative; the target is the SDK client's row).
+     */
+    private static Row perCallRaw(BenchOptions options, RawStdioClient client, CodeExecutor inProcess) throws Exception {
+        String session = client.callTool("create_session", Map.of()).path("structuredContent").path("session_id").asText();
+        for (int i = 0; i < PROTOCOL_WARMUP_CALLS; i++) {
+            client.callTool("list_languages", Map.of());
+        }
+        Map<String, Object> arguments = Map.of("code", "print(1)", "session_id", session);
+        Interleaved.Comparison comparison = Interleaved.compare(options.warmup(), options.iterations(), () -> {
+            JsonNode result = client.callTool("execute_code", arguments);
+            if (result.path("isError").asBoolean() || !"1\n".equals(result.path("structuredContent").path("output").asText())) {
+                throw new IllegalStateException("unexpected result: " + result);
+            }
+        }, () -> Programs.check(inProcess.execute(CodeBlock.python("print(1)")), "1\n"));
+        return Row.latency(SECTION, "execute_code print(1), warm session, stdio, bare JSON-RPC client", comparison.codebox(),
+                "same block in-process", comparison.baseline(), Target.none());
     }
 
     /**
@@ -160,13 +184,18 @@ final class McpBench implements Bench {
 
     /** The server over stdio in a JVM of its own, started like an MCP client starts {@code codebox mcp}. */
     private static McpSyncClient stdioClient(BenchOptions options) {
-        ServerParameters parameters = ServerParameters.builder(Path.of(System.getProperty("java.home"), "bin", "java").toString())
-                .args("-cp", System.getProperty("java.class.path"), McpStdioServer.class.getName(), options.python().toString())
-                .build();
+        List<String> command = stdioServerCommand(options);
+        ServerParameters parameters = ServerParameters.builder(command.get(0)).args(command.subList(1, command.size())).build();
         McpSyncClient client = McpClient.sync(new StdioClientTransport(parameters, new JacksonMcpJsonMapper(new ObjectMapper())))
                 .requestTimeout(Duration.ofSeconds(60)).build();
         client.initialize();
         return client;
+    }
+
+    /** {@link McpStdioServer} in a JVM of its own. */
+    private static List<String> stdioServerCommand(BenchOptions options) {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), McpStdioServer.class.getName(), options.python().toString());
     }
 
     /** Local executors with the bench's Python, each in the session's work dir. */
