@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.codebox.internal.TempDirs;
 import dev.codebox.kubernetes.KubernetesPods;
 import dev.codebox.testing.Processes;
 import dev.codebox.testing.TestEnvironment;
@@ -18,6 +19,8 @@ import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -230,6 +233,9 @@ class CliKubernetesTest {
         assertEquals(1, left.size(), cli.stderr());
         cli.process.destroyForcibly(); // SIGKILL: no shutdown hook deletes the pod
         cli.process.waitFor(10, TimeUnit.SECONDS);
+        // Nor its host mirror of /workspace, which the next codebox program reaps once it is a minute
+        // old (TempDirs); the suite must not depend on one starting that late.
+        removeTempDirsOf(cli.process.pid());
         String name = left.get(0).getMetadata().getName();
 
         CliProcess prune = codebox("", "kubernetes", "prune", "--kubeconfig", KUBECONFIG.toString(), "--namespace", NAMESPACE);
@@ -239,6 +245,13 @@ class CliKubernetesTest {
         assertTrue(prune.stdout().matches("(?s).*(deleted \\d+ pods? in namespace|no pods to delete in namespace) " + NAMESPACE + "\n"),
                 prune.stdout());
         assertEquals(List.of(), podsOf(cli.process.pid()));
+    }
+
+    private static void removeTempDirsOf(long pid) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")),
+                "codebox-" + pid + "-*")) {
+            entries.forEach(TempDirs::deleteRecursively);
+        }
     }
 
     @Test
