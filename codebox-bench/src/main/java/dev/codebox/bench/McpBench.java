@@ -105,9 +105,8 @@ final class McpBench implements Bench {
             throws Exception {
         String session = session(client);
         warmUp(client);
-        Interleaved.Operation baseline = () -> Programs.check(inProcess.execute(CodeBlock.python("print(1)")), "1\n");
         Interleaved.Comparison comparison = Interleaved.compare(Math.max(options.warmup(), EXECUTION_WARMUP_CALLS),
-                options.iterations(), () -> execute(client, session), baseline);
+                options.iterations(), () -> execute(client, session), inProcessBlock(inProcess));
         return Row.latency(SECTION, name, comparison.codebox(), "same block in-process", comparison.baseline(), OVERHEAD);
     }
 
@@ -127,9 +126,14 @@ final class McpBench implements Bench {
             if (result.path("isError").asBoolean() || !"1\n".equals(result.path("structuredContent").path("output").asText())) {
                 throw new IllegalStateException("unexpected result: " + result);
             }
-        }, () -> Programs.check(inProcess.execute(CodeBlock.python("print(1)")), "1\n"));
+        }, inProcessBlock(inProcess));
         return Row.latency(SECTION, "execute_code print(1), warm session, stdio, bare JSON-RPC client", comparison.codebox(),
                 "same block in-process", comparison.baseline(), Target.none());
+    }
+
+    /** The baseline of the per-call rows: the same block on an executor in this JVM. */
+    private static Interleaved.Operation inProcessBlock(CodeExecutor inProcess) {
+        return () -> Programs.check(inProcess.execute(CodeBlock.python("print(1)")), "1\n");
     }
 
     /**

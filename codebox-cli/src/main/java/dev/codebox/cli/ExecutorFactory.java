@@ -18,8 +18,8 @@ final class ExecutorFactory {
     private final boolean forkServer;
 
     /**
-     * @param forkServer whether python blocks of local, Docker and Kubernetes executors are forked
-     *     from a fork server; false with --no-fork-server
+     * @param forkServer whether python blocks of local, Docker and Kubernetes executors may be
+     *     forked from a fork server; --no-fork-server turns it off whatever this says
      */
     ExecutorFactory(CommonOptions common, DockerOptions docker, KubernetesOptions kubernetes, JupyterOptions jupyter,
             SandboxOptions sandbox, boolean forkServer) {

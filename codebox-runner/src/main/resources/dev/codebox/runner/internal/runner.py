@@ -1078,7 +1078,9 @@ def main():
     if not SECRET:
         sys.exit("codebox: no CODEBOX_RUNNER_SECRET line on stdin")
     if sys.argv[1] != "-":
-        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # nothing else comes that way
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)  # nothing else comes that way
+        os.close(devnull)
     if os.getpid() == 1:
         threading.Thread(target=reap_orphans, daemon=True).start()
     if sys.argv[1] == "-":
