@@ -46,7 +46,9 @@ import java.util.function.UnaryOperator;
  * {@code memoryRequest} equal to it unless given (memory is not compressible: a pod gets what it
  * may use), no
  * ephemeral-storage request or limit, {@code nodeSelector} and {@code tolerations} none,
- * {@code runtimeClassName} none (give {@code gvisor} or {@code kata} where the cluster has them).
+ * {@code runtimeClassName} none (give {@code gvisor} or {@code kata} where the cluster has them; a
+ * class the cluster does not know, or whose handler the node's runtime lacks, fails {@code start()}
+ * at once with the API server's or the kubelet's message).
  *
  * <p>Hardening, on by default (each can be changed): {@code runAsUser} 1000 and {@code runAsGroup}
  * 1000 with {@code runAsNonRoot}; {@code allowPrivilegeEscalation} false; every capability

@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,25 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class KubernetesRbacTest {
 
-    private static final Path DOC = Path.of("..", "docs", "kubernetes.md");
-
-    /** The YAML block of the page that declares the Role. */
-    private static String documentedRole() throws Exception {
-        Matcher blocks = Pattern.compile("```yaml\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(DOC));
-        while (blocks.find()) {
-            if (blocks.group(1).contains("kind: Role")) {
-                return blocks.group(1);
-            }
-        }
-        throw new AssertionError("no Role in " + DOC);
-    }
-
     @Test
     void theDocumentedRoleIsEnoughForEverythingTheExecutorDoes(@TempDir Path dir) throws Exception {
         KubernetesClient admin = TestCluster.client();
         String ns = TestCluster.NAMESPACE;
         String name = "codebox-rbac-" + ProcessHandle.current().pid();
-        Role role = admin.rbac().roles().load(new ByteArrayInputStream(documentedRole().getBytes(StandardCharsets.UTF_8))).item();
+        Role role = admin.rbac().roles().load(new ByteArrayInputStream(KubernetesDoc.yamlOf("Role").getBytes(StandardCharsets.UTF_8))).item();
         role.getMetadata().setName(name);
         role.getMetadata().setNamespace(ns);
         try {

@@ -280,6 +280,7 @@ public final class RunnerPod implements RunnerHost {
     /** Waits until the runner container runs; throws with the cluster's reason when it cannot. */
     private void awaitRunning(long deadline) {
         long pause = 20;
+        long nextSandboxCheck = System.nanoTime();
         while (true) {
             Pod pod = get(name);
             if (pod == null) {
@@ -299,6 +300,14 @@ public final class RunnerPod implements RunnerHost {
             if (ended != null || "Failed".equals(pod.getStatus().getPhase()) || "Succeeded".equals(pod.getStatus().getPhase())) {
                 throw new CodeExecutorException(Reason.START_FAILED, "the runner in pod " + name + " ended before it answered ("
                         + describe(pod) + ")" + logTail());
+            }
+            if (config.runtimeClassName().isPresent() && pod.getSpec().getNodeName() != null
+                    && System.nanoTime() - nextSandboxCheck >= 0) {
+                missingRuntime().ifPresent(why -> {
+                    throw new CodeExecutorException(Reason.START_FAILED, "pod " + name + " cannot start: its node has no runtime for"
+                            + " RuntimeClass " + config.runtimeClassName().get() + " (" + why + ")");
+                });
+                nextSandboxCheck = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             }
             if (System.nanoTime() > deadline) {
                 throw new CodeExecutorException(Reason.START_FAILED, "pod " + name + " did not start within "
@@ -413,6 +422,23 @@ public final class RunnerPod implements RunnerHost {
                 .filter(c -> "False".equals(c.getStatus()) && c.getMessage() != null)
                 .map(c -> c.getType() + ": " + c.getMessage()).collect(Collectors.joining("; "));
         return "is " + status.getPhase() + (conditions.isEmpty() ? "" : " (" + conditions + ")");
+    }
+
+    /**
+     * The kubelet's message when the node's container runtime lacks the RuntimeClass's handler: it
+     * retries the sandbox forever, so no wait cures it (containerd: "no runtime for", CRI-O:
+     * "RuntimeHandler ... not supported").
+     */
+    private Optional<String> missingRuntime() {
+        try {
+            return client.v1().events().inNamespace(namespace).withField("involvedObject.name", name).list().getItems().stream()
+                    .filter(e -> "FailedCreatePodSandBox".equals(e.getReason()) && e.getMessage() != null)
+                    .map(Event::getMessage)
+                    .filter(message -> message.contains("no runtime for") || message.contains("RuntimeHandler"))
+                    .findFirst();
+        } catch (KubernetesClientException e) {
+            return Optional.empty();
+        }
     }
 
     /** The pod's events, oldest first, for a message: what the scheduler and the kubelet said. */
