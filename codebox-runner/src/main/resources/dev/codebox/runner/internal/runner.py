@@ -42,7 +42,7 @@
 # symbolic link: code running in the container may swap a directory for a link at any moment.
 # Frames are handled in the order they come: a write, ping, probe, list or delete is done before the
 # next frame is read (so a listing sent before a run shows the work dir as it was before the run);
-# runs, reads and connects go on in threads of their own.
+# runs, reads and connects go on in threads of their own (Workers: kept for the next one).
 #
 # Python blocks are forked from codebox's fork server when CODEBOX_FORK_SERVER holds its source
 # (forkserver.py of the local executor, which documents it): the runner plays the JVM's part,
@@ -52,6 +52,7 @@ import hashlib
 import hmac
 import json
 import os
+import queue
 import secrets
 import select
 import shutil
@@ -83,6 +84,53 @@ WORK_DIR = None
 FORKS = None  # the Forks of this runner, when python blocks are forked
 OWN_CHILDREN = set()  # pids the runner started and waits for itself; the orphan reaper leaves them alone
 CHILDREN_LOCK = threading.Lock()
+
+
+class Workers:
+    """
+    Threads for runs and other work that may block, kept for the next task when they finish: starting
+    a thread costs about 0.4 ms on small virtual machines, a block's whole budget. Never a bound on
+    how many tasks run at once: a task that finds no idle thread gets a new one. A thread idle for
+    IDLE seconds ends.
+    """
+
+    IDLE = 60.0
+
+    def __init__(self):
+        self.tasks = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.idle = 0  # threads waiting for a task and not yet promised one
+
+    def submit(self, task):
+        with self.lock:
+            waiting = self.idle > 0
+            if waiting:
+                self.idle -= 1
+        if waiting:
+            self.tasks.put(task)
+        else:
+            threading.Thread(target=self.work, args=(task,), daemon=True).start()
+
+    def work(self, task):
+        while True:
+            try:
+                task()
+            except Exception:
+                threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), threading.current_thread())))
+            task = None
+            with self.lock:
+                self.idle += 1
+            try:
+                task = self.tasks.get(timeout=self.IDLE)
+            except queue.Empty:
+                with self.lock:
+                    if self.idle > 0:  # no task was promised to an idle thread: this one ends
+                        self.idle -= 1
+                        return
+                task = self.tasks.get()  # one was: it is on its way
+
+
+WORKERS = Workers()
 
 
 def proof(role):
@@ -322,7 +370,7 @@ class ForkServer:
                 conn, _ = self.listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self.identify, args=(conn,), daemon=True).start()
+            WORKERS.submit(lambda conn=conn: self.identify(conn))
 
     def identify(self, conn):
         # A connection that names no pending child (code may connect too) is closed.
@@ -987,7 +1035,7 @@ class Session:
         elif isinstance(handler, Task):
             handler()  # quick, and in order: a listing shows what earlier requests left, and nothing later
         else:
-            threading.Thread(target=handler, daemon=True).start()
+            WORKERS.submit(handler)
         return None
 
     def end_all(self):
