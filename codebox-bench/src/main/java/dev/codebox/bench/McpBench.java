@@ -66,9 +66,12 @@ final class McpBench implements Bench {
             List<Row> rows = new ArrayList<>();
             rows.add(perCall(options, "execute_code print(1), warm session, stdio", stdio, inProcess));
             try (RawStdioClient raw = RawStdioClient.start(stdioServerCommand(options))) {
-                rows.add(perCallRaw(options, raw, inProcess));
+                rows.add(perCallRaw(options, "execute_code print(1), warm session, stdio, bare JSON-RPC client", raw, inProcess));
             }
             rows.add(perCall(options, "execute_code print(1), warm session, HTTP", http, inProcess));
+            try (RawHttpClient raw = RawHttpClient.connect(endpoint.uri(), TOKEN)) {
+                rows.add(perCallRaw(options, "execute_code print(1), warm session, HTTP, bare HTTP/1.1 client", raw, inProcess));
+            }
 
             List<McpSyncClient> eight = new ArrayList<>();
             List<String> sessions = new ArrayList<>();
@@ -111,10 +114,11 @@ final class McpBench implements Bench {
     }
 
     /**
-     * The stdio row again with a bare JSON-RPC client instead of the SDK's: what the server costs
-     * without the client's share (informative; the target is the SDK client's row).
+     * A per-call row again with a bare client instead of the SDK's: what the server costs without
+     * the client's share (informative; the target is the SDK client's row).
      */
-    private static Row perCallRaw(BenchOptions options, RawStdioClient client, CodeExecutor inProcess) throws Exception {
+    private static Row perCallRaw(BenchOptions options, String name, RawMcpClient client, CodeExecutor inProcess)
+            throws Exception {
         String session = client.callTool("create_session", Map.of()).path("structuredContent").path("session_id").asText();
         for (int i = 0; i < PROTOCOL_WARMUP_CALLS; i++) {
             client.callTool("list_languages", Map.of());
@@ -127,8 +131,7 @@ final class McpBench implements Bench {
                 throw new IllegalStateException("unexpected result: " + result);
             }
         }, inProcessBlock(inProcess));
-        return Row.latency(SECTION, "execute_code print(1), warm session, stdio, bare JSON-RPC client", comparison.codebox(),
-                "same block in-process", comparison.baseline(), Target.none());
+        return Row.latency(SECTION, name, comparison.codebox(), "same block in-process", comparison.baseline(), Target.none());
     }
 
     /** The baseline of the per-call rows: the same block on an executor in this JVM. */
