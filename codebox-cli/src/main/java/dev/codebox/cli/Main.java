@@ -5,18 +5,15 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Properties;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The {@code codebox} command. Exit status: the code's exit code (124 timeout, 125 cancelled);
  * 2 for a usage error; 3 when the executor cannot run at all (no Docker engine, no cluster, no kernel);
  * 70 for an internal error. Errors are one line on stderr, never a stack trace.
  */
-@Command(name = "codebox",
-        mixinStandardHelpOptions = true,
-        versionProvider = Main.Version.class,
-        description = "Runs code written by language models: locally, in Docker, in Kubernetes or in a Jupyter kernel.")
 public final class Main implements Runnable {
 
     /** Exit status of a usage error. */
@@ -26,8 +23,7 @@ public final class Main implements Runnable {
     /** Exit status of an unexpected failure. */
     static final int INTERNAL_ERROR = 70;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private CommandSpec spec;
 
     @Override
     public void run() {
@@ -44,7 +40,7 @@ public final class Main implements Runnable {
      * {@code --version}) only that one is built; otherwise (help, a typo) all are, for the listing.
      */
     static CommandLine commandLine(String... args) {
-        CommandLine commandLine = new CommandLine(new Main());
+        CommandLine commandLine = new CommandLine(topCommand());
         String first = args.length == 0 ? "" : args[0];
         if (!first.equals("--version") && !first.equals("-V")) {
             boolean known = SUBCOMMANDS.contains(first);
@@ -78,6 +74,23 @@ public final class Main implements Runnable {
             return status;
         });
         return commandLine;
+    }
+
+    /**
+     * The top command's model, built by hand: read from annotations it would cost a dynamic proxy
+     * class per annotation type, about a quarter of {@code codebox --version}.
+     */
+    private static CommandSpec topCommand() {
+        Main main = new Main();
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(main).name("codebox").versionProvider(new Version());
+        spec.usageMessage().description(
+                "Runs code written by language models: locally, in Docker, in Kubernetes or in a Jupyter kernel.");
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+                .description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
+                .description("Print version information and exit.").build());
+        main.spec = spec;
+        return spec;
     }
 
     /** The sub-commands, in the order help lists them. */

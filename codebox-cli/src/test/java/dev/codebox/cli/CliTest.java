@@ -269,9 +269,22 @@ class CliTest {
 
     @Test
     void helpAndVersion() throws Exception {
-        CliProcess version = CliProcess.run(dir, "", "--version");
-        assertEquals(0, version.exitCode());
-        assertTrue(version.stdout().matches("codebox \\S+\n"), version.stdout());
+        for (String flag : List.of("--version", "-V")) {
+            CliProcess version = CliProcess.run(dir, "", flag);
+            assertEquals(0, version.exitCode());
+            assertTrue(version.stdout().matches("codebox \\S+\n"), version.stdout());
+        }
+        // The top command's model is built by hand (Main.topCommand): its help lists every command.
+        CliProcess top = CliProcess.run(dir, "", "--help");
+        assertEquals(0, top.exitCode());
+        assertTrue(top.stdout().startsWith("Usage: codebox [-hV] [COMMAND]"), top.stdout());
+        for (String command : List.of("exec", "run", "functions", "mcp", "docker", "kubernetes", "doctor")) {
+            assertTrue(top.stdout().contains("\n  " + command + " "), command + " in " + top.stdout());
+        }
+        CliProcess none = CliProcess.run(dir, "");
+        assertEquals(2, none.exitCode());
+        assertEquals("codebox: a command is required: exec, run, functions, mcp, docker, kubernetes or doctor"
+                + " (see 'codebox --help')\n", none.stderr());
         for (String command : List.of("exec", "run")) {
             CliProcess help = CliProcess.run(dir, "", command, "--help");
             assertEquals(0, help.exitCode());
