@@ -72,15 +72,16 @@ final class LocalProcessRunner implements Runner {
         this.ownsWorkDir = ownsWorkDir;
         this.interpreters = interpreters;
         this.sandbox = sandbox;
+        boolean forking = forkServer && sandbox.isEmpty() && ProcessSessions.supported() && interpreters.python().isPresent();
         this.launcher = new ProcessLauncher(workDir, environment, interpreters.setsid(), interpreters.posixShell(),
-                sandbox.map(Sandbox::confinement).orElse(ProcessLauncher.Confinement.NONE));
+                sandbox.map(Sandbox::confinement).orElse(ProcessLauncher.Confinement.NONE), !forking);
         List<Path> leftovers = new ArrayList<>();
         if (ownsWorkDir) {
             leftovers.add(workDir);
         }
         sandbox.flatMap(Sandbox::cgroup).ifPresent(leftovers::add);
         this.watchdog = Watchdog.start(interpreters.setsid(), interpreters.posixShell(), leftovers);
-        this.forks = forkServer && sandbox.isEmpty() && ProcessSessions.supported() && interpreters.python().isPresent()
+        this.forks = forking
                 ? Optional.of(new ForkServers(interpreters.python().get(), workDir,
                         forkServerEnvironment(environment, workDir, interpreters), interpreters.setsid(), watchdog))
                 : Optional.empty();

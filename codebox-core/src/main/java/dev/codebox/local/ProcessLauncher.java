@@ -66,21 +66,16 @@ final class ProcessLauncher implements AutoCloseable {
     private boolean closed;
 
     /**
-     * Starts the first standby in the background when {@code sh} is present.
-     *
      * @param setsid util-linux {@code setsid}, when installed
      * @param sh a POSIX shell for the standby, when installed; without it every block is spawned
-     */
-    ProcessLauncher(Path workDir, Map<String, String> environment, Optional<String> setsid, Optional<String> sh) {
-        this(workDir, environment, setsid, sh, Confinement.NONE);
-    }
-
-    /**
      * @param confinement what each block runs under before its command: applied by a standby to
      *     itself while it waits, or prefixed to a directly spawned command
+     * @param standbyAhead whether the first standby is started now, in the background; else when
+     *     the first block started here ends (an executor whose python blocks are forked may never
+     *     start a block here, and a process started beside its start-up takes CPU it needs)
      */
     ProcessLauncher(Path workDir, Map<String, String> environment, Optional<String> setsid, Optional<String> sh,
-            Confinement confinement) {
+            Confinement confinement, boolean standbyAhead) {
         this.workDir = workDir;
         this.environment = Map.copyOf(environment);
         this.sessionPrefix = setsid.map(path -> List.of(path, "--wait")).orElse(List.of());
@@ -90,8 +85,10 @@ final class ProcessLauncher implements AutoCloseable {
             command.addAll(List.of(sh.get(), "-c", STANDBY_SCRIPT, "codebox-block", workDir.toString(),
                     confinement.standbyPrelude()));
             this.standbyCommand = List.copyOf(command);
-            synchronized (this) {
-                refilling = REFILLS.submit(this::refill);
+            if (standbyAhead) {
+                synchronized (this) {
+                    refilling = REFILLS.submit(this::refill);
+                }
             }
         } else {
             this.standbyCommand = List.of();
