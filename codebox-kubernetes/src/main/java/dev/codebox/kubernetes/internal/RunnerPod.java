@@ -430,29 +430,28 @@ public final class RunnerPod implements RunnerHost {
      * "RuntimeHandler ... not supported").
      */
     private Optional<String> missingRuntime() {
-        try {
-            return client.v1().events().inNamespace(namespace).withField("involvedObject.name", name).list().getItems().stream()
-                    .filter(e -> "FailedCreatePodSandBox".equals(e.getReason()) && e.getMessage() != null)
-                    .map(Event::getMessage)
-                    .filter(message -> message.contains("no runtime for") || message.contains("RuntimeHandler"))
-                    .findFirst();
-        } catch (KubernetesClientException e) {
-            return Optional.empty();
-        }
+        return podEvents().stream()
+                .filter(e -> "FailedCreatePodSandBox".equals(e.getReason()) && e.getMessage() != null)
+                .map(Event::getMessage)
+                .filter(message -> message.contains("no runtime for") || message.contains("RuntimeHandler"))
+                .findFirst();
     }
 
     /** The pod's events, oldest first, for a message: what the scheduler and the kubelet said. */
     private String events() {
+        Set<String> messages = podEvents().stream()
+                .sorted(Comparator.comparing(e -> Optional.ofNullable(e.getLastTimestamp()).orElse("")))
+                .map(e -> e.getReason() + ": " + e.getMessage())
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+        return messages.isEmpty() ? "" : "; events: " + String.join("; ", messages);
+    }
+
+    /** The pod's events as the API server has them now; none when it cannot be asked. */
+    private List<Event> podEvents() {
         try {
-            List<Event> events = client.v1().events().inNamespace(namespace)
-                    .withField("involvedObject.name", name).list().getItems();
-            Set<String> messages = events.stream()
-                    .sorted(Comparator.comparing(e -> Optional.ofNullable(e.getLastTimestamp()).orElse("")))
-                    .map(e -> e.getReason() + ": " + e.getMessage())
-                    .collect(Collectors.toCollection(LinkedHashSet::new));
-            return messages.isEmpty() ? "" : "; events: " + String.join("; ", messages);
+            return client.v1().events().inNamespace(namespace).withField("involvedObject.name", name).list().getItems();
         } catch (KubernetesClientException e) {
-            return "";
+            return List.of();
         }
     }
 
