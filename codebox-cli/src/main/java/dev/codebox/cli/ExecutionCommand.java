@@ -63,7 +63,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     public final Integer call() {
         List<CodeBlock> blocks = blocks();
         FunctionModule module = functions.module();
-        CodeExecutor executor = createExecutor(module, forkServerPays(blocks, common.restartBetweenBlocks()));
+        CodeExecutor executor = createExecutor(module, pythonServerPays(blocks, common.restartBetweenBlocks()));
         CancellationToken token = new CancellationToken();
         CountDownLatch finished = new CountDownLatch(1);
         AtomicInteger status = new AtomicInteger(CodeResult.EXIT_CANCELLED);
@@ -109,20 +109,21 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     }
 
     /**
-     * Whether a python fork server pays for itself here. Starting one costs about what spawning an
-     * interpreter does, so it pays from the second python block of one execution on (measured: one
-     * {@code exec -l python} takes 80 ms less without it, three blocks of {@code run} 30 ms more).
-     * With {@code --restart-between-blocks} every block would get a new one.
+     * Whether a resident python process (a fork server, or locally with --no-fork-server one that
+     * spawns) pays for itself here. Starting one costs about what spawning an interpreter does, so
+     * it pays from the second python block of one execution on (measured: one {@code exec -l python}
+     * takes 80 ms less without it, three blocks of {@code run} 30 ms more; with --no-fork-server one
+     * block 60 ms less). With {@code --restart-between-blocks} every block would get a new one.
      */
-    static boolean forkServerPays(List<CodeBlock> blocks, boolean restartBetweenBlocks) {
+    static boolean pythonServerPays(List<CodeBlock> blocks, boolean restartBetweenBlocks) {
         return !restartBetweenBlocks && blocks.stream()
                 .filter(block -> Language.fromTag(block.language()).filter(Language.PYTHON::equals).isPresent())
                 .limit(2).count() == 2;
     }
 
-    private CodeExecutor createExecutor(FunctionModule module, boolean forkServer) {
+    private CodeExecutor createExecutor(FunctionModule module, boolean pythonServer) {
         OptionScope.requireUsed(spec.commandLine().getParseResult(), List.of(common.executor()));
-        return new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox, forkServer)
+        return new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox, pythonServer)
                 .create(common.executor(), module, Optional.empty(), Optional.empty());
     }
 

@@ -15,20 +15,23 @@ final class ExecutorFactory {
     private final KubernetesOptions kubernetes;
     private final JupyterOptions jupyter;
     private final SandboxOptions sandbox;
+    /** Whether a resident process pays for itself: a local executor starts none without. */
+    private final boolean pythonServer;
     private final boolean forkServer;
 
     /**
-     * @param forkServer whether python blocks of local, Docker and Kubernetes executors may be
-     *     forked from a fork server; --no-fork-server turns it off whatever this says
+     * @param pythonServer whether python blocks of local, Docker and Kubernetes executors may be
+     *     started by a resident process, forked or (with --no-fork-server, locally) spawned
      */
     ExecutorFactory(CommonOptions common, DockerOptions docker, KubernetesOptions kubernetes, JupyterOptions jupyter,
-            SandboxOptions sandbox, boolean forkServer) {
+            SandboxOptions sandbox, boolean pythonServer) {
         this.common = common;
         this.docker = docker;
         this.kubernetes = kubernetes;
         this.jupyter = jupyter;
         this.sandbox = sandbox;
-        this.forkServer = forkServer && !common.noForkServer;
+        this.pythonServer = pythonServer;
+        this.forkServer = pythonServer && !common.noForkServer;
     }
 
     /**
@@ -59,7 +62,8 @@ final class ExecutorFactory {
                         .functions(module)
                         .deleteCodeFiles(common.deleteCodeFiles())
                         .environment(common.environment())
-                        .pythonForkServer(forkServer);
+                        .pythonServer(pythonServer)
+                        .pythonForkServer(!common.noForkServer);
                 dir.or(common::workDir).ifPresent(config::workDir);
                 common.python().ifPresent(config::python);
                 sandbox.applyTo(config);

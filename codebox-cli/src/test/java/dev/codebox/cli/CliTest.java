@@ -10,6 +10,8 @@ import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutor;
 import dev.codebox.kubernetes.KubernetesCommandLineExecutor;
 import dev.codebox.kubernetes.KubernetesExecutorConfig;
+import dev.codebox.local.LocalCommandLineExecutor;
+import dev.codebox.local.LocalExecutorConfig;
 import dev.codebox.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,19 +116,24 @@ class CliTest {
 
     @Test
     void pythonBlocksAreForkedFromTheSecondOnUnlessNoForkServerIsGiven() throws Exception {
-        String parent = "import os\nprint(b'fork server' in open('/proc/%d/cmdline' % os.getppid(), 'rb').read())";
+        String parent = "import os\nserver = lambda pid: b'fork server' in open('/proc/%s/cmdline' % pid, 'rb').read()\n"
+                + "print('forked' if server('self') else 'server-spawned' if server(os.getppid()) else 'spawned')";
         String two = "```python\n" + parent + "\n```\n```sh\necho sh\n```\n```py\n" + parent + "\n```\n";
-        // Each line of output is True (the block's parent is the fork server) or False (it was spawned).
+        String one = "```python\n" + parent + "\n```\n```sh\necho sh\n```\n";
+        // Each line of output says whether the block is a fork server's child, an interpreter the
+        // server spawned (--no-fork-server), or one the JVM spawned.
         CliProcess forked = CliProcess.run(dir, two, "run", "-");
-        assertEquals(List.of("True", "True"), forkedOrNot(forked), forked.stdout() + forked.stderr());
+        assertEquals(List.of("forked", "forked"), origins(forked), forked.stdout() + forked.stderr());
         CliProcess spawned = CliProcess.run(dir, two, "run", "-", "--no-fork-server");
-        assertEquals(List.of("False", "False"), forkedOrNot(spawned), spawned.stdout() + spawned.stderr());
+        assertEquals(List.of("server-spawned", "server-spawned"), origins(spawned), spawned.stdout() + spawned.stderr());
         CliProcess restarted = CliProcess.run(dir, two, "run", "-", "--restart-between-blocks");
-        assertEquals(List.of("False", "False"), forkedOrNot(restarted), restarted.stdout() + restarted.stderr());
-        CliProcess one = CliProcess.run(dir, "```python\n" + parent + "\n```\n```sh\necho sh\n```\n", "run", "-");
-        assertEquals(List.of("False"), forkedOrNot(one), one.stdout() + one.stderr());
+        assertEquals(List.of("spawned", "spawned"), origins(restarted), restarted.stdout() + restarted.stderr());
+        for (String flag : new String[] {"--keep-code-files", "--no-fork-server"}) {
+            CliProcess single = CliProcess.run(dir, one, "run", "-", flag);
+            assertEquals(List.of("spawned"), origins(single), single.stdout() + single.stderr());
+        }
         CliProcess exec = CliProcess.run(dir, parent, "exec", "-l", "python");
-        assertEquals("False\n", exec.stdout(), exec.stderr());
+        assertEquals("spawned\n", exec.stdout(), exec.stderr());
         CliProcess jupyter = CliProcess.run(dir, "print(1)", "exec", "-e", "jupyter", "-l", "python", "--no-fork-server");
         assertEquals(2, jupyter.exitCode());
         assertTrue(jupyter.stderr().contains("--no-fork-server is for -e local, -e docker and -e kubernetes"), jupyter.stderr());
@@ -150,8 +157,8 @@ class CliTest {
         assertTrue(mcp.stderr().contains("--kube-context is for -e kubernetes; -e local does not use it"), mcp.stderr());
     }
 
-    private static List<String> forkedOrNot(CliProcess cli) {
-        return cli.stdout().lines().filter(line -> line.equals("True") || line.equals("False")).toList();
+    private static List<String> origins(CliProcess cli) {
+        return cli.stdout().lines().filter(line -> line.matches("forked|server-spawned|spawned")).toList();
     }
 
     @Test
@@ -159,10 +166,10 @@ class CliTest {
         CodeBlock python = new CodeBlock("python", "print(1)");
         CodeBlock py = new CodeBlock("py", "print(2)");
         CodeBlock sh = new CodeBlock("sh", "echo 3");
-        assertFalse(ExecutionCommand.forkServerPays(List.of(python), false));
-        assertFalse(ExecutionCommand.forkServerPays(List.of(python, sh, sh), false));
-        assertTrue(ExecutionCommand.forkServerPays(List.of(python, sh, py), false));
-        assertFalse(ExecutionCommand.forkServerPays(List.of(python, py), true), "a restart before every block");
+        assertFalse(ExecutionCommand.pythonServerPays(List.of(python), false));
+        assertFalse(ExecutionCommand.pythonServerPays(List.of(python, sh, sh), false));
+        assertTrue(ExecutionCommand.pythonServerPays(List.of(python, sh, py), false));
+        assertFalse(ExecutionCommand.pythonServerPays(List.of(python, py), true), "a restart before every block");
         CommandLine commandLine = Main.commandLine("exec");
         commandLine.parseArgs("exec", "-e", "kubernetes", "-l", "python", "-");
         ExecCommand exec = commandLine.getSubcommands().get("exec").getCommand();
@@ -173,6 +180,12 @@ class CliTest {
                 assertEquals(forkServer, ((KubernetesCommandLineExecutor) executor).config().pythonForkServer());
             } finally {
                 executor.close();
+            }
+            try (CodeExecutor local = new ExecutorFactory(exec.common, exec.docker, exec.kubernetes, exec.jupyter,
+                    exec.sandbox, forkServer).create(ExecutorKind.LOCAL, exec.functions.module(), Optional.empty(), Optional.empty())) {
+                LocalExecutorConfig config = ((LocalCommandLineExecutor) local).config();
+                assertEquals(forkServer, config.pythonServer(), "a local executor starts no resident process unless it pays");
+                assertTrue(config.pythonForkServer());
             }
         }
     }

@@ -44,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * Unix socket this class listens on (in a private temp dir) and sends its nonce, and that
  * connection carries the block's stdout and stderr; the server reports the child's pid and, when
  * it has reaped it, its exit code on its stdout.
+ *
+ * <p>In spawn mode (the executor's fork server turned off) the same script forks nothing: it
+ * {@code posix_spawn}s a fresh {@code python FILE} per block, with the connection it made on the
+ * block's behalf as its output. That is one process image per block, where the JVM's own spawn
+ * takes four.
  */
 final class ForkServer implements AutoCloseable {
 
@@ -60,6 +65,8 @@ final class ForkServer implements AutoCloseable {
     private static final int MAX_LINE = 8192;
 
     private final Path socketDir;
+    /** Whether blocks are spawned as fresh interpreters rather than forked. */
+    private final boolean spawning;
     private final ServerSocketChannel listener;
     private final Selector selector;
     private final Process process;
@@ -76,8 +83,9 @@ final class ForkServer implements AutoCloseable {
     /** Set by the first {@link #close}, which releases the process, the socket and its dir. */
     private final AtomicBoolean released = new AtomicBoolean();
 
-    private ForkServer(Path socketDir, ServerSocketChannel listener, Selector selector, Process process) {
+    private ForkServer(Path socketDir, boolean spawning, ServerSocketChannel listener, Selector selector, Process process) {
         this.socketDir = socketDir;
+        this.spawning = spawning;
         this.listener = listener;
         this.selector = selector;
         this.process = process;
@@ -89,10 +97,11 @@ final class ForkServer implements AutoCloseable {
      *
      * @param python the interpreter, as blocks would be started with it
      * @param setsid util-linux {@code setsid}, to make the server a session leader of its own
+     * @param spawning whether the server spawns each block as a fresh interpreter instead of forking it
      * @throws IOException when the socket or the process cannot be created
      */
-    static ForkServer start(String python, Path workDir, Map<String, String> environment, Optional<String> setsid)
-            throws IOException {
+    static ForkServer start(String python, Path workDir, Map<String, String> environment, Optional<String> setsid,
+            boolean spawning) throws IOException {
         Path socketDir = TempDirs.create();
         ServerSocketChannel listener = null;
         Selector selector = null;
@@ -106,11 +115,14 @@ final class ForkServer implements AutoCloseable {
             List<String> argv = new ArrayList<>();
             setsid.ifPresent(argv::add);
             argv.addAll(List.of(python, "-c", SOURCE, socket.toString(), workDir.toString(), python));
+            if (spawning) {
+                argv.add("spawn");
+            }
             ProcessBuilder builder = new ProcessBuilder(argv).directory(workDir.toFile());
             builder.environment().clear();
             builder.environment().putAll(environment);
             Process process = builder.start();
-            ForkServer server = new ForkServer(socketDir, listener, selector, process);
+            ForkServer server = new ForkServer(socketDir, spawning, listener, selector, process);
             server.startThreads();
             return server;
         } catch (IOException | RuntimeException e) {
@@ -130,7 +142,7 @@ final class ForkServer implements AutoCloseable {
         if (awaitReady(FORK_MILLIS)) {
             synchronized (this) {
                 if (standby == null && !closed) {
-                    standby = requestChild(true);
+                    standby = request("fork", "warm");
                 }
             }
         }
@@ -148,7 +160,9 @@ final class ForkServer implements AutoCloseable {
         daemon("codebox-fork-server-replies", this::readReplies);
         daemon("codebox-fork-server-errors", this::logErrors);
         daemon("codebox-fork-server-accept", this::acceptConnections);
-        daemon("codebox-fork-server-prepare", this::prepare);
+        if (!spawning) {
+            daemon("codebox-fork-server-prepare", this::prepare);
+        }
     }
 
     private static void daemon(String name, Runnable task) {
@@ -165,6 +179,11 @@ final class ForkServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Whether the server is still starting: neither ready nor stopped. */
+    boolean starting() {
+        return ready.getCount() > 0 && !closed;
     }
 
     /** Whether the server can take blocks: alive, and no site-packages dir has changed since it started. */
@@ -195,33 +214,48 @@ final class ForkServer implements AutoCloseable {
     }
 
     /**
-     * Hands {@code file} (relative to the work dir) to a forked child, which runs it as
-     * {@code python file} would: the standby forked ahead of time when it is there, else one forked
+     * Starts a block that runs {@code file} (relative to the work dir) as {@code python file} would.
+     * Forking, it is handed to the standby forked ahead of time when it is there, else to one forked
      * now. The next standby is forked when the block ends ({@link #blockEnded}), not beside it: on a
      * small machine a fork beside the block slows the block down by about what it saves, while the
      * time between an agent's blocks is idle. Blocks that come back to back (a batch) are the
-     * exception: there the next standby is forked at once.
+     * exception: there the next standby is forked at once. Spawning, the server starts it now.
      *
-     * @throws IOException when the server does not answer: the caller spawns the block instead
+     * @throws Declined when the server could not spawn this block (the caller starts it instead)
+     * @throws IOException when the server does not answer (it is closed; the caller starts the
+     *     block instead)
      */
-    ForkedBlock fork(String file) throws IOException {
+    ForkedBlock start(String file) throws IOException {
         if (file.indexOf('\n') >= 0 || file.indexOf('\r') >= 0) {
-            throw new IOException("a file name with a line break cannot be forked");
+            throw new Declined("a file name with a line break cannot be sent to the fork server");
         }
         ForkedBlock block;
         synchronized (this) {
-            block = standby != null ? standby : requestChild(false);
-            boolean backToBack = System.nanoTime() - lastBlockEnded < BACK_TO_BACK_NANOS;
-            standby = backToBack ? requestChild(false) : null;
+            if (spawning) {
+                block = request("spawn", file);
+            } else {
+                block = standby != null ? standby : request("fork", null);
+                boolean backToBack = System.nanoTime() - lastBlockEnded < BACK_TO_BACK_NANOS;
+                standby = backToBack ? request("fork", null) : null;
+            }
         }
         try {
             block.pid.get(FORK_MILLIS, TimeUnit.MILLISECONDS);
             SocketChannel channel = block.connection.get(FORK_MILLIS, TimeUnit.MILLISECONDS);
-            channel.write(ByteBuffer.wrap((file + "\n").getBytes(StandardCharsets.UTF_8)));
+            if (!spawning) {
+                channel.write(ByteBuffer.wrap((file + "\n").getBytes(StandardCharsets.UTF_8)));
+            }
             channel.shutdownOutput();
             block.started = true;
             return block;
-        } catch (IOException | ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
+            block.abandon();
+            if (e.getCause() instanceof Declined) {
+                throw (Declined) e.getCause();
+            }
+            close();
+            throw new IOException("the fork server did not start the block", e);
+        } catch (IOException | TimeoutException e) {
             block.abandon();
             close();
             throw new IOException("the fork server did not start the block", e);
@@ -232,6 +266,15 @@ final class ForkServer implements AutoCloseable {
         }
     }
 
+    /** The server could not start this one block; it serves on. */
+    static final class Declined extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Declined(String message) {
+            super(message);
+        }
+    }
+
     /**
      * Forks the next standby unless there is one: called when a block has ended. It runs the
      * compiler while it waits only when no other block runs: with blocks running side by side the
@@ -239,18 +282,18 @@ final class ForkServer implements AutoCloseable {
      */
     synchronized void blockEnded() {
         lastBlockEnded = System.nanoTime();
-        if (standby == null && !closed) {
-            standby = requestChild(idle());
+        if (standby == null && !closed && !spawning) {
+            standby = request("fork", idle() ? "warm" : null);
         }
     }
 
     /**
-     * Asks the server to fork a child that connects and waits for its block.
-     *
-     * @param warm whether the child runs the compiler once while it waits: its block starts
-     *     sooner, but the work is wasted when blocks come back to back and the machine is busy
+     * Asks the server for a child that connects: forked to wait for its block ({@code fork}, with
+     * {@code warm} to run the compiler once while it waits: its block starts sooner, but the work is
+     * wasted when blocks come back to back and the machine is busy), or spawned to run the file
+     * ({@code spawn} and the file).
      */
-    private ForkedBlock requestChild(boolean warm) {
+    private ForkedBlock request(String op, String argument) {
         byte[] nonceBytes = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonceBytes);
         String nonce = HexFormat.of().formatHex(nonceBytes);
@@ -258,7 +301,8 @@ final class ForkServer implements AutoCloseable {
         blocks.put(nonce, block);
         try {
             synchronized (requests) {
-                requests.write(("fork " + nonce + (warm ? " warm" : "") + "\n").getBytes(StandardCharsets.US_ASCII));
+                requests.write((op + " " + nonce + (argument != null ? " " + argument : "") + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
                 requests.flush();
             }
         } catch (IOException e) {
@@ -293,6 +337,10 @@ final class ForkServer implements AutoCloseable {
                         break;
                     case "exit":
                         withBlock(parts, block -> block.exit.complete(Integer.parseInt(parts[2])));
+                        break;
+                    case "fail":
+                        withBlock(parts, block -> block.pid.completeExceptionally(
+                                new Declined("the fork server could not spawn the block: " + parts[2])));
                         break;
                     default:
                         break;

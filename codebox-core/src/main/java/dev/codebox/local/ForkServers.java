@@ -11,27 +11,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fork server of one executor: started ahead of time, replaced when it died or a site-packages
- * dir changed (a pip install), and left aside (the caller spawns the block) when it cannot fork.
- * A replaced server stays until its last block has ended, since only it can report their exits.
+ * The fork server of one executor (or, with forking turned off, the same server in spawn mode):
+ * started ahead of time, replaced when it died or a site-packages dir changed (a pip install), and
+ * left aside (the caller spawns the block) when it cannot start a block. A replaced server stays
+ * until its last block has ended, since only it can report their exits.
  */
 final class ForkServers implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ForkServers.class);
-    /** How long a block waits for a server that is starting, before it is spawned instead. */
+    /** How long a block waits for a forking server that is starting, before it is spawned instead. */
     private static final long READY_MILLIS = 10_000;
 
     private final String python;
     private final Path workDir;
     private final Map<String, String> environment;
     private final Optional<String> setsid;
+    private final boolean spawning;
     private final Watchdog watchdog;
     private final List<ForkServer> retired = new ArrayList<>();
     private ForkServer current;
     private boolean closed;
 
-    ForkServers(String python, Path workDir, Map<String, String> environment, Optional<String> setsid, Watchdog watchdog) {
+    /** @param spawning whether the servers spawn each block as a fresh interpreter instead of forking it */
+    ForkServers(String python, Path workDir, Map<String, String> environment, Optional<String> setsid, boolean spawning,
+            Watchdog watchdog) {
         this.python = python;
+        this.spawning = spawning;
         this.workDir = workDir;
         this.environment = Map.copyOf(environment);
         this.setsid = setsid;
@@ -47,10 +52,10 @@ final class ForkServers implements AutoCloseable {
     }
 
     /**
-     * Forks a block that runs {@code file}, or returns empty when no server can (the caller spawns
+     * Starts a block that runs {@code file}, or returns empty when no server can (the caller spawns
      * the block instead).
      */
-    Optional<ForkServer.ForkedBlock> fork(String file) {
+    Optional<ForkServer.ForkedBlock> start(String file) {
         ForkServer server;
         synchronized (this) {
             if (closed) {
@@ -65,7 +70,10 @@ final class ForkServers implements AutoCloseable {
             }
         }
         try {
-            return Optional.of(server.fork(file));
+            return Optional.of(server.start(file));
+        } catch (ForkServer.Declined e) {
+            LOG.debug("this block is spawned by the JVM: {}", e.getMessage());
+            return Optional.empty();
         } catch (IOException e) {
             LOG.warn("the fork server failed; this block is spawned and the server replaced: {}", e.getMessage());
             replace(server);
@@ -90,7 +98,7 @@ final class ForkServers implements AutoCloseable {
 
     private ForkServer startServer() {
         try {
-            ForkServer server = ForkServer.start(python, workDir, environment, setsid);
+            ForkServer server = ForkServer.start(python, workDir, environment, setsid, spawning);
             watchdog.watch(server.pid());
             return server;
         } catch (IOException e) {

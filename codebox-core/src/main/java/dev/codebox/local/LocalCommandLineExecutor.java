@@ -119,7 +119,7 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
                         interpreters.posixShell());
             }
             return new LocalProcessRunner(workDir, temporary, environment, interpreters, Optional.ofNullable(sandbox),
-                    config.pythonForkServer());
+                    config.pythonServer(), config.pythonForkServer());
         } catch (RuntimeException e) {
             if (sandbox != null) {
                 sandbox.close();

@@ -32,9 +32,13 @@ import java.util.Optional;
  *       (namespaces, read-only system, no network, limits, a minimal environment);
  *   <li>{@code scrubEnvironment}: {@code false}; {@code true} leaves credential-looking variables
  *       of this machine's environment out (the sandbox always does);
- *   <li>{@code pythonForkServer}: {@code true}; python blocks are forked from a resident,
- *       pre-started interpreter instead of starting one each (not in the sandbox, where each block
- *       is spawned). docs/fork-server.md lists what a forked block shares with the others.
+ *   <li>{@code pythonServer}: {@code true}; python blocks are started by a resident Python process
+ *       of the executor, started ahead of time (not in the sandbox, where each block is spawned);
+ *       {@code false} starts each from the JVM, with no resident process;
+ *   <li>{@code pythonForkServer}: {@code true}; with {@code pythonServer}, that process forks each
+ *       block from its pre-started interpreter instead of starting one; with {@code false} it
+ *       spawns a fresh interpreter per block ({@code posix_spawn}, cheaper than a spawn from the
+ *       JVM). docs/fork-server.md lists what a forked block shares with the others.
  * </ul>
  */
 public final class LocalExecutorConfig {
@@ -49,6 +53,7 @@ public final class LocalExecutorConfig {
     private final FunctionModule functions;
     private final Optional<SandboxPolicy> sandbox;
     private final boolean scrubEnvironment;
+    private final boolean pythonServer;
     private final boolean pythonForkServer;
 
     /**
@@ -58,7 +63,7 @@ public final class LocalExecutorConfig {
     private LocalExecutorConfig(Duration timeout, Optional<Path> workDir, boolean deleteCodeFiles,
             Optional<Path> virtualEnv, Optional<Path> python, Map<String, String> environment,
             int maxOutputBytes, FunctionModule functions, Optional<SandboxPolicy> sandbox, boolean scrubEnvironment,
-            boolean pythonForkServer) {
+            boolean pythonServer, boolean pythonForkServer) {
         Settings.requireTimeout(timeout);
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(virtualEnv, "virtualEnv");
@@ -76,6 +81,7 @@ public final class LocalExecutorConfig {
         this.functions = functions;
         this.sandbox = Objects.requireNonNull(sandbox, "sandbox");
         this.scrubEnvironment = scrubEnvironment;
+        this.pythonServer = pythonServer;
         this.pythonForkServer = pythonForkServer;
     }
 
@@ -132,6 +138,11 @@ public final class LocalExecutorConfig {
         return scrubEnvironment;
     }
 
+    /** The {@code pythonServer} setting; its default is in the class description. */
+    public boolean pythonServer() {
+        return pythonServer;
+    }
+
     /** The {@code pythonForkServer} setting; its default is in the class description. */
     public boolean pythonForkServer() {
         return pythonForkServer;
@@ -156,13 +167,14 @@ public final class LocalExecutorConfig {
                 && Objects.equals(functions, that.functions)
                 && sandbox.equals(that.sandbox)
                 && scrubEnvironment == that.scrubEnvironment
+                && pythonServer == that.pythonServer
                 && pythonForkServer == that.pythonForkServer;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(timeout, workDir, deleteCodeFiles, virtualEnv, python,
-                environment, maxOutputBytes, functions, sandbox, scrubEnvironment, pythonForkServer);
+                environment, maxOutputBytes, functions, sandbox, scrubEnvironment, pythonServer, pythonForkServer);
     }
 
     @Override
@@ -177,6 +189,7 @@ public final class LocalExecutorConfig {
                 + ", functions=" + functions
                 + ", sandbox=" + sandbox
                 + ", scrubEnvironment=" + scrubEnvironment
+                + ", pythonServer=" + pythonServer
                 + ", pythonForkServer=" + pythonForkServer
                 + "]";
     }
@@ -204,6 +217,7 @@ public final class LocalExecutorConfig {
         builder.python = python.orElse(null);
         builder.sandbox = sandbox.orElse(null);
         builder.scrubEnvironment = scrubEnvironment;
+        builder.pythonServer = pythonServer;
         builder.pythonForkServer = pythonForkServer;
         return builder;
     }
@@ -218,6 +232,7 @@ public final class LocalExecutorConfig {
 
         private SandboxPolicy sandbox;
         private boolean scrubEnvironment;
+        private boolean pythonServer = true;
         private boolean pythonForkServer = true;
 
         private Builder() {
@@ -245,9 +260,22 @@ public final class LocalExecutorConfig {
         }
 
         /**
-         * Whether python blocks are forked from a resident interpreter started ahead of time
-         * (default true), which saves the interpreter's start-up on every block; false starts an
-         * interpreter per block. Ignored in the sandbox, which always starts one.
+         * Whether python blocks are started by a resident Python process of the executor, started
+         * with it (default true): it forks them or spawns them, as {@link #pythonForkServer} says.
+         * False starts each python block from the JVM, with no resident process, which is cheapest
+         * for an executor that runs a single python block. Ignored in the sandbox, which always
+         * starts each block from the JVM.
+         */
+        public Builder pythonServer(boolean pythonServer) {
+            this.pythonServer = pythonServer;
+            return this;
+        }
+
+        /**
+         * With {@link #pythonServer}, whether python blocks are forked from its interpreter, started
+         * ahead of time (default true), which saves the interpreter's start-up on every block; false
+         * has it spawn a fresh interpreter per block (one process image, where a spawn from the JVM
+         * takes four), and the process then runs no Python code of its own.
          */
         public Builder pythonForkServer(boolean pythonForkServer) {
             this.pythonForkServer = pythonForkServer;
@@ -296,7 +324,7 @@ public final class LocalExecutorConfig {
         public LocalExecutorConfig build() {
             return new LocalExecutorConfig(timeout, Optional.ofNullable(workDir), deleteCodeFiles,
                     Optional.ofNullable(virtualEnv), Optional.ofNullable(python), environment, maxOutputBytes, functions,
-                    Optional.ofNullable(sandbox), scrubEnvironment, pythonForkServer);
+                    Optional.ofNullable(sandbox), scrubEnvironment, pythonServer, pythonForkServer);
         }
     }
 }

@@ -63,27 +63,30 @@ final class LocalProcessRunner implements Runner {
     /** Kills the sessions and removes an owned work dir when this JVM dies without closing the runner. */
     private final Watchdog watchdog;
     private final Optional<Sandbox> sandbox;
-    /** The python fork server, when the executor uses one. */
+    /** The server that forks python blocks (or spawns them, with forking off), unless sandboxed or unsupported. */
     private final Optional<ForkServers> forks;
 
     LocalProcessRunner(Path workDir, boolean ownsWorkDir, Map<String, String> environment, Interpreters interpreters,
-            Optional<Sandbox> sandbox, boolean forkServer) {
+            Optional<Sandbox> sandbox, boolean pythonServer, boolean forkServer) {
         this.workDir = workDir;
         this.ownsWorkDir = ownsWorkDir;
         this.interpreters = interpreters;
         this.sandbox = sandbox;
-        boolean forking = forkServer && sandbox.isEmpty() && ProcessSessions.supported() && interpreters.python().isPresent();
+        // Python blocks go to a server that forks them or, with forking off, spawns them: neither
+        // takes the launcher's standby, which is then first started when a block of another language ends.
+        boolean served = pythonServer && sandbox.isEmpty() && ProcessSessions.supported() && interpreters.python().isPresent();
         this.launcher = new ProcessLauncher(workDir, environment, interpreters.setsid(), interpreters.posixShell(),
-                sandbox.map(Sandbox::confinement).orElse(ProcessLauncher.Confinement.NONE), !forking);
+                sandbox.map(Sandbox::confinement).orElse(ProcessLauncher.Confinement.NONE), !served);
         List<Path> leftovers = new ArrayList<>();
         if (ownsWorkDir) {
             leftovers.add(workDir);
         }
         sandbox.flatMap(Sandbox::cgroup).ifPresent(leftovers::add);
         this.watchdog = Watchdog.start(interpreters.setsid(), interpreters.posixShell(), leftovers);
-        this.forks = forking
+        this.forks = served
                 ? Optional.of(new ForkServers(interpreters.python().get(), workDir,
-                        forkServerEnvironment(environment, workDir, interpreters), interpreters.setsid(), watchdog))
+                        forkServerEnvironment(environment, workDir, interpreters), interpreters.setsid(), !forkServer,
+                        watchdog))
                 : Optional.empty();
     }
 
@@ -208,10 +211,10 @@ final class LocalProcessRunner implements Runner {
         }
     }
 
-    /** Starts {@code command}: forked when the fork server takes it (a python block), else as a process. */
+    /** Starts {@code command}: through the fork server when it takes it (a python block), else as a process. */
     private Block start(List<String> command, BlockOutput sink) throws IOException {
         if (forks.isPresent() && forks.get().handles(command)) {
-            Optional<ForkServer.ForkedBlock> forked = forks.get().fork(command.get(1));
+            Optional<ForkServer.ForkedBlock> forked = forks.get().start(command.get(1));
             if (forked.isPresent()) {
                 return new Forked(forked.get(), sink);
             }

@@ -1,4 +1,4 @@
-# The codebox fork server (run as: python -c SOURCE SOCKET WORK_DIR INTERPRETER).
+# The codebox fork server (run as: python -c SOURCE SOCKET WORK_DIR INTERPRETER [spawn]).
 #
 # An interpreter that has done its start-up once and then forks children that each become one
 # python block. A child is forked ahead of its block (a standby): it makes itself the leader of a
@@ -24,6 +24,15 @@
 # child exits "exit NONCE CODE" (128 + the signal for a child killed by a signal). A child sends
 # "NONCE\n" first on its connection and then reads "FILE\n" from it; at end of input instead it
 # exits quietly. End of stdin stops the server; its children live on.
+#
+# Spawn mode (the fork server turned off): the server forks nothing and runs no block itself. A
+# request "spawn NONCE FILE" has it connect to the socket on the block's behalf, send "NONCE\n",
+# and posix_spawn `INTERPRETER FILE` as a new session in the work dir, with the environment the
+# server was started with, stdin /dev/null, stdout and stderr on that connection, every signal at
+# its default and none blocked. The replies are the same ("pid", then "exit"), or "fail NONCE
+# REASON" when it could not be spawned (the JVM then starts the block itself, which reports why).
+# One process image per block, where a spawn from the JVM takes four (its helper, setsid, the
+# shell that enters the work dir, the interpreter).
 import os
 import sys
 import _signal
@@ -35,6 +44,8 @@ import gc as _gc  # noqa: E402
 import select as _select  # noqa: E402
 
 _SOCKET, _WORK_DIR, _INTERPRETER = sys.argv[1], sys.argv[2], sys.argv[3]
+_SPAWN = sys.argv[4:] == ["spawn"]
+_ENV = dict(os.environb)  # what a spawned block gets: the server's own, as the JVM passed it
 _CHILDREN = {}
 _WAKE = []
 _CPUS = []  # the server's CPU set before it kept to one CPU, for the children's code
@@ -65,6 +76,9 @@ def _reap():
 def _serve():
     """Answers requests until stdin ends; returns (nonce, warm) in a child."""
     import site
+    # A process the JVM starts has SIGQUIT blocked (the mask of the JVM's threads): blocks start
+    # with no signal blocked, as from a shell, whether forked or spawned.
+    _signal.pthread_sigmask(_signal.SIG_SETMASK, ())
     # SIGCHLD only wakes the loop up (a byte on the wake-up pipe), which reaps: a handler that
     # reaped could miss a signal that comes just before the loop blocks in a read.
     _WAKE[:] = os.pipe()
@@ -79,8 +93,9 @@ def _serve():
     for d in dirs:
         _reply("watch " + d)
     _reply("end")
-    _keep_to_one_cpu()
-    _prepare()
+    if not _SPAWN:
+        _keep_to_one_cpu()
+        _prepare()
     pending = b""
     while True:
         readable = _select.select([0, _WAKE[0]], [], [])[0]
@@ -98,6 +113,11 @@ def _serve():
         pending += chunk
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
+            if _SPAWN:
+                if line.startswith(b"spawn "):
+                    nonce, _, file = line[6:].partition(b" ")
+                    _spawn(nonce.decode("ascii", "replace"), file)
+                continue
             op, nonce, warm = (line.decode("ascii", "replace").split(" ") + ["", ""])[:3]
             if op != "fork":
                 continue
@@ -106,6 +126,36 @@ def _serve():
                 return nonce, warm == "warm"
             _CHILDREN[pid] = nonce
             _reply("pid %s %d" % (nonce, pid))
+
+
+def _spawn(nonce, file):
+    """Starts `INTERPRETER FILE` as the JVM would (see the protocol above) and reports its pid."""
+    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    null = -1
+    try:
+        conn.connect(_SOCKET)
+        conn.sendall((nonce + "\n").encode("ascii"))
+        os.chdir(_WORK_DIR)  # by name: code may have replaced the work dir since the last block
+        null = os.open(os.devnull, os.O_RDONLY)
+        out = conn.fileno()
+        spawn = os.posix_spawn if os.sep in _INTERPRETER else os.posix_spawnp
+        pid = spawn(_INTERPRETER, [_INTERPRETER.encode("utf-8", "surrogateescape"), file], _ENV,
+                    file_actions=[(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, out, 1),
+                                  (os.POSIX_SPAWN_DUP2, out, 2)],
+                    setsid=True, setsigmask=(), setsigdef=_DEFAULT_SIGNALS)
+    except (OSError, NotImplementedError) as e:
+        _reply("fail %s %s" % (nonce, str(e).replace("\n", " ")))
+        return
+    finally:
+        conn.close()
+        if null >= 0:
+            os.close(null)
+    _CHILDREN[pid] = nonce
+    _reply("pid %s %d" % (nonce, pid))
+
+
+# Python ignores SIGPIPE and SIGXFSZ for itself; a spawned block gets them back at their default.
+_DEFAULT_SIGNALS = _signal.valid_signals() - {_signal.SIGKILL, _signal.SIGSTOP}
 
 
 def _prepare():

@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The fork server's own behaviour; {@link ForkServerEquivalenceTest} compares what blocks see. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -26,6 +28,16 @@ class ForkServerTest {
 
     /** Prints the command line of the block's parent: the fork server's has its source. */
     private static final String PARENT = "import os\nprint(open('/proc/%d/cmdline' % os.getppid(), 'rb').read().count(b'fork server') > 0, os.getppid())";
+    /** Prints whether the block's own command line is the fork server's (forked) and its parent's last argument. */
+    private static final String ORIGIN = "import os\nown = open('/proc/self/cmdline', 'rb').read()\n"
+            + "parent = open('/proc/%d/cmdline' % os.getppid(), 'rb').read().split(b'\\0')\n"
+            + "print(own.count(b'fork server') > 0, parent[-2].decode(), os.getppid())";
+    /** What a block's process is: session, group, stdin, signal state, cwd, argv and two variables. */
+    private static final String PROCESS = "import os, sys\n"
+            + "status = dict(l.split(':\\t', 1) for l in open('/proc/self/status').read().splitlines())\n"
+            + "print(os.getsid(0) == os.getpid() == os.getpgid(0), os.readlink('/proc/self/fd/0'))\n"
+            + "print(status['SigBlk'], status['SigIgn'])\n"
+            + "print(os.getcwd(), sys.argv, os.environ.get('CODEBOX_T'), os.environ.get('PWD'))\n";
 
     @TempDir
     Path temp;
@@ -35,16 +47,56 @@ class ForkServerTest {
     }
 
     @Test
-    void pythonBlocksAreForkedFromOneServerByDefaultAndSpawnedWhenTurnedOff() {
+    void pythonBlocksAreForkedFromOneServerByDefaultAndSpawnedAsFreshInterpretersWhenTurnedOff() {
         try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().build())) {
-            String first = executor.execute(CodeBlock.python(PARENT)).output();
-            String second = executor.execute(CodeBlock.python(PARENT)).output();
+            String first = executor.execute(CodeBlock.python(ORIGIN)).output();
+            String second = executor.execute(CodeBlock.python(ORIGIN)).output();
             assertTrue(first.startsWith("True "), first);
             assertEquals(first, second, "the same server forks every block");
         }
         try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().pythonForkServer(false).build())) {
-            String output = executor.execute(CodeBlock.python(PARENT)).output();
-            assertTrue(output.startsWith("False "), output);
+            String first = executor.execute(CodeBlock.python(ORIGIN)).output();
+            String second = executor.execute(CodeBlock.python(ORIGIN)).output();
+            assertTrue(first.startsWith("False spawn "), "a fresh interpreter, started by the server in spawn mode: " + first);
+            assertEquals(first, second, "one server spawns every block");
+        }
+    }
+
+    @Test
+    void aSpawnedBlockStartsAsTheJvmWouldStartIt(@TempDir Path dir) throws Exception {
+        Path script = Files.writeString(dir.resolve("process.py"), PROCESS);
+        Process direct = new ProcessBuilder(TestPython.path().toString(), script.toString()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        // The ignored signals of an interpreter the JVM starts (its blocked ones are the JVM's: SIGQUIT).
+        String ignored = new String(direct.getInputStream().readAllBytes()).lines().skip(1).findFirst().orElseThrow().split(" ")[1];
+        assertEquals(0, direct.waitFor());
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(
+                config().pythonForkServer(false).environment("CODEBOX_T", "x y").build())) {
+            CodeResult result = executor.execute(CodeBlock.python(PROCESS));
+            assertEquals(0, result.exitCode(), result.output());
+            List<String> lines = result.output().lines().toList();
+            assertEquals("True /dev/null", lines.get(0), "a session leader of its own, stdin empty");
+            assertEquals("0000000000000000 " + ignored, lines.get(1), "no signal blocked, only what the interpreter ignores itself ignored");
+            String workDir = executor.workDir().toString();
+            assertTrue(lines.get(2).matches(java.util.regex.Pattern.quote(workDir) + " \\['tmp_code_\\w+\\.py'\\] x y "
+                    + java.util.regex.Pattern.quote(workDir)), lines.get(2));
+        }
+    }
+
+    @Test
+    void aBlockTheSpawningServerCannotStartIsStartedByTheJvmWhichReportsWhyAndTheServerServesOn() throws Exception {
+        Path python = temp.resolve("python3");
+        Files.writeString(python, "#!/bin/sh\nexec " + TestPython.path() + " \"$@\"\n");
+        python.toFile().setExecutable(true);
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().python(python).pythonForkServer(false).build())) {
+            String before = executor.execute(CodeBlock.python(ORIGIN)).output();
+            assertTrue(before.startsWith("False spawn "), before);
+            Path aside = Files.move(python, temp.resolve("python3-aside"));
+            CodeResult missing = executor.execute(CodeBlock.python("print(1)"));
+            assertEquals(127, missing.exitCode(), missing.output());
+            assertTrue(missing.output().contains(python.toString()), missing.output());
+            Files.move(aside, python);
+            assertEquals(before, executor.execute(CodeBlock.python(ORIGIN)).output(), "the same server spawns the next block");
         }
     }
 
@@ -116,12 +168,14 @@ class ForkServerTest {
         }
     }
 
-    @Test
-    void aTimedOutForkedBlockHasItsWholeTreeKilledAndCloseLeavesNothing() throws Exception {
+    @ParameterizedTest(name = "forking: {0}")
+    @ValueSource(booleans = {true, false})
+    void aTimedOutBlockOfTheServerHasItsWholeTreeKilledAndCloseLeavesNothing(boolean forking) throws Exception {
         String marker = Processes.uniqueSleep();
         Path socketDir;
         long server;
-        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().timeout(Duration.ofSeconds(1)).build())) {
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(
+                config().pythonForkServer(forking).timeout(Duration.ofSeconds(1)).build())) {
             CodeResult result = executor.execute(CodeBlock.python(
                     "import subprocess, os\nprint(os.getppid(), flush=True)\nsubprocess.Popen(['sleep', '" + marker.substring(6) + "'])\n"
                             + "subprocess.run(['sleep', '" + marker.substring(6) + "'])"));

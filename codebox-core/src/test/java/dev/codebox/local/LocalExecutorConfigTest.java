@@ -2,6 +2,7 @@ package dev.codebox.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,10 @@ class LocalExecutorConfigTest {
         assertEquals(config.hashCode(), config.toBuilder().build().hashCode());
         assertEquals(Duration.ofSeconds(5), config.timeout());
         assertThrows(IllegalArgumentException.class, () -> LocalExecutorConfig.builder().timeout(Duration.ofMillis(10)).build());
+        LocalExecutorConfig spawning = config.toBuilder().pythonServer(false).pythonForkServer(false).build();
+        assertEquals(spawning, spawning.toBuilder().build(), "toBuilder keeps the python server settings");
+        assertNotEquals(config, spawning);
+        assertTrue(config.pythonServer() && config.pythonForkServer(), "both on by default");
     }
 
     @Test
