@@ -110,6 +110,44 @@ public final class ManagedContainer implements AutoCloseable {
         startCreated();
     }
 
+    /**
+     * Creates the container with its stdin open and starts it with {@code input} written to that
+     * stdin: the way in for a secret, which an environment variable would show to the Engine API's
+     * users and, through {@code /proc/1/environ} (docker's init), to the code. The returned handle
+     * ends the stdin when closed; close it once the container has read the input (it is also
+     * attached to stdout and stderr meanwhile, which it buffers up to 1 MiB).
+     *
+     * @throws CodeExecutorException when the engine refuses to start it or to attach to its stdin
+     */
+    public StdinHandle createAndStartWithInput(byte[] input) {
+        id = request.createCommand(client).withStdinOpen(true).withStdInOnce(true).withAttachStdin(true).exec().getId();
+        LOG.debug("created container {} ({}) with its stdin open", name(), id);
+        AttachStream stdin = null;
+        try {
+            stdin = AttachStream.attach(client, id, name());
+            startCreated();
+            stdin.write(java.nio.ByteBuffer.wrap(input));
+            return stdin::close;
+        } catch (IOException e) {
+            if (stdin != null) {
+                stdin.close();
+            }
+            throw new CodeExecutorException(Reason.START_FAILED, "cannot write to the stdin of container " + name() + ": "
+                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            if (stdin != null) {
+                stdin.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The open stdin of a container: closing it ends the input. */
+    public interface StdinHandle extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Creates the container without starting it (to attach to it first). */
     public void create() {
         id = request.createCommand(client).exec().getId();

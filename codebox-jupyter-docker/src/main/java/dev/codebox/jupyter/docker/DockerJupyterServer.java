@@ -16,12 +16,14 @@ import dev.codebox.docker.internal.RunnerContainer;
 import dev.codebox.docker.internal.RunnerForwarder;
 import dev.codebox.docker.internal.SharedDir;
 import dev.codebox.internal.OutputSink;
+import dev.codebox.internal.Resources;
 import dev.codebox.jupyter.internal.remote.JupyterServerClient;
 import dev.codebox.jupyter.spi.KernelFiles;
 import dev.codebox.runner.internal.ResidentRunner;
 import dev.codebox.runner.internal.UnixSockets;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -46,6 +48,8 @@ final class DockerJupyterServer implements AutoCloseable {
     /** Where the output dir is mounted in the container, the server's root dir. */
     static final String ROOT_DIR = "/workspace";
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Starts the server with the token out of its environment and itself non-dumpable: see jupyter_server.py. */
+    private static final String BOOTSTRAP = Resources.read(DockerJupyterServer.class, "jupyter_server.py");
     /** Where a relayed server listens, in the container's private /tmp. */
     private static final String RELAYED_SOCKET = "/tmp/codebox-jupyter.sock";
     /** How much of a relayed server's output is kept for messages. */
@@ -68,8 +72,10 @@ final class DockerJupyterServer implements AutoCloseable {
 
     /**
      * Starts a server from the configuration's image, with its limits and hardening, serving
-     * {@code bindDir}, and waits until it answers; the token reaches the server in its environment
-     * ({@code JUPYTER_TOKEN}), never on a command line, and the server listens on a Unix socket, not
+     * {@code bindDir}, and waits until it answers. The token is on no command line and in no
+     * environment the code can read: it reaches the server on the container's stdin (a local engine)
+     * or in the environment of the server's process alone (under the runner), which takes it out of
+     * its environment before any kernel starts and makes itself non-dumpable. The server listens on a Unix socket, not
      * a port, so the container needs no network. Where the engine shares {@code bindDir} (a local
      * engine), the socket is in that dir, bind-mounted as the server's root dir, and this JVM reaches
      * it through {@link UnixSocketForwarder}. Elsewhere (a remote engine, a VM without that file
@@ -112,8 +118,7 @@ final class DockerJupyterServer implements AutoCloseable {
             ContainerRequest request = new ContainerRequest(image,
                     "codebox-jupyter-" + HexFormat.of().formatHex(randomBytes(6)), DockerEngine.KIND_DOCKER_JUPYTER,
                     Map.of(), Optional.of(user),
-                    List.of("HOME=/tmp", "JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime", "JUPYTER_TOKEN=" + token,
-                            SharedDir.VARIABLE + "=" + marker),
+                    List.of("HOME=/tmp", "JUPYTER_RUNTIME_DIR=/tmp/jupyter-runtime", SharedDir.VARIABLE + "=" + marker),
                     ROOT_DIR, Optional.empty(),
                     SharedDir.command(ROOT_DIR, serverCommand(ROOT_DIR + "/" + socketName)),
                     new ContainerLimits(config.memoryBytes(), config.cpus(), config.pidsLimit(),
@@ -123,8 +128,7 @@ final class DockerJupyterServer implements AutoCloseable {
             container = ManagedContainer.prepare(engine, request, false);
             SharedDir shared = SharedDir.mark(bindDir, marker);
             URI url;
-            try {
-                container.createAndStart();
+            try (ManagedContainer.StdinHandle stdin = container.createAndStartWithInput((token + "\n").getBytes(StandardCharsets.US_ASCII))) {
                 forwarder = UnixSocketForwarder.start(socket, Integer.parseInt(user.split(":")[0]));
                 url = URI.create("http://127.0.0.1:" + forwarder.port() + "/");
                 JupyterServerClient client = new JupyterServerClient(url, token);
@@ -314,7 +318,7 @@ final class DockerJupyterServer implements AutoCloseable {
 
     /** The server, listening on the Unix socket {@code socket} (mode 0600), serving {@value #ROOT_DIR}. */
     private static List<String> serverCommand(String socket) {
-        return List.of("python3", "-m", "jupyter_server", "--allow-root", "--no-browser",
+        return List.of("python3", "-c", BOOTSTRAP, "--allow-root", "--no-browser",
                 "--ServerApp.sock=" + socket, "--ServerApp.sock_mode=0600", "--ServerApp.root_dir=" + ROOT_DIR,
                 // codebox caps output itself; the server's rate limits would drop output.
                 "--ServerApp.iopub_data_rate_limit=0", "--ServerApp.iopub_msg_rate_limit=0");

@@ -25,10 +25,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The docker-jupyter container gets the Docker executor's hardened defaults, read back from the
- * live container and tried from the kernel, and its token is on no process's command line.
+ * live container and tried from the kernel, and its token is on no command line and in no
+ * environment the code can read.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DockerJupyterHardeningTest {
@@ -133,15 +136,23 @@ class DockerJupyterHardeningTest {
     }
 
     @Test
-    void theTokenIsOnNoCommandLine() throws Exception {
-        executor = DockerJupyter.executor(TestDockerJupyter.config().build());
-        executor.start();
-        InspectContainerResponse container = inspectOnly();
-        String token = Arrays.stream(container.getConfig().getEnv()).filter(e -> e.startsWith("JUPYTER_TOKEN="))
-                .findFirst().orElseThrow().substring("JUPYTER_TOKEN=".length());
-        assertTrue(token.length() >= 32);
-        assertFalse(Arrays.asList(container.getConfig().getCmd()).toString().contains(token));
-        assertFalse(Arrays.asList(container.getArgs()).toString().contains(token));
+    void theTokenIsOnNoCommandLineAndNotInTheContainersEnvironment(@TempDir Path dir) throws Exception {
+        try (DockerJupyterServer server = DockerJupyterServer.start(TestDockerJupyter.config().build(), dir)) {
+            String token = server.token();
+            assertTrue(token.length() >= 32);
+            InspectContainerResponse container;
+            try (DockerClient docker = DockerEngine.connect()) {
+                container = docker.inspectContainerCmd(server.containerId()).exec();
+            }
+            String env = Arrays.toString(container.getConfig().getEnv());
+            assertFalse(env.contains(token) || env.contains("JUPYTER_TOKEN"), env);
+            assertFalse(Arrays.asList(container.getConfig().getCmd()).toString().contains(token));
+            assertFalse(Arrays.asList(container.getArgs()).toString().contains(token));
+            assertNoCommandLineShows(token);
+        }
+    }
+
+    private static void assertNoCommandLineShows(String token) throws Exception {
         // /proc/PID/cmdline is what `ps -eo args` shows every user; the container's processes are in it.
         List<String> leaking = new java.util.ArrayList<>();
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
@@ -163,12 +174,38 @@ class DockerJupyterHardeningTest {
                     .redirectErrorStream(true).start();
             String all = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, ps.waitFor(), all);
-            assertTrue(all.contains("jupyter_server"), all);
+            assertTrue(all.contains("--ServerApp.sock="), all);
             assertFalse(all.contains(token), "ps as nobody shows the token");
         }
-        CodeResult ps = executor.execute(CodeBlock.python(
-                "import subprocess\nprint(subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True).stdout)"));
-        assertTrue(ps.output().contains("jupyter_server"), ps.output());
-        assertFalse(ps.output().contains(token), ps.output());
+    }
+
+    /**
+     * Every environment the code can read in the container: its own and any process's
+     * /proc/PID/environ (the server's among them, PID 1 on a local engine, which started with the token).
+     */
+    private static final String ENVIRONMENTS = "import os\n"
+            + "print('own', 'JUPYTER_TOKEN' in os.environ)\n"
+            + "for pid in sorted(p for p in os.listdir('/proc') if p.isdigit()):\n"
+            + "    try:\n"
+            + "        env = open('/proc/%s/environ' % pid, 'rb').read()\n"
+            + "    except OSError as e:\n"
+            + "        print(pid, 'unreadable', e.errno)\n"
+            + "    else:\n"
+            + "        print(pid, 'token' if b'JUPYTER_TOKEN=' in env else 'clean', open('/proc/%s/cmdline' % pid, 'rb').read()[:60])\n";
+
+    @ParameterizedTest(name = "{0} engine")
+    @ValueSource(strings = {"local", "remote"})
+    void theTokenIsInNoEnvironmentTheCodeCanRead(String engine) throws Exception {
+        DockerJupyterConfig.Builder config = engine.equals("local") ? TestDockerJupyter.config() : TestDockerJupyter.remoteConfig();
+        executor = DockerJupyter.executor(config.build());
+        executor.start();
+        CodeResult result = executor.execute(CodeBlock.python(ENVIRONMENTS));
+        assertEquals(0, result.exitCode(), result.output());
+        String output = result.output();
+        assertTrue(output.startsWith("own False\n"), output);
+        assertFalse(output.contains(" token "), "an environment with the token is readable: " + output);
+        assertTrue(output.lines().anyMatch(line -> line.contains("unreadable")), "the server's is not readable: " + output);
+        // The server serves on with the token it was given (the executor's own client uses it).
+        assertEquals("2\n", executor.execute(CodeBlock.python("print(1 + 1)")).output());
     }
 }
