@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,20 +31,15 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class KubernetesExecutorTest {
 
-    private final List<KubernetesCommandLineExecutor> executors = new ArrayList<>();
+    private final TestExecutors executors = new TestExecutors();
 
     private KubernetesCommandLineExecutor started(KubernetesExecutorConfig config) {
-        KubernetesCommandLineExecutor executor = new KubernetesCommandLineExecutor(config);
-        executors.add(executor);
-        executor.start();
-        return executor;
+        return executors.started(config);
     }
 
     @AfterEach
     void stopAll() {
-        executors.forEach(KubernetesCommandLineExecutor::stop);
-        assertEquals(List.of(), TestCluster.podsOfThisJvm().stream().map(p -> p.getMetadata().getName()).toList(),
-                "pods left behind");
+        executors.stopAllAndCheckNoPodIsLeft();
     }
 
     private static Pod livePod(KubernetesCommandLineExecutor executor) {

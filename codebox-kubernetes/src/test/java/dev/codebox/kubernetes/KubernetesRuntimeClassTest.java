@@ -26,15 +26,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KubernetesRuntimeClassTest {
 
-    private final List<KubernetesCommandLineExecutor> executors = new ArrayList<>();
+    private final TestExecutors executors = new TestExecutors();
     private final List<String> runtimeClasses = new ArrayList<>();
 
     @AfterEach
     void cleanUp() {
-        executors.forEach(KubernetesCommandLineExecutor::stop);
-        runtimeClasses.forEach(name -> TestCluster.client().resources(RuntimeClass.class).withName(name).delete());
-        assertEquals(List.of(), TestCluster.podsOfThisJvm().stream().map(p -> p.getMetadata().getName()).toList(),
-                "pods left behind");
+        try {
+            executors.stopAllAndCheckNoPodIsLeft();
+        } finally {
+            runtimeClasses.forEach(name -> TestCluster.client().resources(RuntimeClass.class).withName(name).delete());
+        }
     }
 
     private String runtimeClass(String handler) {
@@ -46,16 +47,10 @@ class KubernetesRuntimeClassTest {
         return name;
     }
 
-    private KubernetesCommandLineExecutor executor(KubernetesExecutorConfig config) {
-        KubernetesCommandLineExecutor executor = new KubernetesCommandLineExecutor(config);
-        executors.add(executor);
-        return executor;
-    }
-
     @Test
     void theRuntimeClassReachesThePodAndItsHandlerRunsTheBlocks() {
         String runc = runtimeClass("runc");
-        KubernetesCommandLineExecutor executor = executor(TestCluster.config().runtimeClassName(runc).build());
+        KubernetesCommandLineExecutor executor = executors.created(TestCluster.config().runtimeClassName(runc).build());
         executor.start();
         String live = TestCluster.client().pods().inNamespace(executor.namespace()).withName(executor.podName()).get()
                 .getSpec().getRuntimeClassName();
@@ -68,7 +63,7 @@ class KubernetesRuntimeClassTest {
     @Test
     void aRuntimeTheNodeLacksFailsStartAtOnceWithTheKubeletsReasonAndLeavesNoPod() {
         String runsc = runtimeClass("runsc");
-        KubernetesCommandLineExecutor executor = executor(TestCluster.config().runtimeClassName(runsc)
+        KubernetesCommandLineExecutor executor = executors.created(TestCluster.config().runtimeClassName(runsc)
                 .startTimeout(Duration.ofSeconds(60)).build());
         long begin = System.nanoTime();
         CodeExecutorException e = assertThrows(CodeExecutorException.class, executor::start);
@@ -82,7 +77,7 @@ class KubernetesRuntimeClassTest {
     @Test
     void anUnknownRuntimeClassIsRefusedByTheApiServerAtOnce() {
         String missing = "codebox-no-such-class-" + ProcessHandle.current().pid();
-        KubernetesCommandLineExecutor executor = executor(TestCluster.config().runtimeClassName(missing).build());
+        KubernetesCommandLineExecutor executor = executors.created(TestCluster.config().runtimeClassName(missing).build());
         long begin = System.nanoTime();
         CodeExecutorException e = assertThrows(CodeExecutorException.class, executor::start);
         assertEquals(CodeExecutorException.Reason.START_FAILED, e.reason());
