@@ -25,7 +25,8 @@
 # "NONCE\n" first on its connection and then reads "FILE\n" from it; at end of input instead it
 # exits quietly. End of stdin stops the server; its children live on.
 #
-# Spawn mode (the fork server turned off): the server forks nothing and runs no block itself. A
+# Spawn mode (the fork server turned off; the JVM starts the server with -I -S, since it runs no
+# block, needs no site-packages and must not heed PYTHON* variables): the server forks nothing. A
 # request "spawn NONCE FILE" has it connect to the socket on the block's behalf, send "NONCE\n",
 # and posix_spawn `INTERPRETER FILE` as a new session in the work dir, with the environment the
 # server was started with, stdin /dev/null, stdout and stderr on that connection, every signal at
@@ -75,7 +76,6 @@ def _reap():
 
 def _serve():
     """Answers requests until stdin ends; returns (nonce, warm) in a child."""
-    import site
     # A process the JVM starts has SIGQUIT blocked (the mask of the JVM's threads): blocks start
     # with no signal blocked, as from a shell, whether forked or spawned.
     _signal.pthread_sigmask(_signal.SIG_SETMASK, ())
@@ -87,11 +87,13 @@ def _serve():
     _signal.signal(_signal.SIGCHLD, lambda signum, frame: None)
     _signal.set_wakeup_fd(_WAKE[1])
     _reply("ready")
-    dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
-    if site.ENABLE_USER_SITE:
-        dirs.append(site.getusersitepackages())
-    for d in dirs:
-        _reply("watch " + d)
+    if not _SPAWN:  # a spawned block is a fresh interpreter: it sees packages installed since
+        import site
+        dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+        if site.ENABLE_USER_SITE:
+            dirs.append(site.getusersitepackages())
+        for d in dirs:
+            _reply("watch " + d)
     _reply("end")
     if not _SPAWN:
         _keep_to_one_cpu()
