@@ -186,11 +186,6 @@ final class ForkServer implements AutoCloseable {
         }
     }
 
-    /** Whether the server is still starting: neither ready nor stopped. */
-    boolean starting() {
-        return ready.getCount() > 0 && !closed;
-    }
-
     /** Whether the server can take blocks: alive, and no site-packages dir has changed since it started. */
     boolean usable() {
         Map<Path, Long> dirs = watched;
@@ -253,15 +248,11 @@ final class ForkServer implements AutoCloseable {
             channel.shutdownOutput();
             block.started = true;
             return block;
-        } catch (ExecutionException e) {
+        } catch (IOException | ExecutionException | TimeoutException e) {
             block.abandon();
-            if (e.getCause() instanceof Declined) {
-                throw (Declined) e.getCause();
+            if (e.getCause() instanceof Declined declined) {
+                throw declined; // this block only: the server serves on
             }
-            close();
-            throw new IOException("the fork server did not start the block", e);
-        } catch (IOException | TimeoutException e) {
-            block.abandon();
             close();
             throw new IOException("the fork server did not start the block", e);
         } catch (InterruptedException e) {

@@ -123,22 +123,20 @@ public final class ManagedContainer implements AutoCloseable {
         id = request.createCommand(client).withStdinOpen(true).withStdInOnce(true).withAttachStdin(true).exec().getId();
         LOG.debug("created container {} ({}) with its stdin open", name(), id);
         AttachStream stdin = null;
+        boolean written = false;
         try {
             stdin = AttachStream.attach(client, id, name());
             startCreated();
             stdin.write(java.nio.ByteBuffer.wrap(input));
+            written = true;
             return stdin::close;
         } catch (IOException e) {
-            if (stdin != null) {
-                stdin.close();
-            }
             throw new CodeExecutorException(Reason.START_FAILED, "cannot write to the stdin of container " + name() + ": "
                     + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            if (stdin != null) {
+        } finally {
+            if (!written && stdin != null) {
                 stdin.close();
             }
-            throw e;
         }
     }
 
