@@ -68,7 +68,9 @@ final class ForkServer implements AutoCloseable {
     /** Whether blocks are spawned as fresh interpreters rather than forked. */
     private final boolean spawning;
     private final ServerSocketChannel listener;
+    /** Closed by the accept thread alone: a selector closed while a channel registers with it can fail. */
     private final Selector selector;
+    private Thread acceptor;
     private final Process process;
     private final OutputStream requests;
     private final Map<String, ForkedBlock> blocks = new ConcurrentHashMap<>();
@@ -164,16 +166,17 @@ final class ForkServer implements AutoCloseable {
     private void startThreads() {
         daemon("codebox-fork-server-replies", this::readReplies);
         daemon("codebox-fork-server-errors", this::logErrors);
-        daemon("codebox-fork-server-accept", this::acceptConnections);
+        acceptor = daemon("codebox-fork-server-accept", this::acceptConnections);
         if (!spawning) {
             daemon("codebox-fork-server-prepare", this::prepare);
         }
     }
 
-    private static void daemon(String name, Runnable task) {
+    private static Thread daemon(String name, Runnable task) {
         Thread thread = new Thread(task, name);
         thread.setDaemon(true);
         thread.start();
+        return thread;
     }
 
     /** Waits until the server has started; false when it did not within the time or died. */
@@ -427,6 +430,7 @@ final class ForkServer implements AutoCloseable {
         } finally {
             deadlines.keySet().forEach(ForkServer::closeQuietly);
             identified.keySet().forEach(ForkServer::closeQuietly);
+            closeQuietly(selector);
         }
     }
 
@@ -498,7 +502,11 @@ final class ForkServer implements AutoCloseable {
         }
         closeQuietly(listener);
         selector.wakeup();
-        closeQuietly(selector);
+        try {
+            acceptor.join(TimeUnit.SECONDS.toMillis(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         TempDirs.deleteRecursively(socketDir);
     }
 

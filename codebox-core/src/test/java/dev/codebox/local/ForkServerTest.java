@@ -9,13 +9,19 @@ import dev.codebox.CodeBlock;
 import dev.codebox.CodeResult;
 import dev.codebox.testing.Processes;
 import dev.codebox.testing.TestPython;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -177,8 +183,8 @@ class ForkServerTest {
         try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(
                 config().pythonForkServer(forking).timeout(Duration.ofSeconds(1)).build())) {
             CodeResult result = executor.execute(CodeBlock.python(
-                    "import subprocess, os\nprint(os.getppid(), flush=True)\nsubprocess.Popen(['sleep', '" + marker.substring(6) + "'])\n"
-                            + "subprocess.run(['sleep', '" + marker.substring(6) + "'])"));
+                    "import subprocess, os\nprint(os.getppid(), flush=True)\nsubprocess.Popen(['sleep', '" + marker + "'])\n"
+                            + "subprocess.run(['sleep', '" + marker + "'])"));
             assertEquals(CodeResult.EXIT_TIMEOUT, result.exitCode(), result.output());
             assertTrue(Processes.awaitGone(marker, Duration.ofSeconds(2)).isEmpty(), "the block's processes are killed");
             server = Long.parseLong(result.output().lines().findFirst().orElseThrow().strip());
@@ -208,6 +214,37 @@ class ForkServerTest {
         // Waiting for the server to read the end of its input would take at least the second close allows it.
         assertTrue(millis < 1000, "close took " + millis + " ms");
         assertEquals(List.of(), Processes.withMarker(marker), "the shim's helper is killed with it");
+    }
+
+    @Test
+    void closingWhileConnectionsArriveFailsNothingAndLeavesNothing() throws Exception {
+        // Connections (of standbys, or of code) may arrive at any time, also while the server closes.
+        for (int round = 0; round < 30; round++) {
+            ForkServer server = ForkServer.start(TestPython.path().toString(), temp, System.getenv(), Optional.empty(), true);
+            String cmdline = Files.readString(Path.of("/proc/" + server.pid() + "/cmdline")).replace('\0', ' ');
+            Path socket = Path.of(cmdline.replaceAll("(?s).* (\\S+/fork\\.sock) .*", "$1"));
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread connector = new Thread(() -> {
+                while (!stop.get()) {
+                    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                        channel.write(ByteBuffer.wrap(new byte[] {'x'}));
+                    } catch (IOException e) {
+                        return; // the socket is gone
+                    }
+                }
+            });
+            connector.start();
+            Thread.sleep(round % 5);
+            try {
+                server.close();
+            } finally {
+                stop.set(true);
+                connector.join();
+            }
+            assertFalse(Files.exists(socket.getParent()), "the socket dir is removed");
+            assertEquals(List.of(), Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("codebox-fork-server-accept")).toList(), "the accepting thread ended");
+        }
     }
 
     private static String quote(String text) {
