@@ -17,8 +17,8 @@
 # of a child's cost (measured on 2 vCPUs: 22 ms of CPU per back-to-back block, 11 ms this way).
 #
 # Protocol. Requests on stdin, one per line: "fork NONCE" or "fork NONCE warm" (the child runs the
-# compiler once while it waits: less latency for its block, more work when blocks come back to
-# back). Replies on stdout, one per line:
+# compiler and the steps that make it the block once while it waits: less latency for its block,
+# more work when blocks come back to back). Replies on stdout, one per line:
 # "ready", then "watch DIR" for each site-packages dir (a change there, such as a pip install,
 # makes the JVM replace this server) and "end"; after each request "pid NONCE PID", and when that
 # child exits "exit NONCE CODE" (128 + the signal for a child killed by a signal). A child sends
@@ -205,8 +205,28 @@ def _release_cpus():
 
 
 def _warm_up():
-    """Runs the compiler once in a standby, so that the pages it writes are copied before the block waits."""
+    """
+    Does once in a standby what its block does first and last, so that the pages this writes (every
+    object touched is written, its reference count if nothing else) are copied before the block
+    waits for them: the compiler, the steps of _become_block and _run, and a collection.
+    """
     compile(_WARM_UP, "<codebox warm-up>", "exec", dont_inherit=True)
+    try:
+        os.chdir(_WORK_DIR)
+        path = os.path.abspath("codebox-warm-up.py")
+        os.path.dirname(os.path.realpath(path))
+    except OSError:
+        path = "codebox-warm-up.py"  # the block reports a missing work dir
+    main = type(sys)("__main__")
+    main.__annotations__ = {}
+    main.__loader__ = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", path)
+    sys.modules["__main__"] = sys.modules["__main__"]
+    sys.argv = sys.argv
+    sys.path[0] = sys.path[0]
+    with open(os.devnull, "rb") as f:
+        f.read()
+    _flush_io()
+    _gc.collect()
 
 
 def _await_block(nonce, warm):
