@@ -60,6 +60,8 @@ final class ForkServer implements AutoCloseable {
     /** How long a fork request may wait for the child's pid before the server counts as stuck. */
     private static final long FORK_MILLIS = 5000;
     private static final int NONCE_BYTES = 16;
+    /** The longest first line a connection may send: a child's nonce, or its nonce and exit code. */
+    private static final int MAX_GREETING = 2 * NONCE_BYTES + 16;
     /** A block handed over within this time of the previous block's end is part of a batch. */
     private static final long BACK_TO_BACK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int MAX_LINE = 8192;
@@ -396,21 +398,18 @@ final class ForkServer implements AutoCloseable {
                         SocketChannel channel = listener.accept();
                         if (channel != null) {
                             channel.configureBlocking(false);
-                            channel.register(selector, SelectionKey.OP_READ, ByteBuffer.allocate(2 * NONCE_BYTES + 1));
-                            deadlines.put(channel, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDENTIFY_MILLIS));
+                            ByteBuffer greeting = ByteBuffer.allocate(MAX_GREETING);
+                            // A child sends its greeting as it connects: most are read here, without another select.
+                            if (!greet(channel, greeting, identified)) {
+                                channel.register(selector, SelectionKey.OP_READ, greeting);
+                                deadlines.put(channel, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDENTIFY_MILLIS));
+                            }
                         }
                     } else if (key.isReadable()) {
                         SocketChannel channel = (SocketChannel) key.channel();
-                        ByteBuffer nonce = (ByteBuffer) key.attachment();
-                        boolean ended = channel.read(nonce) < 0;
-                        if (ended || !nonce.hasRemaining()) {
+                        if (greet(channel, (ByteBuffer) key.attachment(), identified)) {
                             deadlines.remove(channel);
                             key.cancel();
-                            if (!ended && nonce.get(2 * NONCE_BYTES) == '\n') {
-                                identified.put(channel, new String(nonce.array(), 0, 2 * NONCE_BYTES, StandardCharsets.US_ASCII));
-                            } else {
-                                channel.close();
-                            }
                         }
                     }
                 }
@@ -434,8 +433,49 @@ final class ForkServer implements AutoCloseable {
         }
     }
 
-    private void identify(SocketChannel channel, String nonce) throws IOException {
-        ForkedBlock block = blocks.get(nonce);
+    /**
+     * Reads what {@code channel} has sent of its first line; true once that is complete (then put in
+     * {@code identified}) or the channel was closed (it ended, or sent too much without a line break).
+     */
+    private static boolean greet(SocketChannel channel, ByteBuffer greeting, Map<SocketChannel, String> identified)
+            throws IOException {
+        boolean ended = channel.read(greeting) < 0;
+        int end = lineEnd(greeting);
+        if (!ended && end < 0 && greeting.hasRemaining()) {
+            return false;
+        }
+        if (!ended && end >= 0) {
+            identified.put(channel, new String(greeting.array(), 0, end, StandardCharsets.US_ASCII));
+        } else {
+            channel.close();
+        }
+        return true;
+    }
+
+    private static int lineEnd(ByteBuffer greeting) {
+        for (int i = 0; i < greeting.position(); i++) {
+            if (greeting.get(i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Takes a child's greeting: "NONCE" on the connection that is its output, or "NONCE CODE", its exit. */
+    private void identify(SocketChannel channel, String greeting) throws IOException {
+        int space = greeting.indexOf(' ');
+        ForkedBlock block = blocks.get(space < 0 ? greeting : greeting.substring(0, space));
+        if (block != null && space >= 0) {
+            channel.close();
+            if (block.started) {
+                try {
+                    block.exit.complete(Integer.parseInt(greeting.substring(space + 1)));
+                } catch (NumberFormatException e) {
+                    LOG.debug("a malformed exit report: {}", greeting);
+                }
+            }
+            return;
+        }
         if (block == null) {
             channel.close();
             return;

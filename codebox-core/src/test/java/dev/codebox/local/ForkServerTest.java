@@ -3,6 +3,7 @@ package dev.codebox.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codebox.CodeBlock;
@@ -10,11 +11,16 @@ import dev.codebox.CodeResult;
 import dev.codebox.testing.Processes;
 import dev.codebox.testing.TestPython;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,7 +147,7 @@ class ForkServerTest {
         String intruder = "import os, socket, re\n"
                 + "cmd = open('/proc/%d/cmdline' % os.getppid(), 'rb').read().split(b'\\0')\n"
                 + "path = [a for a in cmd if a.endswith(b'fork.sock')][0]\n"
-                + "for payload in (b'0' * 32 + b'\\n', b'garbage', b'x' * 100):\n"
+                + "for payload in (b'0' * 32 + b'\\n', b'0' * 32 + b' 3\\n', b'garbage', b'x' * 100):\n"
                 + "    s = socket.socket(socket.AF_UNIX)\n"
                 + "    s.connect(path)\n"
                 + "    s.sendall(payload)\n"
@@ -152,8 +158,33 @@ class ForkServerTest {
                 + "        print(True)\n";
         try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().build())) {
             CodeResult result = executor.execute(CodeBlock.python(intruder));
-            assertEquals("True\nTrue\nTrue\n", result.output());
-            assertEquals("ok\n", executor.execute(CodeBlock.python("print('ok')")).output());
+            assertEquals("True\nTrue\nTrue\nTrue\n", result.output());
+            assertEquals(0, result.exitCode(), "an exit report that names no block changes none");
+            CodeResult next = executor.execute(CodeBlock.python("print('ok')"));
+            assertEquals("ok\n", next.output());
+            assertEquals(0, next.exitCode());
+        }
+    }
+
+    @Test
+    void aBlockHasReleasedItsFilesSocketsAndLocksWhenItsResultComes() throws Exception {
+        // A block reports its exit before the kernel has torn it down: it closes every file first.
+        Path lockFile = temp.resolve("lock");
+        String holder = "import fcntl, os, socket\n"
+                + "s = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\nkept = os.dup(s.fileno())\n"
+                + "lock = os.open(" + quote(lockFile.toString()) + ", os.O_WRONLY | os.O_CREAT)\nfcntl.lockf(lock, fcntl.LOCK_EX)\n"
+                + "print(s.getsockname()[1])";
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().build())) {
+            for (int i = 0; i < 20; i++) {
+                Thread.sleep(20); // a prepared standby, as for a block after a pause
+                CodeResult result = executor.execute(CodeBlock.python(holder));
+                assertEquals(0, result.exitCode(), result.output());
+                try (ServerSocket again = new ServerSocket();
+                        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+                    again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(result.output().strip())));
+                    assertNotNull(channel.tryLock(), "the block's lock is released");
+                }
+            }
         }
     }
 

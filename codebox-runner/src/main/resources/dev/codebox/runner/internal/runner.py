@@ -73,6 +73,7 @@ POLL = 0.1    # how often a run whose output is still open looks whether its com
 MAX_OUTCOMES = 64  # the outcomes of recent writes kept for the runs that follow them
 MAX_FRAME = (1 << 20) + 4096  # the largest frame the JVM may send
 MAX_REPLY = 12 << 20    # a listing larger than this is reported as untracked
+MAX_GREETING = 48  # the longest first line a fork server's child sends: its nonce, or its nonce and exit code
 CHUNK = 256 << 10       # the data of a read goes in frames of at most this many bytes
 HEADER = struct.Struct(">BII")
 OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
@@ -294,6 +295,7 @@ class Child:
         self.pid = None
         self.conn = None
         self.code = None
+        self.handed = False  # whether it was given a block
         self.started = threading.Event()
         self.connected = threading.Event()
         self.exited = threading.Event()
@@ -373,24 +375,33 @@ class ForkServer:
             WORKERS.submit(lambda conn=conn: self.identify(conn))
 
     def identify(self, conn):
-        # A connection that names no pending child (code may connect too) is closed.
+        """
+        Takes a child's greeting: "NONCE" on the connection that is its output, or "NONCE CODE", its
+        exit reported ahead of the server's "exit". A connection that names no pending child (code
+        may connect too) is closed.
+        """
         conn.settimeout(2)
-        nonce = b""
+        greeting = b""
         try:
-            while len(nonce) < 33:
-                chunk = conn.recv(33 - len(nonce))
+            while not greeting.endswith(b"\n") and len(greeting) < MAX_GREETING:
+                chunk = conn.recv(MAX_GREETING - len(greeting))
                 if not chunk:
                     break
-                nonce += chunk
+                greeting += chunk
         except OSError:
             pass
         conn.settimeout(None)
+        nonce, _, code = greeting[:-1].decode("ascii", "replace").partition(" ") if greeting.endswith(b"\n") else ("", "", "")
         with self.lock:
-            child = self.children.get(nonce[:-1].decode("ascii", "replace")) if nonce.endswith(b"\n") else None
-            if child is not None and child.conn is None:
+            child = self.children.get(nonce)
+            if child is not None and not code and child.conn is None:
                 child.conn = conn
                 child.connected.set()
                 return
+            if child is not None and code and child.handed and code.isdigit():
+                child.code = int(code)
+                self.children.pop(nonce, None)
+                child.exited.set()
         conn.close()
 
     def request(self, warm):
@@ -413,6 +424,7 @@ class ForkServer:
         if not (child.started.wait(5) and child.connected.wait(5)) or child.conn is None or child.pid is None:
             self.abandon(child)
             return None
+        child.handed = True
         try:
             child.conn.sendall((file + "\n").encode("utf-8", "surrogateescape"))
             child.conn.shutdown(socket.SHUT_WR)
