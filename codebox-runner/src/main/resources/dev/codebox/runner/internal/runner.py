@@ -372,16 +372,23 @@ class ForkServer:
                 conn, _ = self.listener.accept()
             except OSError:
                 return
-            WORKERS.submit(lambda conn=conn: self.identify(conn))
+            # A child sends its greeting as it connects: most are taken here, without a worker.
+            try:
+                greeting = conn.recv(MAX_GREETING, socket.MSG_DONTWAIT)
+            except OSError:
+                greeting = b""
+            if greeting.endswith(b"\n"):
+                self.identify(conn, greeting)
+            else:
+                WORKERS.submit(lambda conn=conn, greeting=greeting: self.identify(conn, greeting))
 
-    def identify(self, conn):
+    def identify(self, conn, greeting):
         """
-        Takes a child's greeting: "NONCE" on the connection that is its output, or "NONCE CODE", its
-        exit reported ahead of the server's "exit". A connection that names no pending child (code
-        may connect too) is closed.
+        Takes a child's greeting (of which greeting came already): "NONCE" on the connection that is
+        its output, or "NONCE CODE", its exit reported ahead of the server's "exit". A connection
+        that names no pending child (code may connect too) is closed.
         """
         conn.settimeout(2)
-        greeting = b""
         try:
             while not greeting.endswith(b"\n") and len(greeting) < MAX_GREETING:
                 chunk = conn.recv(MAX_GREETING - len(greeting))
