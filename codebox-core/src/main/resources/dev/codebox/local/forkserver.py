@@ -25,12 +25,14 @@
 # "NONCE\n" first on its connection and then reads "FILE\n" from it; at end of input instead it
 # exits quietly. End of stdin stops the server; its children live on.
 #
-# Early exit. A block that ends through its script (not os._exit, not a signal) closes every file
-# it has, as exit would, and then sends "NONCE CODE\n" on a new connection to the socket before it
-# _exits: the JVM need not wait for the kernel to tear down its memory (about 1 ms here) and for
-# the server's "exit". Its files, sockets, locks and pipes are released by then, as after an
-# exit; only the process lingers for that moment, and a block with more than 64 MiB resident
-# memory does not report (freeing that takes longer, and the next block may need the memory).
+# Early exit. A block of a warm standby (blocks with pauses between them, where latency counts)
+# that ends through its script (not os._exit, not a signal) closes every file it has, as exit
+# would, and then sends "NONCE CODE\n" on a new connection to the socket before it _exits: the
+# JVM need not wait for the kernel to tear down its memory (about 1 ms here) and for the server's
+# "exit". Its files, sockets, locks and pipes are released by then, as after an exit; only the
+# process lingers for that moment. A block with more than 64 MiB resident memory does not report
+# (freeing that takes longer, and the next block may need the memory), nor do blocks back to back
+# (the next one would only start beside this one's teardown).
 #
 # Spawn mode (the fork server turned off; the JVM starts the server with -I -S, since it runs no
 # block, needs no site-packages and must not heed PYTHON* variables): the server forks nothing. A
@@ -59,7 +61,7 @@ _WAKE = []
 _CPUS = []  # the server's CPU set before it kept to one CPU, for the children's code
 _MAX_LINE = 65536
 _REPORT_MAX_RSS = 64 << 20
-_BLOCK = []  # in a child that became a block: its nonce and pid
+_BLOCK = []  # in a child that became a block: its nonce, its pid and whether it was a warm standby
 _WARM_UP = "import os\nclass A:\n    def f(self, a, *b, c=1, **d):\n        return [x + 1 for x in a if x], {k: v for k, v in d.items()}\nprint(A().f([1], c=2))\n"
 
 
@@ -271,7 +273,7 @@ def _await_block(nonce, warm):
     except OSError as e:
         os.write(2, ("codebox fork server: a standby could not connect: %s\n" % e).encode())
         os._exit(127)
-    _BLOCK[:] = nonce, os.getpid()
+    _BLOCK[:] = nonce, os.getpid(), warm
     return conn, line[:-1].decode("utf-8", "surrogateescape")
 
 
@@ -406,9 +408,11 @@ def _resident():
 
 def _report_exit(code):
     """Closes every file and sends the exit code ahead of the exit (see "Early exit" above)."""
-    nonce, pid = _BLOCK
+    nonce, pid, warm = _BLOCK
     if os.getpid() != pid:
         return  # a process the block's code forked, returning from the script too: not the block
+    if not warm:
+        return  # blocks back to back: the next one would start beside this one's teardown, no sooner
     if _resident() > _REPORT_MAX_RSS:
         return
     for fd in os.listdir("/proc/self/fd"):  # the files open now, however high the limit
