@@ -465,19 +465,15 @@ final class ForkServer implements AutoCloseable {
     private void identify(SocketChannel channel, String greeting) throws IOException {
         int space = greeting.indexOf(' ');
         ForkedBlock block = blocks.get(space < 0 ? greeting : greeting.substring(0, space));
-        if (block != null && space >= 0) {
-            channel.close();
-            if (block.started) {
+        if (block == null || space >= 0) {
+            channel.close(); // it names no block, or it is an exit report, which needs no answer
+            if (block != null && block.started) {
                 try {
                     block.exit.complete(Integer.parseInt(greeting.substring(space + 1)));
                 } catch (NumberFormatException e) {
                     LOG.debug("a malformed exit report: {}", greeting);
                 }
             }
-            return;
-        }
-        if (block == null) {
-            channel.close();
             return;
         }
         channel.configureBlocking(true);
