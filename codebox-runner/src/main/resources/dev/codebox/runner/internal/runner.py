@@ -143,13 +143,17 @@ class Outside(Exception):
 
 
 def oom_kills():
+    """The cgroup's count of OOM kills, -1 when unknown; read on every run, so without a file object."""
     for name in OOM_FILES:
         try:
-            with open(name) as f:
-                for line in f:
-                    key, _, value = line.partition(" ")
-                    if key == "oom_kill":
-                        return int(value)
+            fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                data = b"\n" + os.read(fd, 4096)
+            finally:
+                os.close(fd)
+            at = data.find(b"\noom_kill ")
+            if at >= 0:
+                return int(data[at + 10:].split(b"\n", 1)[0])
         except (OSError, ValueError):
             pass
     return -1
@@ -422,10 +426,16 @@ class ForkServer:
             self.gone = True
         return child
 
-    def fork(self, file):
-        """Hands file to a child, or returns None (the block is then spawned)."""
+    def fork(self, file, ready_only=False):
+        """
+        Hands file to a child, or returns None (the block is then spawned). With ready_only, only to
+        a standby that is connected already, and None at once without one (nothing that waits).
+        """
         with self.lock:
-            child, self.standby = self.standby, None
+            child = self.standby
+            if ready_only and not (child is not None and child.connected.is_set() and child.started.is_set()):
+                return None
+            self.standby = None
         if child is None:
             child = self.request(False)
         if not (child.started.wait(5) and child.connected.wait(5)) or child.conn is None or child.pid is None:
@@ -501,6 +511,15 @@ class Forks:
 
     def handles(self, argv):
         return len(argv) == 2 and argv[0] == self.python and "\n" not in argv[1]
+
+    def fork_ready(self, file):
+        """As fork, but only to a ready standby of a usable server: (None, None) at once otherwise."""
+        with self.lock:
+            server = self.server
+            if not server.usable():
+                return None, None
+        child = server.fork(file, ready_only=True)
+        return (server, child) if child is not None else (None, None)
 
     def fork(self, file):
         with self.lock:
@@ -680,6 +699,33 @@ class Run(Handler):
         self.pid = None
         self.cancelled = False
         self.late = False
+        self.forked = None, None  # the fork server and its child, when the session thread handed the block over
+
+    def forks(self):
+        """The runner's Forks when this run is a python block its fork server can run, else None."""
+        forks = FORKS
+        if forks is not None and self.env is None and self.cwd is None and forks.handles(self.argv):
+            return forks
+        return None
+
+    def hand_over(self):
+        """
+        On the session thread, before the run goes to a worker: a ready standby gets the block at once,
+        so that it starts while the worker wakes up. Nothing here waits; without a ready standby the
+        worker forks as usual.
+        """
+        forks = self.forks()
+        if forks is None:
+            return
+        self.start_clock()
+        self.forked = forks.fork_ready(self.argv[1])
+        if self.forked[1] is not None:
+            self.started(self.forked[1].pid)
+
+    def start_clock(self):
+        """The deadline and the OOM kill count before the block: from when it is about to start."""
+        self.deadline_at = None if self.timeout is None else time.monotonic() + max(int(self.timeout), 0) / 1000.0
+        self.oom_before = oom_kills()
 
     def cancel(self):
         with self.lock:
@@ -702,24 +748,29 @@ class Run(Handler):
         return not cancelled
 
     def __call__(self):
-        self.deadline_at = None if self.timeout is None else time.monotonic() + max(int(self.timeout), 0) / 1000.0
-        oom_before = oom_kills()
-        forks = FORKS
-        if forks is not None and self.env is None and self.cwd is None and forks.handles(self.argv):
-            server, child = forks.fork(self.argv[1])
-            if child is not None:
-                try:
+        server, child = self.forked
+        if child is None:
+            self.start_clock()
+            forks = self.forks()
+            if forks is not None:
+                server, child = forks.fork(self.argv[1])
+                if child is not None:
                     self.started(child.pid)
+        oom_before = self.oom_before
+        if child is not None:
+            try:
+                try:
                     self.supervise(child.pid, child.conn.fileno(), lambda: child.conn.recv(65536), child.exited.wait)
-                    code = child.code
                 finally:
                     child.conn.close()
-                    server.block_ended()
+                code = child.code
                 if code is None:
                     self.output(b"codebox: the block did not finish: its fork server stopped; the next block gets a new one\n")
                     code = 1
                 self.exit(code, oom_before)
-                return
+            finally:
+                server.block_ended()  # after the end went out: the fork takes CPU the JVM wants now
+            return
         env = None
         if self.env is not None:
             env = dict(os.environ)
@@ -1054,6 +1105,8 @@ class Session:
         elif isinstance(handler, Task):
             handler()  # quick, and in order: a listing shows what earlier requests left, and nothing later
         else:
+            if isinstance(handler, Run):
+                handler.hand_over()
             WORKERS.submit(handler)
         return None
 
