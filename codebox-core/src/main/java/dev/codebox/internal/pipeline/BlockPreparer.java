@@ -40,6 +40,7 @@ public final class BlockPreparer {
     private static final Pattern BARE_FILENAME = Pattern.compile(
             "^\\s*#\\s*([\\w./-]*\\w\\.(?:py|sh|bash|ps1|js|html|css))\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern QUIET = Pattern.compile("(^|\\s)-qqq(\\s|$)");
+    private static final MessageDigest SHA_256 = sha256Prototype();
 
     private BlockPreparer() {
     }
@@ -89,6 +90,9 @@ public final class BlockPreparer {
      * {@code !pip install} and {@code %pip install} (the forms notebooks and kernels use).
      */
     public static String silencePip(String code, Language language) {
+        if (!code.contains("pip")) {
+            return code; // most blocks: no pattern to run (a block is prepared while the JVM is often cold)
+        }
         Pattern pattern = language == Language.PYTHON ? PYTHON_PIP : SHELL_PIP;
         Matcher matcher = pattern.matcher(code);
         StringBuilder result = new StringBuilder();
@@ -103,14 +107,30 @@ public final class BlockPreparer {
 
     /** The NAME of a first line {@code # filename: NAME}, looked for on the line after a shebang too. */
     static Optional<String> requestedFileName(String code) {
-        String[] lines = code.split("\\R", 3);
-        int index = lines.length > 1 && lines[0].startsWith("#!") ? 1 : 0;
-        Matcher matcher = FILENAME.matcher(lines[index]);
+        String line = firstLine(code, 0);
+        if (line.startsWith("#!") && line.length() < code.length()) {
+            line = firstLine(code, line.length() + (code.startsWith("\r\n", line.length()) ? 2 : 1));
+        }
+        if (line.indexOf('#') < 0) {
+            return Optional.empty();
+        }
+        Matcher matcher = FILENAME.matcher(line);
         if (matcher.matches()) {
             return Optional.of(matcher.group(1));
         }
-        Matcher bare = BARE_FILENAME.matcher(lines[index]);
+        Matcher bare = BARE_FILENAME.matcher(line);
         return bare.matches() ? Optional.of(bare.group(1)) : Optional.empty();
+    }
+
+    /** The line of {@code code} that starts at {@code from}, without its line break (any of \R's). */
+    private static String firstLine(String code, int from) {
+        for (int i = from; i < code.length(); i++) {
+            char c = code.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\u000B' || c == '\f' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                return code.substring(from, i);
+            }
+        }
+        return code.substring(from);
     }
 
     /**
@@ -137,8 +157,16 @@ public final class BlockPreparer {
 
     private static String sha256(String code) {
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            MessageDigest digest = (MessageDigest) SHA_256.clone(); // no provider look-up per block
             return HexFormat.of().formatHex(digest.digest(code.getBytes(StandardCharsets.UTF_8)));
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("this JVM's SHA-256 cannot be copied", e);
+        }
+    }
+
+    private static MessageDigest sha256Prototype() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

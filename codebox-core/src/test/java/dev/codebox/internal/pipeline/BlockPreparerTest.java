@@ -38,12 +38,18 @@ class BlockPreparerTest {
         assertEquals(Optional.empty(), BlockPreparer.requestedFileName("# v1.0\nprint(1)"));
         assertEquals(Optional.empty(), BlockPreparer.requestedFileName("# see notes.txt\nprint(1)"));
         assertEquals(Optional.empty(), BlockPreparer.requestedFileName("# compute x.py\nprint(1)"));
+        // Every line break Java's \\R knows, CRLF as one.
+        assertEquals(Optional.of("crlf.sh"), BlockPreparer.requestedFileName("#!/bin/bash\r\n# filename: crlf.sh\r\necho"));
+        assertEquals(Optional.of("u.py"), BlockPreparer.requestedFileName("# filename: u.py\u2028print(1)"));
+        assertEquals(Optional.of("cr.py"), BlockPreparer.requestedFileName("#!/x\r# cr.py\rprint(1)"));
+        assertEquals(Optional.empty(), BlockPreparer.requestedFileName("#!/x"));
+        assertEquals(Optional.empty(), BlockPreparer.requestedFileName("#!/x\n"));
     }
 
     @Test
     void namesFilesByContentHashAndExtension() {
         BlockPreparer.Preparation python = BlockPreparer.prepare(new CodeBlock("py", "print(1)"), workDir);
-        assertTrue(python.block().relativeName().matches("tmp_code_[0-9a-f]{64}\\.py"));
+        assertEquals("tmp_code_d287bb7f9d15abdc5b6e98536263815744b6ef21c8f3c839fc434ca70d8efe99.py", python.block().relativeName());
         assertEquals(Language.PYTHON, python.block().language());
         assertTrue(BlockPreparer.prepare(new CodeBlock("shell", "ls"), workDir).block().relativeName().endsWith(".sh"));
         assertTrue(BlockPreparer.prepare(new CodeBlock("bash", "ls"), workDir).block().relativeName().endsWith(".bash"));

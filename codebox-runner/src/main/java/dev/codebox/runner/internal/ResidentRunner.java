@@ -1,6 +1,5 @@
 package dev.codebox.runner.internal;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebox.CancellationToken;
@@ -155,7 +154,10 @@ public final class ResidentRunner implements Runner {
         if (files.isNull() || files.isMissingNode()) {
             return Optional.empty();
         }
-        return Optional.of(JSON.convertValue(files, new TypeReference<Map<String, String>>() { }));
+        // Field by field: the mapper's conversion costs far more while the JVM is cold.
+        Map<String, String> stamps = new java.util.HashMap<>(files.size() * 2);
+        files.fields().forEachRemaining(entry -> stamps.put(entry.getKey(), entry.getValue().asText()));
+        return Optional.of(stamps);
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.codebox.runner.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebox.spi.BlockOutput;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +16,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -242,8 +245,8 @@ public final class RunnerConnection implements AutoCloseable {
         run.channel = open(run);
         Map<String, Object> request = new java.util.LinkedHashMap<>(runRequest);
         request.put("after", writeChannel);
-        byte[] writeBytes = JSON.writeValueAsBytes(writeRequest(path, content.length, reuse, false));
-        byte[] runBytes = JSON.writeValueAsBytes(request);
+        byte[] writeBytes = json(writeRequest(path, content.length, reuse, false));
+        byte[] runBytes = json(request);
         int dataFrames = (content.length + DATA_CHUNK_BYTES - 1) / DATA_CHUNK_BYTES;
         // One write of the stream: adjacent frames (nothing another thread sends comes between), and
         // over a pod's attach stream one WebSocket message instead of one per frame.
@@ -675,8 +678,48 @@ public final class RunnerConnection implements AutoCloseable {
     // ---- writing --------------------------------------------------------------------------------
 
     private void send(char type, int channel, Map<String, ?> request) throws IOException {
-        byte[] json = JSON.writeValueAsBytes(request);
+        byte[] json = json(request);
         sendFrame(type, channel, json, 0, json.length);
+    }
+
+    /**
+     * A request as JSON. Written with the streaming generator rather than the object mapper: a
+     * block's requests go out while the JVM is still cold (the first few hundred blocks run mostly
+     * interpreted), and the mapper's serializer look-ups then cost a tenth of a millisecond each.
+     */
+    static byte[] json(Map<String, ?> request) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (JsonGenerator generator = JSON.getFactory().createGenerator(bytes)) {
+            writeValue(generator, request);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeValue(JsonGenerator generator, Object value) throws IOException {
+        if (value instanceof Map<?, ?> map) {
+            generator.writeStartObject();
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                generator.writeFieldName(entry.getKey().toString());
+                writeValue(generator, entry.getValue());
+            }
+            generator.writeEndObject();
+        } else if (value instanceof List<?> list) {
+            generator.writeStartArray();
+            for (Object item : list) {
+                writeValue(generator, item);
+            }
+            generator.writeEndArray();
+        } else if (value instanceof String text) {
+            generator.writeString(text);
+        } else if (value instanceof Integer || value instanceof Long) {
+            generator.writeNumber(((Number) value).longValue());
+        } else if (value instanceof Boolean flag) {
+            generator.writeBoolean(flag);
+        } else if (value == null) {
+            generator.writeNull();
+        } else {
+            throw new IllegalArgumentException("a request value of " + value.getClass());
+        }
     }
 
     /** Sends bytes as D frames of at most {@value #DATA_CHUNK_BYTES}. */
