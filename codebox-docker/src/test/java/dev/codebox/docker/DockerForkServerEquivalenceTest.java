@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.codebox.CodeBlock;
 import dev.codebox.testing.ForkEquivalence;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 
@@ -49,6 +51,24 @@ class DockerForkServerEquivalenceTest {
         }
         if (forking != null) {
             forking.close();
+        }
+    }
+
+    /**
+     * The runner's session thread keeps off the fork server's CPU once it hands blocks over, and the
+     * workers it starts then must not pass that on to the blocks they spawn: blocks started side by
+     * side (new workers, started by that thread) get every CPU, as without a fork server.
+     */
+    @Test
+    void blocksSpawnedBesideForkedOnesGetEveryCpu() {
+        CodeBlock cpus = new CodeBlock("sh", "sleep 0.5; grep Cpus_allowed_list /proc/self/status");
+        String expected = spawning.execute(cpus).output();
+        assertTrue(expected.startsWith("Cpus_allowed_list"), expected);
+        assertEquals("True\n", forking.execute(CodeBlock.python(PARENT_IS_FORK_SERVER)).output());
+        List<CompletableFuture<String>> sideBySide = Stream.generate(() -> CompletableFuture.supplyAsync(
+                () -> forking.execute(cpus).output())).limit(4).toList();
+        for (CompletableFuture<String> block : sideBySide) {
+            assertEquals(expected, block.join());
         }
     }
 

@@ -113,6 +113,10 @@ class Workers:
             threading.Thread(target=self.work, args=(task,), daemon=True).start()
 
     def work(self, task):
+        # The runner's CPUs, whatever thread started this one (a session's keeps off one): a worker
+        # starts blocks, and a process started from a thread gets that thread's CPUs.
+        if RUNNER_CPUS:
+            os.sched_setaffinity(0, RUNNER_CPUS)
         while True:
             try:
                 task()
@@ -132,6 +136,7 @@ class Workers:
 
 
 WORKERS = Workers()
+RUNNER_CPUS = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
 
 
 def proof(role):
@@ -718,6 +723,7 @@ class Run(Handler):
         if forks is None:
             return
         self.start_clock()
+        self.session.keep_off(forks.server)
         self.forked = forks.fork_ready(self.argv[1])
         if self.forked[1] is not None:
             self.started(self.forked[1].pid)
@@ -1003,6 +1009,23 @@ class Session:
         self.authenticated = False
         self.broken = False
         self.outcomes = {}  # channel of a recent write: whether it succeeded
+        self.kept_off = None  # the fork server whose CPU the session thread keeps off
+
+    def keep_off(self, server):
+        """
+        Keeps the session thread (the caller) off the CPU the fork server and its standbys keep to: it
+        hands blocks over, and would be in the way of the standby it wakes (measured: 0.2 ms less a
+        block on 2 vCPUs). Once per server, when its CPU is known.
+        """
+        if server is self.kept_off or not RUNNER_CPUS or len(RUNNER_CPUS) < 2:
+            return
+        try:
+            cpus = os.sched_getaffinity(server.process.pid)
+            if len(cpus) == 1:  # the server has kept to its CPU
+                os.sched_setaffinity(0, (RUNNER_CPUS - cpus) or RUNNER_CPUS)
+                self.kept_off = server
+        except OSError:
+            self.kept_off = server  # gone: the next server is looked at
 
     def written(self, channel, ok):
         self.outcomes[channel] = ok
