@@ -687,7 +687,7 @@ public final class RunnerConnection implements AutoCloseable {
      * block's requests go out while the JVM is still cold (the first few hundred blocks run mostly
      * interpreted), and the mapper's serializer look-ups then cost a tenth of a millisecond each.
      */
-    static byte[] json(Map<String, ?> request) throws IOException {
+    private static byte[] json(Map<String, ?> request) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (JsonGenerator generator = JSON.getFactory().createGenerator(bytes)) {
             writeValue(generator, request);
