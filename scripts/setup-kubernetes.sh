@@ -170,6 +170,10 @@ running_pid() {
   exe=${exe% (deleted)}
   # a daemon still running an older build's binary (bin-VERSION, replaced in place) counts as running
   [ "$exe" = "$(daemon_exe "$1")" ] || [[ $exe == "$CACHE"/bin-*/"$1" ]] || return 1
+  # After a reboot the recorded pid may be another process of the same binary, or one of its threads
+  # (/proc/TID answers too): docker's own containerd, say. Ours is a process and names $K8S_DIR.
+  grep -qx "Tgid:[[:space:]]*$pid" "/proc/$pid/status" 2>/dev/null || return 1
+  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$K8S_DIR" || return 1
   echo "$pid"
 }
 
