@@ -50,14 +50,30 @@ public final class Main implements Runnable {
                 }
             }
         }
-        commandLine.setParameterExceptionHandler((e, arguments) -> {
+        commandLine.setParameterExceptionHandler(new UsageErrors());
+        commandLine.setExecutionExceptionHandler(new Failures());
+        return commandLine;
+    }
+
+    // The handlers are classes, not lambdas: the class-data archive skips a picocli interface (picocli
+    // is compiled for Java 5) that a lambda made it link, and loading it then opens the jar (20 ms).
+
+    /** A usage error: one line naming the command, and where its help is. */
+    private static final class UsageErrors implements CommandLine.IParameterExceptionHandler {
+        @Override
+        public int handleParseException(CommandLine.ParameterException e, String[] arguments) {
             PrintWriter err = e.getCommandLine().getErr();
             err.println(e.getCommandLine().getCommandSpec().qualifiedName() + ": " + e.getMessage()
                     + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             err.flush();
             return USAGE;
-        });
-        commandLine.setExecutionExceptionHandler((e, command, parseResult) -> {
+        }
+    }
+
+    /** A command that failed: one line, and the exit status of its kind of failure. */
+    private static final class Failures implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception e, CommandLine command, CommandLine.ParseResult parseResult) {
             PrintWriter err = command.getErr();
             int status;
             if (e instanceof UsageException || e instanceof IllegalArgumentException) {
@@ -72,8 +88,7 @@ public final class Main implements Runnable {
             }
             err.flush();
             return status;
-        });
-        return commandLine;
+        }
     }
 
     /**
@@ -118,17 +133,24 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Reads the version Maven wrote into the jar. */
+    /**
+     * The version Maven wrote into the jar's manifest, which the class-data archive holds (so the
+     * jar is not opened for it), or else (classes run from a directory) into a resource.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() throws IOException {
-            Properties properties = new Properties();
-            try (InputStream in = Main.class.getResourceAsStream("/codebox-version.properties")) {
-                if (in != null) {
-                    properties.load(in);
+            String version = Main.class.getPackage().getImplementationVersion();
+            if (version == null) {
+                Properties properties = new Properties();
+                try (InputStream in = Main.class.getResourceAsStream("/codebox-version.properties")) {
+                    if (in != null) {
+                        properties.load(in);
+                    }
                 }
+                version = properties.getProperty("version", "unknown");
             }
-            return new String[] {"codebox " + properties.getProperty("version", "unknown")};
+            return new String[] {"codebox " + version};
         }
     }
 }
