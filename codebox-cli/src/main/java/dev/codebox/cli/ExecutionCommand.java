@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -84,12 +85,18 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
         Runtime.getRuntime().addShutdownHook(onSignal);
         try {
             OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+            AtomicBoolean readerGone = new AtomicBoolean();
             OutputListener listener = common.json() ? OutputListener.NONE : (bytes, offset, length) -> {
+                if (readerGone.get()) {
+                    return;
+                }
                 try {
                     stdout.write(bytes, offset, length);
                     stdout.flush();
                 } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    // The reader of stdout has gone (`| head`): stop the code, as a pipe stops a writer.
+                    readerGone.set(true);
+                    token.cancel();
                 }
             };
             CodeResult result = common.restartBetweenBlocks() && blocks.size() > 1
@@ -98,6 +105,10 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
             if (common.json()) {
                 System.out.println(JsonResult.toJson(result));
                 System.out.flush();
+            }
+            if (readerGone.get()) {
+                status.set(Main.OUTPUT_CLOSED);
+                return Main.OUTPUT_CLOSED;
             }
             status.set(result.exitCode());
             return result.exitCode();

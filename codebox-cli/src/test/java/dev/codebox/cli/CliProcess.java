@@ -30,15 +30,36 @@ final class CliProcess {
         return start(List.of(), dir, stdin, args);
     }
 
+    /**
+     * Starts {@code codebox ARGS | READER} in bash: stdout is the reader's, stderr codebox's, and
+     * codebox's exit status is written last to stderr as "codebox exited with N".
+     */
+    static CliProcess startPiped(Path dir, String stdin, String reader, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c",
+                "\"$@\" | " + reader + "; echo \"codebox exited with ${PIPESTATUS[0]}\" >&2", "bash"));
+        command.addAll(javaCommand(List.of()));
+        command.addAll(List.of(args));
+        return start(command, dir, stdin);
+    }
+
     /** Starts {@code codebox ARGS} in a JVM with {@code jvmOptions} (such as a small heap). */
     static CliProcess start(List<String> jvmOptions, Path dir, String stdin, String... args) throws IOException {
+        List<String> command = javaCommand(jvmOptions);
+        command.addAll(List.of(args));
+        return start(command, dir, stdin);
+    }
+
+    private static List<String> javaCommand(List<String> jvmOptions) {
         // With default signal dispositions, as from a terminal: a suite started in the background
         // (nohup, &) ignores SIGINT, and a JVM that inherits that ignores Ctrl-C too.
         List<String> command = new ArrayList<>(List.of("env", "--default-signal",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static CliProcess start(List<String> command, Path dir, String stdin) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
         builder.environment().put("CODEBOX_PYTHON", dev.codebox.testing.TestPython.path().toString());
         Process process = builder.start();

@@ -316,6 +316,20 @@ class CliTest {
         assertSignalCancels("INT");
     }
 
+    @Test
+    void aClosedStdoutStopsTheCodeQuietlyWithTheStatusOfSigpipe() throws Exception {
+        // `codebox exec ... | head -n 1`: head exits after the first line, and the code, which would
+        // print forever, is stopped: no "internal error", nothing left running.
+        String marker = Processes.uniqueSleep();
+        CliProcess cli = CliProcess.startPiped(dir, "sleep " + marker + " &\necho first\nwhile :; do echo more; sleep 0.05; done",
+                "head -n 1", "exec", "-l", "bash");
+        cli.await();
+        assertEquals(0, cli.exitCode(), cli.stderr());
+        assertEquals("first\n", cli.stdout());
+        assertEquals("codebox exited with 141\n", cli.stderr());
+        assertTrue(Processes.awaitGone(marker, Duration.ofSeconds(1)).isEmpty(), "the code outlived codebox");
+    }
+
     private void assertSignalCancels(String signal) throws Exception {
         String marker = Processes.uniqueSleep();
         CliProcess cli = CliProcess.start(dir, "sleep " + marker + " &\necho ready\nsleep " + marker, "exec", "-l", "bash");
