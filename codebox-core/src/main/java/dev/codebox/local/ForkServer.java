@@ -239,9 +239,10 @@ final class ForkServer implements AutoCloseable {
             if (spawning) {
                 block = request("spawn", file);
             } else {
-                block = standby != null ? standby : request("fork", null);
+                String spread = idle() ? null : "spread"; // blocks side by side (see blockEnded)
+                block = standby != null ? standby : request("fork", spread);
                 boolean backToBack = System.nanoTime() - lastBlockEnded < BACK_TO_BACK_NANOS;
-                standby = backToBack ? request("fork", null) : null;
+                standby = backToBack ? request("fork", spread) : null;
             }
         }
         try {
@@ -279,20 +280,23 @@ final class ForkServer implements AutoCloseable {
     /**
      * Forks the next standby unless there is one: called when a block has ended. It runs the
      * compiler while it waits only when no other block runs: with blocks running side by side the
-     * machine is busy, and the warm-up would take their CPU.
+     * machine is busy, and the warm-up would take their CPU. Side by side, children leave the
+     * server's CPU at once ({@code spread}): kept there until their code runs, they all prepare on
+     * that one CPU (8 threads on 2 vCPUs: 6 % more blocks per second on average over 9 alternated
+     * runs, from 5 % fewer to 15 % more).
      */
     synchronized void blockEnded() {
         lastBlockEnded = System.nanoTime();
         if (standby == null && !closed && !spawning) {
-            standby = request("fork", idle() ? "warm" : null);
+            standby = request("fork", idle() ? "warm" : "spread");
         }
     }
 
     /**
      * Asks the server for a child that connects: forked to wait for its block ({@code fork}, with
      * {@code warm} to run the compiler once while it waits: its block starts sooner, but the work is
-     * wasted when blocks come back to back and the machine is busy), or spawned to run the file
-     * ({@code spawn} and the file).
+     * wasted when blocks come back to back and the machine is busy; with {@code spread} to leave the
+     * server's CPU at once), or spawned to run the file ({@code spawn} and the file).
      */
     private ForkedBlock request(String op, String argument) {
         byte[] nonceBytes = new byte[NONCE_BYTES];

@@ -16,9 +16,11 @@
 # several CPUs flushes their TLBs with an interrupt each, and on some virtual machines that is most
 # of a child's cost (measured on 2 vCPUs: 22 ms of CPU per back-to-back block, 11 ms this way).
 #
-# Protocol. Requests on stdin, one per line: "fork NONCE" or "fork NONCE warm" (the child runs the
+# Protocol. Requests on stdin, one per line: "fork NONCE", "fork NONCE warm" (the child runs the
 # compiler and the steps that make it the block once while it waits: less latency for its block,
-# more work when blocks come back to back). Replies on stdout, one per line:
+# more work when blocks come back to back) or "fork NONCE spread" (the child takes the server's
+# original CPU set at once, not when its code runs: for blocks that run side by side, which would
+# otherwise all prepare on the server's one CPU). Replies on stdout, one per line:
 # "ready", then "watch DIR" for each site-packages dir (a change there, such as a pip install,
 # makes the JVM replace this server) and "end"; after each request "pid NONCE PID", and when that
 # child exits "exit NONCE CODE" (128 + the signal for a child killed by a signal). A child sends
@@ -140,6 +142,8 @@ def _serve():
                 continue
             pid = os.fork()
             if pid == 0:
+                if warm == "spread":
+                    _release_cpus()
                 return nonce, warm == "warm"
             _CHILDREN[pid] = nonce
             _reply("pid %s %d" % (nonce, pid))

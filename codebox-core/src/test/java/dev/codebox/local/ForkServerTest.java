@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeResult;
 import dev.codebox.testing.Processes;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -202,6 +205,50 @@ class ForkServerTest {
                 assertEquals(i + "\n", runs.get(i).get(30, TimeUnit.SECONDS).output());
             }
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(4), "side by side, not one after the other");
+        }
+    }
+
+    @Test
+    void childrenForkedWhileABlockRunsTakeEveryCpuAtOnceAndTheServerKeepsToOne() throws Exception {
+        String every = cpusAllowed(ProcessHandle.current().pid());
+        assumeTrue(every.contains(",") || every.contains("-"), "one CPU only: nothing to spread over");
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().build())) {
+            assertEquals("1\n", executor.execute(CodeBlock.python("print(1)")).output());
+            CountDownLatch running = new CountDownLatch(1);
+            CompletableFuture<CodeResult> slow = CompletableFuture.supplyAsync(() -> executor.execute(
+                    List.of(CodeBlock.python("print('go', flush=True)\nimport time\ntime.sleep(4)")),
+                    new CancellationToken(), (bytes, offset, length) -> running.countDown()));
+            assertTrue(running.await(30, TimeUnit.SECONDS));
+            // Beside the slow block: this one and the standby forked when it ends are spread.
+            assertEquals("2\n", executor.execute(CodeBlock.python("print(2)")).output());
+            ProcessHandle server = ProcessHandle.current().children()
+                    .filter(p -> commandLine(p.pid()).contains("fork server")).findFirst().orElseThrow();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (server.children().count() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            List<ProcessHandle> children = server.children().toList();
+            assertEquals(2, children.size(), "the slow block and the next standby");
+            assertFalse(cpusAllowed(server.pid()).contains(",") || cpusAllowed(server.pid()).contains("-"),
+                    "the server keeps to one CPU: " + cpusAllowed(server.pid()));
+            for (ProcessHandle child : children) {
+                assertEquals(every, cpusAllowed(child.pid()), "the CPUs of the server's child " + child.pid());
+            }
+            assertEquals(0, slow.get(30, TimeUnit.SECONDS).exitCode());
+        }
+    }
+
+    private static String cpusAllowed(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(line -> line.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
+                .substring("Cpus_allowed_list:".length()).trim();
+    }
+
+    private static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
         }
     }
 
