@@ -12,9 +12,9 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * The {@code codebox} command. Exit status: the code's exit code (124 timeout, 125 cancelled);
  * 2 for a usage error; 3 when the executor cannot run at all (no Docker engine, no cluster, no kernel);
- * 70 for an internal error; 141 when standard output was closed while the code ran (its reader
- * exited, as {@code head} does: the code is stopped, as a pipe stops a writer with SIGPIPE). Errors
- * are one line on stderr, never a stack trace.
+ * 70 for an internal error; 141 when standard output could no longer be written while the code ran
+ * (its reader exited, as {@code head} does, or the write failed: the code is stopped, as a pipe
+ * stops a writer with SIGPIPE). Errors are one line on stderr, never a stack trace.
  */
 public final class Main implements Runnable {
 
