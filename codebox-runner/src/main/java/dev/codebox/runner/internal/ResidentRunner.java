@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -155,7 +156,7 @@ public final class ResidentRunner implements Runner {
             return Optional.empty();
         }
         // Field by field: the mapper's conversion costs far more while the JVM is cold.
-        Map<String, String> stamps = new java.util.HashMap<>(files.size() * 2);
+        Map<String, String> stamps = new HashMap<>(files.size() * 2);
         files.fields().forEachRemaining(entry -> stamps.put(entry.getKey(), entry.getValue().asText()));
         return Optional.of(stamps);
     }

@@ -116,7 +116,10 @@ class Workers:
         # The runner's CPUs, whatever thread started this one (a session's keeps off one): a worker
         # starts blocks, and a process started from a thread gets that thread's CPUs.
         if RUNNER_CPUS:
-            os.sched_setaffinity(0, RUNNER_CPUS)
+            try:
+                os.sched_setaffinity(0, RUNNER_CPUS)
+            except OSError:
+                pass  # the CPUs it may use changed since start (a cpuset update): its task runs all the same
         while True:
             try:
                 task()
