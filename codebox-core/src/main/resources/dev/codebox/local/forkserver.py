@@ -255,7 +255,10 @@ def _rehearse():
     with open(os.devnull, "rb") as f:
         f.read()
     _flush_io()
-    _atexit._run_exitfuncs()  # the server registers none: only the registry's pages
+    if not getattr(_atexit, "_ncallbacks", lambda: 1)():
+        # Only the registry's pages: this runs the handlers and unregisters them, and those that
+        # start-up code registered (sitecustomize, a .pth file) belong to the blocks' exits.
+        _atexit._run_exitfuncs()
     _flush(0)
     _gc.collect()
     _resident()

@@ -116,6 +116,25 @@ class ForkServerTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void atexitHandlersThatStartUpCodeRegisteredRunAtTheEndOfEveryBlock(boolean forking, @TempDir Path site) throws Exception {
+        Files.writeString(site.resolve("sitecustomize.py"),
+                "import atexit\natexit.register(lambda: print('registered at start-up'))\n");
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(
+                config().pythonForkServer(forking).environment("PYTHONPATH", site.toString()).build())) {
+            // Blocks with pauses between them (each from a standby that warmed up), then back to back.
+            for (int i = 0; i < 3; i++) {
+                Thread.sleep(200);
+                assertEquals("1\nregistered at start-up\n", executor.execute(CodeBlock.python("print(1)")).output());
+            }
+            CodeResult batch = executor.execute(List.of(CodeBlock.python("print(1)"), CodeBlock.python("print(2)"),
+                    CodeBlock.python("print(3)")));
+            assertEquals(List.of("1", "registered at start-up", "2", "registered at start-up", "3", "registered at start-up"),
+                    batch.output().lines().filter(line -> !line.startsWith("--- block")).toList(), batch.output());
+        }
+    }
+
     @Test
     void aServerIsReplacedWhenItsSitePackagesChange() throws Exception {
         Path venv = VirtualEnvs.create(temp.resolve("venv"));
