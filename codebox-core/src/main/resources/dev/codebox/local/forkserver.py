@@ -230,7 +230,7 @@ def _rehearse():
     Goes once through the steps of a child that touch state the interpreter sets up on first use
     (argument parsers of the functions called, the type attribute cache, the compiler's and the
     socket module's state): done in the server, children find it set up instead of each writing it
-    to pages of their own (on 2 vCPUs: 431 page faults per block down to 296, and a third less CPU).
+    to pages of their own (on 2 vCPUs: 431 page faults per block down to 287, and a third less CPU).
     Harmless in the server: no standard stream is written, every file it opens is closed.
     """
     for mode in (os.O_RDONLY, os.O_WRONLY):  # as _await_block, onto a spare descriptor
