@@ -3,6 +3,7 @@ package dev.codebox.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.lang.reflect.Constructor;
 import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
@@ -44,7 +45,8 @@ public final class Main implements Runnable {
      * {@code --version}) only that one is built; otherwise (help, a typo) all are, for the listing.
      */
     static CommandLine commandLine(String... args) {
-        CommandLine commandLine = new CommandLine(topCommand());
+        Factory factory = new Factory();
+        CommandLine commandLine = new CommandLine(topCommand(factory), factory);
         String first = args.length == 0 ? "" : args[0];
         if (!first.equals("--version") && !first.equals("-V")) {
             boolean known = SUBCOMMANDS.contains(first);
@@ -61,6 +63,24 @@ public final class Main implements Runnable {
 
     // The handlers are classes, not lambdas: the class-data archive skips a picocli interface (picocli
     // is compiled for Java 5) that a lambda made it link, and loading it then opens the jar (20 ms).
+
+    /**
+     * Creates the commands' option classes with their no-argument constructors, and leaves other
+     * types to picocli's default factory. That factory's class looks for a Groovy class when it is
+     * first used, and a class missing from the class-data archive makes the JVM open the jar: 20 ms
+     * of every start.
+     */
+    private static final class Factory implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            if (!type.getName().startsWith("dev.codebox.")) {
+                return CommandLine.defaultFactory().create(type);
+            }
+            Constructor<K> constructor = type.getDeclaredConstructor();
+            constructor.setAccessible(true);
+            return constructor.newInstance();
+        }
+    }
 
     /** A usage error: one line naming the command, and where its help is. */
     private static final class UsageErrors implements CommandLine.IParameterExceptionHandler {
@@ -99,9 +119,9 @@ public final class Main implements Runnable {
      * The top command's model, built by hand: read from annotations it would cost a dynamic proxy
      * class per annotation type, about a quarter of {@code codebox --version}.
      */
-    private static CommandSpec topCommand() {
+    private static CommandSpec topCommand(Factory factory) {
         Main main = new Main();
-        CommandSpec spec = CommandSpec.wrapWithoutInspection(main).name("codebox").versionProvider(new Version());
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(main, factory).name("codebox").versionProvider(new Version());
         spec.usageMessage().description(
                 "Runs code written by language models: locally, in Docker, in Kubernetes or in a Jupyter kernel.");
         spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
