@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codebox.internal.TempDirs;
 import dev.codebox.kubernetes.KubernetesPods;
+import dev.codebox.kubernetes.TestCluster;
 import dev.codebox.testing.Processes;
-import dev.codebox.testing.TestEnvironment;
 import dev.codebox.testing.TestPython;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;
@@ -30,7 +28,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,17 +37,18 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code codebox exec|run|mcp -e kubernetes}, {@code codebox kubernetes prune} and the doctor's
  * Kubernetes line against the real cluster of scripts/setup-kubernetes.sh (kubeconfig
  * {@code /var/lib/codebox-k8s/kubeconfig} or {@code CODEBOX_TEST_KUBECONFIG}, namespace
- * {@value #NAMESPACE}, the image {@value #IMAGE} loaded into it). Without the cluster the tests are
- * skipped, except with {@code CI=true}, where they fail. No test may leave a pod behind.
+ * {@code codebox-test}, the image {@code codebox/python:3} loaded into it: see TestCluster).
+ * Without the cluster the tests are skipped, except with {@code CI=true}, where they fail. No test
+ * may leave a pod behind.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class CliKubernetesTest {
 
-    private static final String NAMESPACE = "codebox-test";
-    private static final String IMAGE = "codebox/python:3";
-    private static final Path KUBECONFIG =
-            Path.of(System.getenv().getOrDefault("CODEBOX_TEST_KUBECONFIG", "/var/lib/codebox-k8s/kubeconfig"));
+    private static final String NAMESPACE = TestCluster.NAMESPACE;
+    private static final String IMAGE = TestCluster.IMAGE;
+    private static final Path KUBECONFIG = TestCluster.KUBECONFIG;
 
+    /** The test cluster's client, once a test has asked for it. */
     private static KubernetesClient client;
 
     @TempDir
@@ -61,29 +59,8 @@ class CliKubernetesTest {
 
     /** A client of the test cluster; skips (or fails under CI) the calling test without one. */
     private static synchronized KubernetesClient cluster() {
-        if (client == null) {
-            String needed = "Kubernetes CLI tests need the cluster of scripts/setup-kubernetes.sh (kubeconfig " + KUBECONFIG
-                    + ", namespace " + NAMESPACE + ")";
-            if (!Files.isReadable(KUBECONFIG)) {
-                TestEnvironment.unavailable(needed + ": no kubeconfig", null);
-            }
-            try {
-                KubernetesClient connected = new KubernetesClientBuilder()
-                        .withConfig(Config.fromKubeconfig(null, KUBECONFIG.toFile())).build();
-                connected.pods().inNamespace(NAMESPACE).list();
-                client = connected;
-            } catch (RuntimeException e) {
-                TestEnvironment.unavailable(needed + ": " + e.getMessage(), e);
-            }
-        }
+        client = TestCluster.client();
         return client;
-    }
-
-    @AfterAll
-    static void close() {
-        if (client != null) {
-            client.close();
-        }
     }
 
     @AfterEach

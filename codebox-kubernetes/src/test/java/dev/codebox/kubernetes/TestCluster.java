@@ -13,13 +13,14 @@ import java.util.List;
  * The cluster the tests use: scripts/setup-kubernetes.sh's (kubeconfig
  * {@code /var/lib/codebox-k8s/kubeconfig}, or {@code CODEBOX_TEST_KUBECONFIG}), namespace
  * {@value #NAMESPACE}, and the image codebox/python:3 loaded into it. Without a cluster the tests are
- * skipped with a message, except with {@code CI=true}, where they fail.
+ * skipped with a message, except with {@code CI=true}, where they fail. Public for the CLI's tests
+ * (this module's test-jar).
  */
-final class TestCluster {
+public final class TestCluster {
 
-    static final String NAMESPACE = "codebox-test";
-    static final String IMAGE = "codebox/python:3";
-    static final Path KUBECONFIG = Path.of(System.getenv().getOrDefault("CODEBOX_TEST_KUBECONFIG", "/var/lib/codebox-k8s/kubeconfig"));
+    public static final String NAMESPACE = "codebox-test";
+    public static final String IMAGE = "codebox/python:3";
+    public static final Path KUBECONFIG = Path.of(System.getenv().getOrDefault("CODEBOX_TEST_KUBECONFIG", "/var/lib/codebox-k8s/kubeconfig"));
 
     private static KubernetesClient client;
 
@@ -27,7 +28,7 @@ final class TestCluster {
     }
 
     /** A client of the test cluster; skips (or fails under CI) the calling test without one. */
-    static synchronized KubernetesClient client() {
+    public static synchronized KubernetesClient client() {
         if (client == null) {
             String needed = "Kubernetes tests need the cluster of scripts/setup-kubernetes.sh (kubeconfig " + KUBECONFIG + ")";
             if (!Files.isReadable(KUBECONFIG)) {
