@@ -21,20 +21,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the processes of blocks, each the leader of a new session when {@code setsid} is installed,
- * in the work dir, with the runner's environment, standard input empty and standard error merged
- * into standard output.
+ * Starts the processes of blocks, each in a new session when {@code setsid} is installed, in the
+ * work dir, with the runner's environment, standard input empty and standard error merged into
+ * standard output.
  *
  * <p>To keep process creation off each block's critical path, one process is started ahead of time:
  * a <em>standby</em>, {@code setsid --wait sh -c SCRIPT}, already a session leader in the work dir
- * with the block's environment, waiting on its standard input for the argv to {@code exec} (a count
- * line, then one argument per line). Handing a block over costs a pipe write and the exec of the
- * interpreter, instead of the JVM's spawn plus the exec of {@code setsid}. The next standby is
+ * with the block's environment, whose subshell waits on standard input for the argv to {@code exec}
+ * (a count line, then one argument per line): see standby.sh, also for why the block is a subshell
+ * (its signal mask). Handing a block over costs a pipe write and the exec of the interpreter,
+ * instead of the JVM's spawn plus the execs of {@code setsid} and the shell. The next standby is
  * started in the background when a block ends ({@link #blockEnded()}), so that it is not started
  * beside the running block, except in a batch of blocks handed over back to back, where it is
- * started at hand-over. When no standby is ready (blocks running concurrently) the block is
- * spawned directly, as are commands with an argument holding a line break, which the protocol cannot
- * carry.
+ * started at hand-over. When no standby is ready (blocks running concurrently) one is started for
+ * the block. Commands with an argument holding a line break, which the protocol cannot carry, and
+ * every command where there is no shell, are spawned directly.
  */
 final class ProcessLauncher implements AutoCloseable {
 
@@ -96,25 +97,29 @@ final class ProcessLauncher implements AutoCloseable {
     }
 
     /**
-     * Starts {@code command}: through the standby when one is ready (or being started), else
-     * (concurrent blocks, no shell, an argument with a line break) by spawning it directly.
-     * {@code beforeRunning} gets the process first: for a standby before the command is handed
-     * over, so before it can run or exit; for a spawned process right after the spawn.
+     * Starts {@code command}: through the standby when one is ready (or being started), else through
+     * one started for it (concurrent blocks); by spawning it directly where there is no shell or an
+     * argument holds a line break. {@code beforeRunning} gets the process first: for a standby
+     * before the command is handed over, so before it can run or exit; for a spawned process right
+     * after the spawn.
      *
      * @throws IOException when the process cannot be started
      */
     Process start(List<String> command, Consumer<Process> beforeRunning) throws IOException {
         if (!standbyCommand.isEmpty() && command.stream().noneMatch(ProcessLauncher::hasLineBreak)) {
             Process standby = takeStandby();
-            if (standby != null) {
-                beforeRunning.accept(standby);
-                try {
-                    handOver(standby, command);
-                    return standby;
-                } catch (IOException e) {
-                    // The standby died (killed from outside): its output ends, spawn the block instead.
-                    standby.destroyForcibly();
-                }
+            if (standby == null) {
+                // None ready (blocks side by side): one started for this block, which then starts as
+                // every other block does.
+                standby = spawn(standbyCommand, ProcessBuilder.Redirect.PIPE);
+            }
+            beforeRunning.accept(standby);
+            try {
+                handOver(standby, command);
+                return standby;
+            } catch (IOException e) {
+                // The standby died (killed from outside): its output ends, spawn the block instead.
+                standby.destroyForcibly();
             }
         }
         List<String> argv = new ArrayList<>(sessionPrefix);

@@ -325,6 +325,32 @@ class LocalCommandLineExecutorTest {
         }
     }
 
+    /**
+     * The JVM starts processes with SIGQUIT blocked (its threads' signal mask): blocks start with no
+     * signal blocked, as from a terminal, whether they take the standby or get one started for them
+     * (blocks side by side), and in the sandbox. This relies on dash as /bin/sh (see standby.sh).
+     */
+    @Test
+    void blocksStartWithNoSignalBlocked() throws Exception {
+        String mask = "sleep 0.3\ngrep SigBlk /proc/self/status";
+        String none = "SigBlk:\t0000000000000000\n";
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().build())) {
+            assertEquals(none, executor.execute(new CodeBlock("sh", mask)).output());
+            assertEquals(none, executor.execute(new CodeBlock("bash", mask)).output());
+            List<CompletableFuture<CodeResult>> sideBySide = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                sideBySide.add(CompletableFuture.supplyAsync(() -> executor.execute(new CodeBlock("bash", mask))));
+            }
+            for (CompletableFuture<CodeResult> call : sideBySide) {
+                assertEquals(none, call.get(30, TimeUnit.SECONDS).output());
+            }
+        }
+        try (LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().pythonServer(false).build())) {
+            assertEquals("0000000000000000\n", executor.execute(CodeBlock.python(
+                    "print(open('/proc/self/status').read().split('SigBlk:')[1].split()[0])")).output());
+        }
+    }
+
     @Test
     void stoppedExecutorCanStartAgain() {
         LocalCommandLineExecutor executor = new LocalCommandLineExecutor(config().build());
