@@ -68,7 +68,7 @@ public final class Main implements Runnable {
      * Creates the commands' option classes with their no-argument constructors, and leaves other
      * types to picocli's default factory. That factory's class looks for a Groovy class when it is
      * first used, and a class missing from the class-data archive makes the JVM open the jar: 20 ms
-     * of every start.
+     * of {@code --version}. (A sub-command's option builders initialise that class all the same.)
      */
     private static final class Factory implements CommandLine.IFactory {
         @Override
