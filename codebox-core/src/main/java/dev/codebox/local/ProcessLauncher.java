@@ -27,13 +27,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>To keep process creation off each block's critical path, one process is started ahead of time:
  * a <em>standby</em>, {@code setsid --wait sh -c SCRIPT}, already a session leader in the work dir
- * with the block's environment, whose subshell waits on standard input for the argv to {@code exec}
- * (a count line, then one argument per line): see standby.sh, also for why the block is a subshell
- * (its signal mask). Handing a block over costs a pipe write and the exec of the interpreter,
- * instead of the JVM's spawn plus the execs of {@code setsid} and the shell. The next standby is
- * started in the background when a block ends ({@link #blockEnded()}), so that it is not started
- * beside the running block, except in a batch of blocks handed over back to back, where it is
- * started at hand-over. When no standby is ready (blocks running concurrently) one is started for
+ * with the block's environment, waiting on its standard input for the argv to run as its child (a
+ * count line, then one argument per line): see standby.sh, also for why a child and not an
+ * {@code exec} (the signal mask). Handing a block over costs a pipe write, a fork of the shell and
+ * the exec of the interpreter, instead of the JVM's spawn plus the execs of {@code setsid} and the
+ * interpreter. The next standby is started in the background when a block ends
+ * ({@link #blockEnded()}), so that it is not started beside the running block, except in a batch of
+ * blocks handed over back to back, where it is started at hand-over. When no standby is ready (blocks running concurrently) one is started for
  * the block. Commands with an argument holding a line break, which the protocol cannot carry, and
  * every command where there is no shell, are spawned directly.
  */

@@ -328,7 +328,8 @@ class LocalCommandLineExecutorTest {
     /**
      * The JVM starts processes with SIGQUIT blocked (its threads' signal mask): blocks start with no
      * signal blocked, as from a terminal, whether they take the standby or get one started for them
-     * (blocks side by side), and in the sandbox. This relies on dash as /bin/sh (see standby.sh).
+     * (blocks side by side), python blocks too when no server starts them. This relies on dash as
+     * /bin/sh (see standby.sh).
      */
     @Test
     void blocksStartWithNoSignalBlocked() throws Exception {
