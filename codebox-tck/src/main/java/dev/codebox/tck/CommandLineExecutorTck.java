@@ -76,6 +76,37 @@ public abstract class CommandLineExecutorTck extends CodeExecutorTck {
     }
 
     @Test
+    void aLinkTheCodeLeftAtACodeFileNameIsReplacedNotFollowed() throws Exception {
+        Path outside = Files.createTempDirectory("codebox-outside-");
+        Path target = outside.resolve("target.py");
+        try {
+            Files.writeString(target, "print('outside')\n");
+            CodeExecutor executor = executor();
+            CodeResult linked = executor.execute(CodeBlock.python(
+                    "import os\nos.symlink(" + pythonString(target.toString()) + ", 'existing.py')\n"
+                    + "os.symlink(" + pythonString(outside.resolve("dangling.py").toString()) + ", 'dangling.py')"));
+            assertEquals(0, linked.exitCode(), linked.output());
+            for (String name : List.of("existing.py", "dangling.py")) {
+                CodeResult result = executor.execute(CodeBlock.python(
+                        "# filename: " + name + "\nimport os\nprint('ran', os.path.islink('" + name + "'))"));
+                assertEquals(0, result.exitCode(), name + ": " + result.output());
+                assertEquals("ran False\n", result.output(), name);
+            }
+            assertEquals("print('outside')\n", Files.readString(target));
+            try (Stream<Path> written = Files.list(outside)) {
+                assertEquals(List.of(target), written.toList());
+            }
+        } finally {
+            try (Stream<Path> written = Files.list(outside)) {
+                for (Path file : written.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(outside);
+        }
+    }
+
+    @Test
     void javascriptAndHtmlBlocksAreSavedNotRun() {
         CodeResult result = executor().execute(List.of(
                 new CodeBlock("javascript", "console.log('must not run')"),

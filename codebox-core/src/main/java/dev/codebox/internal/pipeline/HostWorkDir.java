@@ -3,9 +3,14 @@ package dev.codebox.internal.pipeline;
 import dev.codebox.spi.Runner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -31,6 +36,8 @@ public final class HostWorkDir {
 
     private static final FileAttribute<Set<PosixFilePermission>> CODE_FILE_PERMISSIONS =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
+    private static final Set<OpenOption> NEW_FILE =
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
     private HostWorkDir() {
     }
@@ -54,10 +61,13 @@ public final class HostWorkDir {
                 return false;
             }
         }
-        if (Files.isSymbolicLink(file)) {
+        BasicFileAttributes existing = attributes(file);
+        if (existing != null && existing.isSymbolicLink()) {
             Files.delete(file); // replaced, never followed
+            existing = null;
         }
-        if (reuseSameSize && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.size(file) == content.length) {
+        if (existing == null ? createNew(file, content)
+                : reuseSameSize && existing.isRegularFile() && existing.size() == content.length) {
             return true;
         }
         Path temp = Files.createTempFile(dir, ".codebox-", ".tmp", CODE_FILE_PERMISSIONS);
@@ -67,6 +77,40 @@ public final class HostWorkDir {
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             Files.deleteIfExists(temp);
+            throw e;
+        }
+        return true;
+    }
+
+    /** The attributes of {@code file} itself (a link is not followed), or null when there is none. */
+    private static BasicFileAttributes attributes(Path file) throws IOException {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Writes a file that does not exist yet in place: one exclusive create (which never follows a
+     * link) instead of a temp file, its reopening and a rename, a third of a block's own work on
+     * the JVM's side. A partial file is removed when the write fails. False when a file of that
+     * name appeared meanwhile (the caller then replaces it).
+     */
+    private static boolean createNew(Path file, byte[] content) throws IOException {
+        SeekableByteChannel out;
+        try {
+            out = Files.newByteChannel(file, NEW_FILE, CODE_FILE_PERMISSIONS);
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+        try (out) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+        } catch (IOException e) {
+            Files.deleteIfExists(file);
             throw e;
         }
         return true;
