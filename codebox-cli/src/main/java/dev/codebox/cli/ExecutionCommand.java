@@ -37,22 +37,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     private static final long SIGNAL_GRACE_SECONDS = 15;
 
     @Mixin
-    CommonOptions common;
-
-    @Mixin
-    DockerOptions docker;
-
-    @Mixin
-    KubernetesOptions kubernetes;
-
-    @Mixin
-    JupyterOptions jupyter;
-
-    @Mixin
-    FunctionsOptions functions;
-
-    @Mixin
-    SandboxOptions sandbox;
+    ExecutorOptions options;
 
     @Spec
     CommandSpec spec;
@@ -63,8 +48,8 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     @Override
     public final Integer call() {
         List<CodeBlock> blocks = blocks();
-        FunctionModule module = functions.module();
-        CodeExecutor executor = createExecutor(module, pythonServerPays(blocks, common.restartBetweenBlocks()));
+        FunctionModule module = options.functions.module();
+        CodeExecutor executor = createExecutor(module, pythonServerPays(blocks, options.common.restartBetweenBlocks()));
         CancellationToken token = new CancellationToken();
         CountDownLatch finished = new CountDownLatch(1);
         AtomicInteger status = new AtomicInteger(CodeResult.EXIT_CANCELLED);
@@ -86,7 +71,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
         try {
             OutputStream stdout = new FileOutputStream(FileDescriptor.out);
             AtomicBoolean readerGone = new AtomicBoolean();
-            OutputListener listener = common.json() ? OutputListener.NONE : (bytes, offset, length) -> {
+            OutputListener listener = options.common.json() ? OutputListener.NONE : (bytes, offset, length) -> {
                 if (readerGone.get()) {
                     return;
                 }
@@ -99,10 +84,10 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
                     token.cancel();
                 }
             };
-            CodeResult result = common.restartBetweenBlocks() && blocks.size() > 1
+            CodeResult result = options.common.restartBetweenBlocks() && blocks.size() > 1
                     ? BlockByBlock.run(executor, blocks, token, listener)
                     : executor.execute(blocks, token, listener);
-            if (common.json()) {
+            if (options.common.json()) {
                 System.out.println(JsonResult.toJson(result));
                 System.out.flush();
             }
@@ -114,7 +99,7 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
             return result.exitCode();
         } finally {
             executor.close();
-            jupyter.removeUnusedOutputDir(module);
+            options.jupyter.removeUnusedOutputDir(module);
             finished.countDown();
         }
     }
@@ -133,9 +118,9 @@ abstract class ExecutionCommand implements java.util.concurrent.Callable<Integer
     }
 
     private CodeExecutor createExecutor(FunctionModule module, boolean pythonServer) {
-        OptionScope.requireUsed(spec.commandLine().getParseResult(), List.of(common.executor()));
-        return new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox, pythonServer)
-                .create(common.executor(), module, Optional.empty(), Optional.empty());
+        OptionScope.requireUsed(spec.commandLine().getParseResult(), List.of(options.common.executor()));
+        return new ExecutorFactory(options, pythonServer)
+                .create(options.common.executor(), module, Optional.empty(), Optional.empty());
     }
 
     /** The text of {@code source}: a file, or standard input for {@code -}. */

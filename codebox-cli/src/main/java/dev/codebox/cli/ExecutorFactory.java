@@ -23,13 +23,12 @@ final class ExecutorFactory {
      * @param pythonServer whether python blocks of local, Docker and Kubernetes executors may be
      *     started by a resident process, forked or (with --no-fork-server, locally) spawned
      */
-    ExecutorFactory(CommonOptions common, DockerOptions docker, KubernetesOptions kubernetes, JupyterOptions jupyter,
-            SandboxOptions sandbox, boolean pythonServer) {
-        this.common = common;
-        this.docker = docker;
-        this.kubernetes = kubernetes;
-        this.jupyter = jupyter;
-        this.sandbox = sandbox;
+    ExecutorFactory(ExecutorOptions options, boolean pythonServer) {
+        this.common = options.common;
+        this.docker = options.docker;
+        this.kubernetes = options.kubernetes;
+        this.jupyter = options.jupyter;
+        this.sandbox = options.sandbox;
         this.pythonServer = pythonServer;
         this.forkServer = pythonServer && !common.noForkServer;
     }
@@ -75,7 +74,7 @@ final class ExecutorFactory {
             case JUPYTER:
                 return jupyter.local(common, module, dir, kernel);
             case DOCKER_JUPYTER:
-                return jupyter.docker(common, module, dir, kernel);
+                return jupyter.docker(common, docker, module, dir, kernel);
             default:
                 throw new IllegalStateException("unhandled executor " + kind);
         }

@@ -18,9 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * Options of the jupyter and docker-jupyter executors (a picocli mixin of exec and run). One kernel
@@ -37,10 +35,6 @@ public final class JupyterOptions {
                     + " new codebox-jupyter-* directory in the system temp dir, kept so that the listed files can be read)."
                     + " The local kernel runs there unless --work-dir is given; docker-jupyter mounts it as /workspace.")
     Path outputDir;
-
-    // The image of -e docker-jupyter comes from the command's --image option (see DockerOptions).
-    @Spec(Spec.Target.MIXEE)
-    CommandSpec command;
 
     @Option(names = "--jupyter-url", paramLabel = "URL",
             description = "Use a kernel of this running Jupyter Server or Kernel Gateway (-e jupyter), e.g. http://127.0.0.1:8888/.")
@@ -69,10 +63,11 @@ public final class JupyterOptions {
     }
 
     /** The docker-jupyter executor; {@code dir} and {@code kernelName} as for {@link #local}. */
-    CodeExecutor docker(CommonOptions common, FunctionModule functions, Optional<Path> dir, Optional<String> kernelName) {
+    CodeExecutor docker(CommonOptions common, DockerOptions docker, FunctionModule functions, Optional<Path> dir,
+            Optional<String> kernelName) {
         checkCommon(common);
         try {
-            return dockerJupyter(common, functions, dir, kernelName);
+            return dockerJupyter(common, docker, functions, dir, kernelName);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -109,23 +104,23 @@ public final class JupyterOptions {
                 .build());
     }
 
-    private CodeExecutor dockerJupyter(CommonOptions common, FunctionModule functions, Optional<Path> dir,
-            Optional<String> kernelName) {
+    private CodeExecutor dockerJupyter(CommonOptions common, DockerOptions docker, FunctionModule functions,
+            Optional<Path> dir, Optional<String> kernelName) {
         if (url != null) {
             throw new UsageException("--jupyter-url is for -e jupyter; -e docker-jupyter starts its own server");
         }
         if (common.workDir().isPresent()) {
             throw new UsageException("-e docker-jupyter runs the kernel in --output-dir; --work-dir is not used");
         }
-        String image = command.findOption(DockerOptions.IMAGE_OPTION).getValue();
+        // --image as given: the default is the Jupyter image, not the docker executor's.
         return DockerJupyter.executor(configured(DockerJupyterConfig.builder(), common, functions, dir, kernelName)
-                .image(image == null ? DockerJupyterConfig.DEFAULT_IMAGE : image)
-                .dockerHost(command.findOption("--docker-host").getValue())
-                .memory(command.findOption("--memory").getValue())
-                .cpus(command.findOption("--cpus").<Double>getValue())
-                .pidsLimit(command.findOption("--pids").<Long>getValue())
-                .tmpBytes(DockerOptions.size(command.findOption("--tmp-size").getValue(), "--tmp-size"))
-                .network(command.findOption("--network").getValue())
+                .image(docker.image == null ? DockerJupyterConfig.DEFAULT_IMAGE : docker.image)
+                .dockerHost(docker.dockerHost)
+                .memory(docker.memory)
+                .cpus(docker.cpus)
+                .pidsLimit(docker.pids)
+                .tmpBytes(DockerOptions.size(docker.tmpSize, "--tmp-size"))
+                .network(docker.network)
                 .build());
     }
 

@@ -43,22 +43,7 @@ final class McpCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    CommonOptions common;
-
-    @Mixin
-    DockerOptions docker;
-
-    @Mixin
-    KubernetesOptions kubernetes;
-
-    @Mixin
-    JupyterOptions jupyter;
-
-    @Mixin
-    FunctionsOptions functions;
-
-    @Mixin
-    SandboxOptions sandbox;
+    ExecutorOptions options;
 
     @Option(names = "--http", description = "Serve streamable HTTP instead of stdio.")
     boolean http;
@@ -116,10 +101,10 @@ final class McpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkOptions();
-        FunctionModule module = functions.module();
+        FunctionModule module = options.functions.module();
         List<ExecutorKind> kinds = kinds();
         OptionScope.requireUsed(spec.commandLine().getParseResult(), kinds);
-        ExecutorFactory factory = new ExecutorFactory(common, docker, kubernetes, jupyter, sandbox, true);
+        ExecutorFactory factory = new ExecutorFactory(options, true);
         long maxFileBytes = DockerOptions.size(maxUpload, "--max-upload");
         CodeboxMcpServer.Builder builder = CodeboxMcpServer.builder(new Provider(factory, module, kinds))
                 .maxSessions(maxSessions)
@@ -128,7 +113,7 @@ final class McpCommand implements Callable<Integer> {
                 .queueTimeout(Duration.ofSeconds(queueTimeoutSeconds))
                 .maxUploadBytes(maxFileBytes)
                 .maxDownloadBytes(maxFileBytes)
-                .maxTimeout(common.timeout())
+                .maxTimeout(options.common.timeout())
                 .version(new Main.Version().getVersion()[0].replace("codebox ", ""));
         if (!module.isEmpty()) {
             builder.functionStubs(FunctionsPrompt.render(module));
@@ -155,16 +140,16 @@ final class McpCommand implements Callable<Integer> {
     }
 
     private void checkOptions() {
-        if (common.json()) {
+        if (options.common.json()) {
             throw new UsageException("--json is for exec and run; MCP results are JSON already");
         }
-        if (common.restartBetweenBlocks()) {
+        if (options.common.restartBetweenBlocks()) {
             throw new UsageException("--restart-between-blocks is for run; an MCP client closes and creates sessions");
         }
-        if (common.workDir().isPresent()) {
+        if (options.common.workDir().isPresent()) {
             throw new UsageException("--work-dir is for exec and run; every MCP session gets a work dir of its own");
         }
-        if (jupyter.remoteServer()) {
+        if (options.jupyter.remoteServer()) {
             throw new UsageException("--jupyter-url is not supported by codebox mcp: the file tools need the session's files on this machine");
         }
         if (!http && (tokenFile != null || noAuth)) {
@@ -174,7 +159,7 @@ final class McpCommand implements Callable<Integer> {
 
     private List<ExecutorKind> kinds() {
         Set<ExecutorKind> kinds = new LinkedHashSet<>();
-        kinds.add(common.executor());
+        kinds.add(options.common.executor());
         extraExecutors.forEach(name -> kinds.add(ExecutorKind.parse(name)));
         return List.copyOf(kinds);
     }
@@ -265,7 +250,7 @@ final class McpCommand implements Callable<Integer> {
         public List<String> languages(String executor) {
             ExecutorKind kind = ExecutorKind.parse(executor);
             if (kind.isJupyter()) {
-                String kernel = jupyter.kernel();
+                String kernel = options.jupyter.kernel();
                 return List.of(kernel.startsWith("python") ? "python" : kernel);
             }
             List<String> languages = new ArrayList<>(List.of("python", "bash", "sh"));

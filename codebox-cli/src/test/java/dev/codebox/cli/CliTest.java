@@ -174,15 +174,14 @@ class CliTest {
         commandLine.parseArgs("exec", "-e", "kubernetes", "-l", "python", "-");
         ExecCommand exec = commandLine.getSubcommands().get("exec").getCommand();
         for (boolean forkServer : new boolean[] {true, false}) {
-            CodeExecutor executor = new ExecutorFactory(exec.common, exec.docker, exec.kubernetes, exec.jupyter, exec.sandbox, forkServer)
-                    .create(ExecutorKind.KUBERNETES, exec.functions.module(), Optional.empty(), Optional.empty());
+            CodeExecutor executor = new ExecutorFactory(exec.options, forkServer)
+                    .create(ExecutorKind.KUBERNETES, exec.options.functions.module(), Optional.empty(), Optional.empty());
             try {
                 assertEquals(forkServer, ((KubernetesCommandLineExecutor) executor).config().pythonForkServer());
             } finally {
                 executor.close();
             }
-            try (CodeExecutor local = new ExecutorFactory(exec.common, exec.docker, exec.kubernetes, exec.jupyter,
-                    exec.sandbox, forkServer).create(ExecutorKind.LOCAL, exec.functions.module(), Optional.empty(), Optional.empty())) {
+            try (CodeExecutor local = new ExecutorFactory(exec.options, forkServer).create(ExecutorKind.LOCAL, exec.options.functions.module(), Optional.empty(), Optional.empty())) {
                 LocalExecutorConfig config = ((LocalCommandLineExecutor) local).config();
                 assertEquals(forkServer, config.pythonServer(), "a local executor starts no resident process unless it pays");
                 assertTrue(config.pythonForkServer());
@@ -196,8 +195,8 @@ class CliTest {
         commandLine.parseArgs("exec", "-e", "kubernetes", "-l", "python", "--init-command", "touch ready",
                 "--work-dir-size", "32m", "--tmp-size", "64m", "--storage-size", "1g", "--memory", "256m", "-");
         ExecCommand exec = commandLine.getSubcommands().get("exec").getCommand();
-        CodeExecutor executor = new ExecutorFactory(exec.common, exec.docker, exec.kubernetes, exec.jupyter, exec.sandbox, true)
-                .create(ExecutorKind.KUBERNETES, exec.functions.module(), Optional.empty(), Optional.empty());
+        CodeExecutor executor = new ExecutorFactory(exec.options, true)
+                .create(ExecutorKind.KUBERNETES, exec.options.functions.module(), Optional.empty(), Optional.empty());
         try {
             KubernetesExecutorConfig config = ((KubernetesCommandLineExecutor) executor).config();
             assertEquals(Optional.of("touch ready"), config.initCommand());
@@ -210,8 +209,8 @@ class CliTest {
         CommandLine defaults = Main.commandLine("exec");
         defaults.parseArgs("exec", "-e", "kubernetes", "-l", "python", "-");
         ExecCommand plain = defaults.getSubcommands().get("exec").getCommand();
-        CodeExecutor unset = new ExecutorFactory(plain.common, plain.docker, plain.kubernetes, plain.jupyter, plain.sandbox, true)
-                .create(ExecutorKind.KUBERNETES, plain.functions.module(), Optional.empty(), Optional.empty());
+        CodeExecutor unset = new ExecutorFactory(plain.options, true)
+                .create(ExecutorKind.KUBERNETES, plain.options.functions.module(), Optional.empty(), Optional.empty());
         try {
             assertEquals(KubernetesExecutorConfig.builder().build().tmpSizeLimit().getNumericalAmount(),
                     ((KubernetesCommandLineExecutor) unset).config().tmpSizeLimit().getNumericalAmount(),
@@ -225,7 +224,7 @@ class CliTest {
     void everyContainerOptionSaysWhichExecutorsUseIt() {
         CommandLine.Model.CommandSpec exec = Main.commandLine("exec").getSubcommands().get("exec").getCommandSpec();
         for (String mixin : List.of("docker", "kubernetes")) {
-            for (CommandLine.Model.OptionSpec option : exec.mixins().get(mixin).options()) {
+            for (CommandLine.Model.OptionSpec option : exec.mixins().get("options").mixins().get(mixin).options()) {
                 assertTrue(OptionScope.USED_BY.containsKey(option.longestName()), option.longestName() + " of " + mixin);
             }
         }

@@ -107,13 +107,16 @@ class DockerCliTest {
     }
 
     @Test
-    void dockerJupyterTakesItsImageFromTheImageOption() throws Exception {
+    void dockerJupyterTakesItsImageAndLimitsFromTheContainerOptions() throws Exception {
         Path outputs = dir.resolve("outputs");
-        Files.writeString(dir.resolve("reply.md"), "```python\nx = 41\n```\n```python\nprint(x + 1)\n```\n");
+        Files.writeString(dir.resolve("reply.md"), "```python\nx = 41\n```\n```python\nprint(x + 1)\n```\n"
+                + "```python\nimport os\nfor v2, v1 in [('memory.max', 'memory/memory.limit_in_bytes'), ('pids.max', 'pids/pids.max')]:\n"
+                + "    print(open('/sys/fs/cgroup/' + (v2 if os.path.exists('/sys/fs/cgroup/' + v2) else v1)).read().strip())\n```\n");
         CliProcess cli = CliProcess.run(dir, "", "run", "-e", "docker-jupyter", "--image", "codebox/jupyter:3",
-                "--output-dir", outputs.toString(), "reply.md");
+                "--memory", "300m", "--pids", "77", "--output-dir", outputs.toString(), "reply.md");
         assertEquals(0, cli.exitCode(), cli.stderr());
-        assertEquals("--- block 1 (python) ---\n--- block 2 (python) ---\n42\n", cli.stdout());
+        assertEquals("--- block 1 (python) ---\n--- block 2 (python) ---\n42\n--- block 3 (python) ---\n314572800\n77\n",
+                cli.stdout());
         assertTrue(containersOf(cli.process.pid()).isEmpty(), "the Jupyter server container outlived codebox");
 
         CliProcess missing = CliProcess.run(dir, "print(1)", "exec", "-e", "docker-jupyter", "--image", "codebox/no-such-image:0",
