@@ -146,8 +146,11 @@ class KubernetesExecutorTest {
 
     @Test
     void podEvictedByTheKubeletEndsTheBlockWithItsReasonAndTheNextBlockGetsANewPod() throws Exception {
-        // The kubelet evicts a pod whose emptyDir outgrows its size limit (checked every 10 s).
-        KubernetesCommandLineExecutor executor = started(TestCluster.config().workDirSizeLimit("4Mi").build());
+        // The kubelet evicts a pod whose emptyDir outgrows its size limit, once its volume statistics
+        // (gathered every minute by default) show it: the block may wait more than the default 60 s,
+        // and still ends before its sleep would (a timeout is not an eviction).
+        KubernetesCommandLineExecutor executor = started(TestCluster.config().workDirSizeLimit("4Mi")
+                .timeout(Duration.ofSeconds(110)).build());
         String first = executor.podName();
         CodeResult evicted = executor.execute(CodeBlock.bash(
                 "head -c 16777216 /dev/zero > big.bin && echo written; sleep 120"));
