@@ -10,6 +10,7 @@ import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.PythonFunction;
+import dev.codebox.testing.FilenameRace;
 import dev.codebox.testing.Processes;
 import dev.codebox.testing.TestEnvironment;
 import dev.codebox.testing.TestPython;
@@ -28,8 +29,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -247,6 +250,42 @@ class LocalSandboxTest {
                 .python(TestPython.path()).sandbox(SandboxPolicy.defaults()).functions(FunctionModule.of(twice)).build());
         executors.add(executor);
         assertEquals("42\n", python(executor, "from functions import twice\nprint(twice(21))").output());
+    }
+
+    /**
+     * A sandboxed block that exchanges a directory {@code d} and a link to a host directory in a loop
+     * ({@code renameat2(RENAME_EXCHANGE)}) races the writes of blocks named {@code # filename: d/x.sh}
+     * that run beside it: the code cannot write outside the work dir, and the JVM, which can, must
+     * never be steered there by a link swapped in between its checks and its write.
+     */
+    @Test
+    void aLinkSwappedInBesideAWriteNeverRedirectsItOutOfTheWorkDir() throws Exception {
+        Path outside = Files.createDirectory(temp.resolve("outside"));
+        LocalCommandLineExecutor executor = sandboxed(SandboxPolicy.defaults(), Duration.ofSeconds(60));
+        executor.start();
+        String swapper = String.join("\n",
+                "import ctypes, os, time",
+                "libc = ctypes.CDLL(None, use_errno=True)",
+                "os.makedirs('d', exist_ok=True)",
+                "os.symlink('" + outside + "', 'l')",
+                "open('swapping', 'w').close()",
+                "end = time.monotonic() + 20",
+                "while not os.path.exists('stop') and time.monotonic() < end:",
+                "    libc.renameat2(-100, b'd', -100, b'l', 2)  # AT_FDCWD, RENAME_EXCHANGE",
+                "");
+        CompletableFuture<CodeResult> swapping = CompletableFuture.supplyAsync(() -> python(executor, swapper));
+        Path workDir = executor.workDir();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.exists(workDir.resolve("swapping")) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        FilenameRace.Counts counts = FilenameRace.writeNamedBlocks(executor, 1000, swapping::isDone);
+        executor.execute(new CodeBlock("sh", "touch stop"));
+        assertEquals(0, swapping.get(60, TimeUnit.SECONDS).exitCode(), "the swapper failed");
+        try (Stream<Path> files = Files.list(outside)) {
+            assertEquals(List.of(), files.toList(), "files written outside the work dir");
+        }
+        assertTrue(counts.raced(), "the race did not happen: " + counts);
     }
 
     @Test

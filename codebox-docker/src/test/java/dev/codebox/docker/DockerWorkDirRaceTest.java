@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeResult;
+import dev.codebox.testing.FilenameRace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,17 +67,7 @@ class DockerWorkDirRaceTest {
                 + "while [ ! -e swapping ]; do sleep 0.01; done\necho swapping"));
         assertEquals(0, started.exitCode(), started.output());
 
-        int written = 0;
-        int refused = 0;
-        for (int i = 0; i < TRIES; i++) {
-            CodeResult result = executor.execute(new CodeBlock("sh", "# filename: d/x" + (i % 10) + ".sh\ntrue"));
-            // A written file may still fail to run: the swapper may have moved d away meanwhile.
-            if (result.output().contains("Filename is not in the workspace")) {
-                refused++;
-            } else {
-                written++;
-            }
-        }
+        FilenameRace.Counts counts = FilenameRace.writeNamedBlocks(executor, TRIES, () -> false);
         executor.execute(new CodeBlock("sh", "touch stop"));
 
         try (Stream<Path> files = Files.list(outside)) {
@@ -84,7 +75,7 @@ class DockerWorkDirRaceTest {
         }
         CodeResult inside = executor.execute(new CodeBlock("sh", "ls -A '" + outside + "' | wc -l"));
         assertEquals("0", inside.output().trim(), "the runner followed the link inside the container");
-        assertEquals(TRIES, written + refused);
-        assertTrue(written > 0 && refused > 0, "the race did not happen: " + written + " written, " + refused + " refused");
+        assertEquals(TRIES, counts.written() + counts.refused());
+        assertTrue(counts.raced(), "the race did not happen: " + counts);
     }
 }

@@ -2,118 +2,86 @@ package dev.codebox.internal.pipeline;
 
 import dev.codebox.spi.Runner;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The file operations of {@link Runner} done directly on a host directory, for runners whose code
- * runs as this JVM's user with this JVM's file system (the local executor): a symbolic link can
- * give such code nothing it does not have already, so checking each path component before the
- * write is enough. Runners whose code runs behind a privilege boundary must not use this: they
- * write on the code's side of it (the Docker runner writes inside the container).
+ * The file operations of {@link Runner} done directly on a directory of this JVM's file system: the
+ * local executor's work dir (whose code may run in a sandbox that cannot reach the rest of this
+ * file system) and the host mirror of a copied container work dir. Code may swap any entry of the
+ * work dir for a symbolic link at any moment, so nothing here resolves a path inside it: each
+ * directory is opened relative to the one above it without following links (a
+ * {@link SecureDirectoryStream}, {@code openat}), and files are created, renamed, deleted and
+ * listed relative to the directory opened. Only the work dir itself is opened by its path; it must
+ * be a directory the code cannot replace (its parent is not the code's to write).
  */
 public final class HostWorkDir {
 
     private static final FileAttribute<Set<PosixFilePermission>> CODE_FILE_PERMISSIONS =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
+    static final int MAX_DEPTH = 128;
     private static final Set<OpenOption> NEW_FILE =
             Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
     private HostWorkDir() {
     }
 
-    /** See {@link Runner#writeFile}. */
+    /**
+     * See {@link Runner#writeFile}: the content goes to a new file beside the target, renamed over it
+     * (which replaces a link at the name, never writes through it).
+     *
+     * @throws IOException also when the platform cannot open directories relative to each other
+     */
     public static boolean write(Path workDir, String relativeName, byte[] content, boolean reuseSameSize)
             throws IOException {
-        Path file = workDir.resolve(relativeName);
-        Path dir = workDir;
-        for (Path part : workDir.relativize(file.getParent() == null ? workDir : file.getParent())) {
-            if (part.toString().isEmpty()) {
-                continue;
-            }
-            dir = dir.resolve(part);
-            if (Files.isSymbolicLink(dir)) {
-                return false;
-            }
-            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(dir);
-            } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                return false;
-            }
-        }
-        BasicFileAttributes existing = attributes(file);
-        if (existing != null && existing.isSymbolicLink()) {
-            Files.delete(file); // replaced, never followed
-            existing = null;
-        }
-        if (existing == null ? createNew(file, content)
-                : reuseSameSize && existing.isRegularFile() && existing.size() == content.length) {
-            return true;
-        }
-        Path temp = Files.createTempFile(dir, ".codebox-", ".tmp", CODE_FILE_PERMISSIONS);
-        try {
-            // WRITE without TRUNCATE_EXISTING: truncating the new file makes ext4 flush it at rename.
-            Files.write(temp, content, StandardOpenOption.WRITE);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            Files.deleteIfExists(temp);
-            throw e;
-        }
-        return true;
-    }
-
-    /** The attributes of {@code file} itself (a link is not followed), or null when there is none. */
-    private static BasicFileAttributes attributes(Path file) throws IOException {
-        try {
-            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Writes a file that does not exist yet in place: one exclusive create (which never follows a
-     * link) instead of a temp file, its reopening and a rename, a third of a block's own work on
-     * the JVM's side. A partial file is removed when the write fails. False when a file of that
-     * name appeared meanwhile (the caller then replaces it).
-     */
-    private static boolean createNew(Path file, byte[] content) throws IOException {
-        SeekableByteChannel out;
-        try {
-            out = Files.newByteChannel(file, NEW_FILE, CODE_FILE_PERMISSIONS);
-        } catch (FileAlreadyExistsException e) {
+        Optional<List<Path>> parts = parts(relativeName);
+        if (parts.isEmpty()) {
             return false;
         }
-        try (out) {
-            ByteBuffer buffer = ByteBuffer.wrap(content);
-            while (buffer.hasRemaining()) {
-                out.write(buffer);
+        List<Path> names = parts.get();
+        Path name = names.get(names.size() - 1);
+        try (Walk walk = Walk.open(workDir)) {
+            SecureDirectoryStream<Path> dir = walk.descend(names.subList(0, names.size() - 1), true);
+            if (dir == null) {
+                return false;
             }
-        } catch (IOException e) {
-            Files.deleteIfExists(file);
-            throw e;
+            BasicFileAttributes existing = attributes(dir, name);
+            if (existing != null && reuseSameSize && existing.isRegularFile() && existing.size() == content.length) {
+                return true;
+            }
+            Path temp = createTemp(dir, content);
+            try {
+                dir.move(temp, dir, name); // renameat: replaces a file or a link at the name
+            } catch (IOException e) {
+                deleteQuietly(dir, temp);
+                throw e;
+            }
+            return true;
         }
-        return true;
     }
 
     /** {@code relativeNames} resolved in {@code workDir}: {@link Runner#exportFiles} where the work dir is this machine's. */
@@ -121,35 +89,224 @@ public final class HostWorkDir {
         return relativeNames.stream().map(workDir::resolve).toList();
     }
 
-    /** See {@link Runner#deleteFiles}. */
+    /** See {@link Runner#deleteFiles}: a link is removed, never followed, and so is every directory above the file. */
     public static void delete(Path workDir, List<String> relativeNames) throws IOException {
-        for (String name : relativeNames) {
-            Files.deleteIfExists(workDir.resolve(name)); // unlink: a link is removed, not followed
+        Walk walk;
+        try {
+            walk = Walk.open(workDir);
+        } catch (NoSuchFileException e) {
+            return; // the code deleted the work dir, and the files with it
+        }
+        try (walk) {
+            for (String relativeName : relativeNames) {
+                Optional<List<Path>> parts = parts(relativeName);
+                if (parts.isEmpty()) {
+                    continue;
+                }
+                List<Path> names = parts.get();
+                SecureDirectoryStream<Path> dir = walk.descend(names.subList(0, names.size() - 1), false);
+                if (dir != null) {
+                    Path name = names.get(names.size() - 1);
+                    BasicFileAttributes existing = attributes(dir, name);
+                    if (existing != null && !existing.isDirectory()) {
+                        try {
+                            dir.deleteFile(name); // unlinkat
+                        } catch (NoSuchFileException e) {
+                            // gone meanwhile
+                        }
+                    }
+                }
+                walk.closeBelowRoot();
+            }
         }
     }
 
-    /** See {@link Runner#listFiles}. */
+    /**
+     * See {@link Runner#listFiles}: links are neither followed nor listed, nor are files more than
+     * {@value #MAX_DEPTH} directories deep (each level holds a directory open).
+     */
     public static Optional<Map<String, String>> list(Path workDir, int limit) throws IOException {
         Map<String, String> stamps = new HashMap<>();
+        Walk walk;
         try {
-            Files.walkFileTree(workDir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile()) {
-                        stamps.put(workDir.relativize(file).toString(), attrs.lastModifiedTime().toMillis() + ":"
-                                + attrs.lastModifiedTime().toInstant().getNano() + ":" + attrs.size());
-                    }
-                    return stamps.size() > limit ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (UncheckedIOException e) {
+            walk = Walk.open(workDir);
+        } catch (NoSuchFileException e) {
+            return Optional.of(stamps); // the code deleted it: the next block gets a new one
+        }
+        try (walk) {
+            boolean complete = list(walk.root, "", 0, stamps, limit);
+            return complete ? Optional.of(stamps) : Optional.empty();
+        } catch (DirectoryIteratorException e) {
             throw e.getCause();
         }
-        return stamps.size() > limit ? Optional.empty() : Optional.of(stamps);
+    }
+
+    /** Adds the regular files under {@code dir} to {@code stamps}; false once there are more than {@code limit}. */
+    private static boolean list(SecureDirectoryStream<Path> dir, String prefix, int depth, Map<String, String> stamps,
+            int limit) throws IOException {
+        List<Path> subdirectories = new ArrayList<>();
+        for (Path entry : dir) {
+            Path name = entry.getFileName();
+            BasicFileAttributes attributes = attributes(dir, name);
+            if (attributes == null) {
+                continue; // deleted meanwhile
+            }
+            if (attributes.isRegularFile()) {
+                stamps.put(prefix + name, attributes.lastModifiedTime().toMillis() + ":"
+                        + attributes.lastModifiedTime().toInstant().getNano() + ":" + attributes.size());
+                if (stamps.size() > limit) {
+                    return false;
+                }
+            } else if (attributes.isDirectory() && depth < MAX_DEPTH) {
+                subdirectories.add(name);
+            }
+        }
+        for (Path name : subdirectories) {
+            SecureDirectoryStream<Path> subdirectory;
+            try {
+                subdirectory = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+            } catch (FileSystemException e) {
+                continue; // gone, or swapped for something that is not a directory
+            }
+            try (subdirectory) {
+                if (!list(subdirectory, prefix + name + "/", depth + 1, stamps, limit)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The parts of a relative name, or empty when it has none or one that leads up or nowhere. */
+    private static Optional<List<Path>> parts(String relativeName) {
+        List<Path> names = new ArrayList<>();
+        for (String part : relativeName.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..") || part.indexOf('\0') >= 0) {
+                return Optional.empty();
+            }
+            names.add(Path.of(part));
+        }
+        return names.isEmpty() || relativeName.startsWith("/") ? Optional.empty() : Optional.of(names);
+    }
+
+    /** The attributes of {@code name} in {@code dir} itself (a link is not followed), or null when there is none. */
+    private static BasicFileAttributes attributes(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+        try {
+            return dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** A new file of {@code content} under a fresh hidden name in {@code dir}. */
+    private static Path createTemp(SecureDirectoryStream<Path> dir, byte[] content) throws IOException {
+        while (true) {
+            Path temp = Path.of(".codebox-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            SeekableByteChannel out;
+            try {
+                out = dir.newByteChannel(temp, NEW_FILE, CODE_FILE_PERMISSIONS);
+            } catch (FileAlreadyExistsException e) {
+                continue;
+            }
+            try (out) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+            } catch (IOException e) {
+                deleteQuietly(dir, temp);
+                throw e;
+            }
+            return temp;
+        }
+    }
+
+    private static void deleteQuietly(SecureDirectoryStream<Path> dir, Path name) {
+        try {
+            dir.deleteFile(name);
+        } catch (IOException e) {
+            // nothing more to release
+        }
+    }
+
+    /** The work dir opened, and the directories opened below it on the way to a file. */
+    private static final class Walk implements AutoCloseable {
+        final SecureDirectoryStream<Path> root;
+        private final Path workDir;
+        private final List<SecureDirectoryStream<Path>> below = new ArrayList<>();
+
+        private Walk(SecureDirectoryStream<Path> root, Path workDir) {
+            this.root = root;
+            this.workDir = workDir;
+        }
+
+        static Walk open(Path workDir) throws IOException {
+            DirectoryStream<Path> stream = Files.newDirectoryStream(workDir);
+            if (stream instanceof SecureDirectoryStream<Path> secure) {
+                return new Walk(secure, workDir);
+            }
+            stream.close();
+            throw new IOException("this platform cannot open a directory relative to another without following"
+                    + " links, which the work dir " + workDir + " needs");
+        }
+
+        /**
+         * The directory at {@code names} below the root, each opened without following a link;
+         * null when one of them is a link or not a directory, or is missing and {@code create} is false.
+         */
+        SecureDirectoryStream<Path> descend(List<Path> names, boolean create) throws IOException {
+            SecureDirectoryStream<Path> dir = root;
+            for (Path name : names) {
+                BasicFileAttributes attributes = attributes(dir, name);
+                if (attributes == null) {
+                    if (!create) {
+                        return null;
+                    }
+                    makeDirectory(dir, name);
+                } else if (!attributes.isDirectory()) {
+                    return null;
+                }
+                try {
+                    dir = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+                } catch (FileSystemException e) {
+                    return null; // swapped for a link or a file since the check
+                }
+                below.add(dir);
+            }
+            return dir;
+        }
+
+        /**
+         * Creates directory {@code name} in {@code dir}. There is no {@code mkdirat} in Java: the
+         * directory is made under a fresh name in the work dir itself (the one directory opened by
+         * its path) and renamed into place relative to the directory opened.
+         */
+        private void makeDirectory(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+            Path temp = Path.of(".codebox-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".dir");
+            Files.createDirectory(workDir.resolve(temp));
+            try {
+                root.move(temp, dir, name);
+            } catch (FileSystemException e) {
+                // Something took the name meanwhile: opening it tells whether it is a directory.
+                root.deleteDirectory(temp);
+            }
+        }
+
+        /** Closes the directories opened below the root, for the next walk from it. */
+        void closeBelowRoot() throws IOException {
+            for (SecureDirectoryStream<Path> dir : below) {
+                dir.close();
+            }
+            below.clear();
+        }
+
+        @Override
+        public void close() throws IOException {
+            closeBelowRoot();
+            root.close();
+        }
     }
 }
