@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -139,7 +140,8 @@ public final class ResultCollector {
                 : text(value).getBytes(StandardCharsets.UTF_8);
         Path file = outputDir.resolve(UUID.randomUUID() + "." + extension);
         try {
-            Files.write(file, bytes);
+            // The kernel's code can write the output dir: a new file only, never through a link it made.
+            Files.write(file, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw new CodeExecutorException(CodeExecutorException.Reason.WORK_DIR,
                     "cannot save " + mime + " output to " + file + ": " + e, e);
