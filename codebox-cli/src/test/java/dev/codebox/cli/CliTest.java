@@ -181,7 +181,8 @@ class CliTest {
             } finally {
                 executor.close();
             }
-            try (CodeExecutor local = new ExecutorFactory(exec.options, forkServer).create(ExecutorKind.LOCAL, exec.options.functions.module(), Optional.empty(), Optional.empty())) {
+            try (CodeExecutor local = new ExecutorFactory(exec.options, forkServer)
+                    .create(ExecutorKind.LOCAL, exec.options.functions.module(), Optional.empty(), Optional.empty())) {
                 LocalExecutorConfig config = ((LocalCommandLineExecutor) local).config();
                 assertEquals(forkServer, config.pythonServer(), "a local executor starts no resident process unless it pays");
                 assertTrue(config.pythonForkServer());

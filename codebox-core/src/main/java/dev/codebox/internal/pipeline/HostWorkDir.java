@@ -58,14 +58,13 @@ public final class HostWorkDir {
      */
     public static boolean write(Path workDir, String relativeName, byte[] content, boolean reuseSameSize)
             throws IOException {
-        Optional<List<Path>> parts = parts(relativeName);
-        if (parts.isEmpty()) {
+        Optional<Name> parsed = Name.parse(relativeName);
+        if (parsed.isEmpty()) {
             return false;
         }
-        List<Path> names = parts.get();
-        Path name = names.get(names.size() - 1);
+        Path name = parsed.get().file();
         try (Walk walk = Walk.open(workDir)) {
-            SecureDirectoryStream<Path> dir = walk.descend(names.subList(0, names.size() - 1), true);
+            SecureDirectoryStream<Path> dir = walk.descend(parsed.get().directories(), true);
             if (dir == null) {
                 return false;
             }
@@ -89,28 +88,24 @@ public final class HostWorkDir {
         return relativeNames.stream().map(workDir::resolve).toList();
     }
 
-    /** See {@link Runner#deleteFiles}: a link is removed, never followed, and so is every directory above the file. */
+    /**
+     * See {@link Runner#deleteFiles}: a link at the name is removed, not followed, and no link on the
+     * way to it is followed either. Nothing to do when the code deleted the work dir.
+     */
     public static void delete(Path workDir, List<String> relativeNames) throws IOException {
-        Walk walk;
-        try {
-            walk = Walk.open(workDir);
-        } catch (NoSuchFileException e) {
-            return; // the code deleted the work dir, and the files with it
+        Optional<Walk> opened = Walk.openIfPresent(workDir);
+        if (opened.isEmpty()) {
+            return;
         }
-        try (walk) {
+        try (Walk walk = opened.get()) {
             for (String relativeName : relativeNames) {
-                Optional<List<Path>> parts = parts(relativeName);
-                if (parts.isEmpty()) {
-                    continue;
-                }
-                List<Path> names = parts.get();
-                SecureDirectoryStream<Path> dir = walk.descend(names.subList(0, names.size() - 1), false);
+                Optional<Name> name = Name.parse(relativeName);
+                SecureDirectoryStream<Path> dir = name.isEmpty() ? null : walk.descend(name.get().directories(), false);
                 if (dir != null) {
-                    Path name = names.get(names.size() - 1);
-                    BasicFileAttributes existing = attributes(dir, name);
+                    BasicFileAttributes existing = attributes(dir, name.get().file());
                     if (existing != null && !existing.isDirectory()) {
                         try {
-                            dir.deleteFile(name); // unlinkat
+                            dir.deleteFile(name.get().file()); // unlinkat
                         } catch (NoSuchFileException e) {
                             // gone meanwhile
                         }
@@ -127,13 +122,11 @@ public final class HostWorkDir {
      */
     public static Optional<Map<String, String>> list(Path workDir, int limit) throws IOException {
         Map<String, String> stamps = new HashMap<>();
-        Walk walk;
-        try {
-            walk = Walk.open(workDir);
-        } catch (NoSuchFileException e) {
+        Optional<Walk> opened = Walk.openIfPresent(workDir);
+        if (opened.isEmpty()) {
             return Optional.of(stamps); // the code deleted it: the next block gets a new one
         }
-        try (walk) {
+        try (Walk walk = opened.get()) {
             boolean complete = list(walk.root, "", 0, stamps, limit);
             return complete ? Optional.of(stamps) : Optional.empty();
         } catch (DirectoryIteratorException e) {
@@ -177,19 +170,27 @@ public final class HostWorkDir {
         return true;
     }
 
-    /** The parts of a relative name, or empty when it has none or one that leads up or nowhere. */
-    private static Optional<List<Path>> parts(String relativeName) {
-        List<Path> names = new ArrayList<>();
-        for (String part : relativeName.split("/")) {
-            if (part.isEmpty() || part.equals(".")) {
-                continue;
-            }
-            if (part.equals("..") || part.indexOf('\0') >= 0) {
+    /** A relative name: the directories on the way, each one name, and the file's name. */
+    private record Name(List<Path> directories, Path file) {
+
+        /** {@code relativeName} split at {@code /}; empty when it is absolute, leads up or names nothing. */
+        static Optional<Name> parse(String relativeName) {
+            if (relativeName.startsWith("/")) {
                 return Optional.empty();
             }
-            names.add(Path.of(part));
+            List<Path> names = new ArrayList<>();
+            for (String part : relativeName.split("/")) {
+                if (part.isEmpty() || part.equals(".")) {
+                    continue;
+                }
+                if (part.equals("..") || part.indexOf('\0') >= 0) {
+                    return Optional.empty();
+                }
+                names.add(Path.of(part));
+            }
+            return names.isEmpty() ? Optional.empty()
+                    : Optional.of(new Name(names.subList(0, names.size() - 1), names.get(names.size() - 1)));
         }
-        return names.isEmpty() || relativeName.startsWith("/") ? Optional.empty() : Optional.of(names);
     }
 
     /** The attributes of {@code name} in {@code dir} itself (a link is not followed), or null when there is none. */
@@ -204,7 +205,7 @@ public final class HostWorkDir {
     /** A new file of {@code content} under a fresh hidden name in {@code dir}. */
     private static Path createTemp(SecureDirectoryStream<Path> dir, byte[] content) throws IOException {
         while (true) {
-            Path temp = Path.of(".codebox-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            Path temp = freshName(".tmp");
             SeekableByteChannel out;
             try {
                 out = dir.newByteChannel(temp, NEW_FILE, CODE_FILE_PERMISSIONS);
@@ -224,6 +225,11 @@ public final class HostWorkDir {
         }
     }
 
+    /** A hidden name, random enough that code cannot have made it ahead. */
+    private static Path freshName(String suffix) {
+        return Path.of(".codebox-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + suffix);
+    }
+
     private static void deleteQuietly(SecureDirectoryStream<Path> dir, Path name) {
         try {
             dir.deleteFile(name);
@@ -241,6 +247,15 @@ public final class HostWorkDir {
         private Walk(SecureDirectoryStream<Path> root, Path workDir) {
             this.root = root;
             this.workDir = workDir;
+        }
+
+        /** {@link #open}, or empty when the work dir is not there (the code deleted it). */
+        static Optional<Walk> openIfPresent(Path workDir) throws IOException {
+            try {
+                return Optional.of(open(workDir));
+            } catch (NoSuchFileException e) {
+                return Optional.empty();
+            }
         }
 
         static Walk open(Path workDir) throws IOException {
@@ -285,7 +300,7 @@ public final class HostWorkDir {
          * its path) and renamed into place relative to the directory opened.
          */
         private void makeDirectory(SecureDirectoryStream<Path> dir, Path name) throws IOException {
-            Path temp = Path.of(".codebox-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".dir");
+            Path temp = freshName(".dir");
             Files.createDirectory(workDir.resolve(temp));
             try {
                 root.move(temp, dir, name);
