@@ -6,10 +6,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
@@ -42,19 +42,24 @@ public final class ProcessSessions {
      * none is left (a process may fork while the previous round runs), for at most two seconds.
      * A killed process is gone only once it has run its exit, so rounds are a millisecond apart:
      * on a busy machine, busy-scanning /proc would take the CPU the dying processes need.
+     *
+     * @return the sessions that still had a live process when it gave up; empty when all are gone
      */
-    public static void kill(Collection<Long> sessionIds) {
+    public static Set<Long> kill(Collection<Long> sessionIds) {
         if (sessionIds.isEmpty()) {
-            return;
+            return Set.of();
         }
         Set<Long> sessions = new HashSet<>(sessionIds);
         long deadline = System.nanoTime() + KILL_DEADLINE_NANOS;
         while (true) {
-            List<Long> members = members(sessions);
-            if (members.isEmpty() || System.nanoTime() - deadline > 0) {
-                return;
+            Map<Long, Long> members = members(sessions);
+            if (members.isEmpty()) {
+                return Set.of();
             }
-            for (long pid : members) {
+            if (System.nanoTime() - deadline > 0) {
+                return new HashSet<>(members.values());
+            }
+            for (long pid : members.keySet()) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
             // Not Thread.sleep: an interrupted caller must still see its session killed.
@@ -70,9 +75,10 @@ public final class ProcessSessions {
         return live;
     }
 
-    private static List<Long> members(Set<Long> sessions) {
-        List<Long> members = new ArrayList<>();
-        scan(sessions, (pid, session) -> members.add(pid));
+    /** The live members of {@code sessions}: pid to session. */
+    private static Map<Long, Long> members(Set<Long> sessions) {
+        Map<Long, Long> members = new HashMap<>();
+        scan(sessions, members::put);
         return members;
     }
 

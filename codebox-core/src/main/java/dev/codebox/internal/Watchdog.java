@@ -81,6 +81,24 @@ public final class Watchdog implements AutoCloseable {
         send(lines.toString());
     }
 
+    /**
+     * Kills every process of {@code more} and of the sessions the watchdog knows (see
+     * {@link ProcessSessions#kill}), and tells the watchdog which survived, so that {@link #close()}
+     * need not look for them again: the one scan of {@code /proc} of a runner's close.
+     */
+    public synchronized void killSessions(Collection<Long> more) {
+        Set<Long> all = new HashSet<>(sessions);
+        all.addAll(more);
+        if (all.isEmpty() || !ProcessSessions.supported()) {
+            return;
+        }
+        Set<Long> alive = new HashSet<>(ProcessSessions.kill(all));
+        alive.retainAll(sessions);
+        if (alive.size() < sessions.size()) {
+            reset(alive);
+        }
+    }
+
     private synchronized void send(String lines) {
         if (input == null) {
             return;

@@ -320,8 +320,6 @@ final class ForkServer implements AutoCloseable {
         blocks.remove(block.nonce);
     }
 
-
-
     private void readReplies() {
         Map<Path, Long> dirs = new LinkedHashMap<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {

@@ -403,15 +403,14 @@ final class LocalProcessRunner implements Runner {
     public void close() {
         forks.ifPresent(ForkServers::close);
         launcher.close();
-        if (ProcessSessions.supported()) {
-            ProcessSessions.kill(sessions);
-        }
+        watchdog.killSessions(sessions);
         sessions.clear();
         sandbox.ifPresent(Sandbox::close);
-        watchdog.close();
+        // Before the watchdog ends, which then finds nothing left to remove.
         if (ownsWorkDir) {
             TempDirs.deleteRecursively(workDir);
         }
+        watchdog.close();
     }
 
     /** Passes output on, noting whether Python reported a MemoryError (the sandbox's memory limit). */

@@ -23,5 +23,9 @@ if [ -n "$sessions" ]; then
   fi
 fi
 # A cgroup directory goes with rmdir (its files cannot be unlinked); anything else with rm -rf.
-for path in "$@"; do rmdir -- "$path" 2>/dev/null || rm -rf -- "$path"; done
+# A path already gone (an executor that closed removes its own) costs no process.
+for path in "$@"; do
+  [ -e "$path" ] || [ -L "$path" ] || continue
+  rmdir -- "$path" 2>/dev/null || rm -rf -- "$path"
+done
 exit 0
