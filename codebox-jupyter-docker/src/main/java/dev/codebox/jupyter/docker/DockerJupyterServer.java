@@ -13,6 +13,7 @@ import dev.codebox.docker.internal.DockerEngine;
 import dev.codebox.docker.internal.EngineEndpoint;
 import dev.codebox.docker.internal.ManagedContainer;
 import dev.codebox.docker.internal.RunnerContainer;
+import dev.codebox.docker.internal.LoopbackPort;
 import dev.codebox.docker.internal.RunnerForwarder;
 import dev.codebox.docker.internal.SharedDir;
 import dev.codebox.internal.OutputSink;
@@ -107,7 +108,7 @@ final class DockerJupyterServer implements AutoCloseable {
     private static DockerJupyterServer startShared(DockerJupyterConfig config, Path bindDir, EngineEndpoint engine) {
         String image = config.image();
         ManagedContainer container = null;
-        UnixSocketForwarder forwarder = null;
+        LoopbackPort forwarder = null;
         String socketName = ".codebox-jupyter-" + HexFormat.of().formatHex(randomBytes(4)) + ".sock";
         Path socket = bindDir.toAbsolutePath().resolve(socketName);
         try {
@@ -141,7 +142,7 @@ final class DockerJupyterServer implements AutoCloseable {
             }
             LOG.debug("Jupyter server {} ready at {}", container.id(), url);
             ManagedContainer started = container;
-            UnixSocketForwarder opened = forwarder;
+            LoopbackPort opened = forwarder;
             return new DockerJupyterServer(url, token, started::id, () -> {
                 opened.close();
                 started.close();
@@ -219,7 +220,7 @@ final class DockerJupyterServer implements AutoCloseable {
                 .startTimeout(config.startupTimeout())
                 .build();
         RunnerContainer container = RunnerContainer.start(runnerConfig);
-        RunnerForwarder forwarder = null;
+        LoopbackPort forwarder = null;
         RunnerContainer.Service service = null;
         try {
             OutputSink log = new OutputSink(SERVER_LOG_BYTES, OutputListener.NONE);
@@ -241,7 +242,7 @@ final class DockerJupyterServer implements AutoCloseable {
                 Thread.sleep(POLL_MILLIS);
             }
             LOG.debug("Jupyter server in {} ready at {} (relayed)", container.name(), url);
-            RunnerForwarder opened = forwarder;
+            LoopbackPort opened = forwarder;
             RunnerContainer.Service running = service;
             return new DockerJupyterServer(url, token, container::id, () -> {
                 opened.close();
