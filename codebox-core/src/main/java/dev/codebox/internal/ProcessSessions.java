@@ -69,10 +69,7 @@ public final class ProcessSessions {
 
     /** The sessions among {@code sessionIds} that still have a live process. */
     public static Set<Long> live(Collection<Long> sessionIds) {
-        Set<Long> live = new HashSet<>();
-        Set<Long> wanted = new HashSet<>(sessionIds);
-        scan(wanted, (pid, session) -> live.add(session));
-        return live;
+        return new HashSet<>(members(new HashSet<>(sessionIds)).values());
     }
 
     /** The live members of {@code sessions}: pid to session. */

@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -29,10 +28,11 @@ public final class Watchdog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
     private static final String SCRIPT = Resources.read(Watchdog.class, "watchdog.sh");
     private static final long CLOSE_WAIT_SECONDS = 10;
+    private static final int PRUNE_THRESHOLD = 256;
 
     private final Process process;
     private final OutputStream input;
-    /** The sessions the script knows of. */
+    /** The sessions of the executor (or kernel) that may still have processes: also what the script knows of. */
     private final Set<Long> sessions = new HashSet<>();
 
     private Watchdog(Process process) {
@@ -72,31 +72,38 @@ public final class Watchdog implements AutoCloseable {
         send(session + "\n");
     }
 
-    /** Tells the watchdog that only {@code alive} may still be alive. */
-    public synchronized void reset(Collection<Long> alive) {
+    /**
+     * Forgets the sessions that have no live process left, once it knows more than
+     * {@value #PRUNE_THRESHOLD} (one scan of {@code /proc}), so that a long-lived executor's list
+     * stays small.
+     */
+    public synchronized void prune() {
+        if (sessions.size() > PRUNE_THRESHOLD && ProcessSessions.supported()) {
+            keepOnly(ProcessSessions.live(sessions));
+        }
+    }
+
+    /**
+     * Kills every process of the sessions it knows (see {@link ProcessSessions#kill}) and keeps only
+     * those that survived, so that {@link #close()} need not look for them again: the one scan of
+     * {@code /proc} of a runner's close.
+     */
+    public synchronized void killSessions() {
+        if (!sessions.isEmpty() && ProcessSessions.supported()) {
+            keepOnly(ProcessSessions.kill(sessions));
+        }
+    }
+
+    /** Tells the watchdog that only {@code alive} of its sessions may still be alive. */
+    private void keepOnly(Set<Long> alive) {
+        if (alive.size() == sessions.size()) {
+            return;
+        }
         sessions.clear();
         sessions.addAll(alive);
         StringBuilder lines = new StringBuilder("reset\n");
         alive.forEach(session -> lines.append(session).append('\n'));
         send(lines.toString());
-    }
-
-    /**
-     * Kills every process of {@code more} and of the sessions the watchdog knows (see
-     * {@link ProcessSessions#kill}), and tells the watchdog which survived, so that {@link #close()}
-     * need not look for them again: the one scan of {@code /proc} of a runner's close.
-     */
-    public synchronized void killSessions(Collection<Long> more) {
-        Set<Long> all = new HashSet<>(sessions);
-        all.addAll(more);
-        if (all.isEmpty() || !ProcessSessions.supported()) {
-            return;
-        }
-        Set<Long> alive = new HashSet<>(ProcessSessions.kill(all));
-        alive.retainAll(sessions);
-        if (alive.size() < sessions.size()) {
-            reset(alive);
-        }
     }
 
     private synchronized void send(String lines) {
@@ -122,10 +129,7 @@ public final class Watchdog implements AutoCloseable {
             return;
         }
         if (!sessions.isEmpty() && ProcessSessions.supported()) {
-            Set<Long> alive = ProcessSessions.live(sessions);
-            if (alive.size() < sessions.size()) {
-                reset(alive);
-            }
+            keepOnly(ProcessSessions.live(sessions));
         }
         try {
             input.close();

@@ -23,8 +23,6 @@ import java.util.Map;
 import java.util.HashMap;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -48,7 +46,6 @@ final class LocalProcessRunner implements Runner {
     private static final long LINGER_MILLIS = 100;
     /** How long to wait for the end of output once the session was killed. */
     private static final long DRAIN_MILLIS = 1000;
-    private static final int PRUNE_THRESHOLD = 256;
     private static final ExecutorService PUMPS = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "codebox-output-pump");
         thread.setDaemon(true);
@@ -59,7 +56,6 @@ final class LocalProcessRunner implements Runner {
     private final boolean ownsWorkDir;
     private final Interpreters interpreters;
     private final ProcessLauncher launcher;
-    private final Set<Long> sessions = ConcurrentHashMap.newKeySet();
     /** Kills the sessions and removes an owned work dir when this JVM dies without closing the runner. */
     private final Watchdog watchdog;
     private final Optional<Sandbox> sandbox;
@@ -178,7 +174,6 @@ final class LocalProcessRunner implements Runner {
             sink.writeLine("could not start " + command.get(0) + ": " + e.getMessage());
             return RunOutcome.exited(127);
         }
-        sessions.add(block.session);
         watchdog.watch(block.session);
         try (CancellationToken.Registration onCancel = token.onCancel(block::killTree)) {
             boolean exited = block.waitFor(timeout);
@@ -207,7 +202,7 @@ final class LocalProcessRunner implements Runner {
             return RunOutcome.exited(code.getAsInt());
         } finally {
             block.ended();
-            pruneSessions();
+            watchdog.prune();
         }
     }
 
@@ -391,20 +386,11 @@ final class LocalProcessRunner implements Runner {
         }
     }
 
-    /** Forgets sessions whose processes are all gone, so the set stays small. */
-    private void pruneSessions() {
-        if (sessions.size() > PRUNE_THRESHOLD && ProcessSessions.supported()) {
-            sessions.retainAll(ProcessSessions.live(sessions));
-            watchdog.reset(sessions);
-        }
-    }
-
     @Override
     public void close() {
         forks.ifPresent(ForkServers::close);
         launcher.close();
-        watchdog.killSessions(sessions);
-        sessions.clear();
+        watchdog.killSessions();
         sandbox.ifPresent(Sandbox::close);
         // Before the watchdog ends, which then finds nothing left to remove.
         if (ownsWorkDir) {
