@@ -106,6 +106,11 @@ public final class Watchdog implements AutoCloseable {
         send(lines.toString());
     }
 
+    /** How many sessions it knows (for tests). */
+    synchronized int watched() {
+        return sessions.size();
+    }
+
     private synchronized void send(String lines) {
         if (input == null) {
             return;
