@@ -49,6 +49,14 @@ final class Interleaved {
     /** The wall-clock time of one run of {@code operation}, in nanoseconds. */
     static long time(Operation operation) throws Exception {
         Thread.sleep(SETTLE_MILLIS);
+        return timeBackToBack(operation);
+    }
+
+    /**
+     * The wall-clock time of one run of {@code operation} without the pause: for a loop that mirrors
+     * a baseline timing its own iterations back to back in another process (the Jupyter section).
+     */
+    static long timeBackToBack(Operation operation) throws Exception {
         long start = System.nanoTime();
         operation.run();
         return System.nanoTime() - start;

@@ -10,7 +10,9 @@ import java.util.stream.DoubleStream;
 /**
  * The local Jupyter executor against jupyter_client on the same kernelspec: the round trip of
  * {@code x += 1} on a warm kernel, and kernel start (launch, connect, kernel_info handshake). The
- * two sides run in alternating passes, since the baseline is a separate Python process.
+ * two sides run in alternating passes, since the baseline is a separate Python process, and each
+ * times its iterations back to back, as the baseline script does (no settling pause: the passes do
+ * not overlap, and a pause on one side only would time its wake-ups from idle and not the other's).
  *
  * <p>A round trip costs the kernel about a millisecond, so the JVM's own state shows: until the JIT
  * has compiled the message path (a few thousand round trips), encoding and decoding cost several
@@ -87,7 +89,7 @@ final class JupyterBench implements Bench {
         double[] tripMillis = new double[0];
         for (int i = 0; i < starts; i++) {
             try (JupyterCodeExecutor executor = JupyterCodeExecutor.local(config())) {
-                startMillis[i] = Interleaved.time(executor::start) / 1e6;
+                startMillis[i] = Interleaved.timeBackToBack(executor::start) / 1e6;
                 if (i == 0) {
                     tripMillis = Arrays.copyOfRange(roundTrips(executor, warmup + iterations), warmup, warmup + iterations);
                 }
@@ -101,7 +103,7 @@ final class JupyterBench implements Bench {
         Programs.check(executor.execute(CodeBlock.python("x = 0")), "");
         double[] millis = new double[count];
         for (int i = 0; i < count; i++) {
-            millis[i] = Interleaved.time(() -> Programs.check(executor.execute(INCREMENT), "")) / 1e6;
+            millis[i] = Interleaved.timeBackToBack(() -> Programs.check(executor.execute(INCREMENT), "")) / 1e6;
         }
         return millis;
     }

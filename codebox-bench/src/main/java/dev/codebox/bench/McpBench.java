@@ -57,51 +57,60 @@ final class McpBench implements Bench {
         try (CodeboxMcpServer server = CodeboxMcpServer.builder(new LocalProvider(options.python()))
                 .tempRoot(temp).maxSessions(16).maxConcurrentExecutions(8).build();
              LocalCommandLineExecutor inProcess = new LocalCommandLineExecutor(Programs.localConfig(options))) {
-            inProcess.start();
-            HttpEndpoint endpoint = server.serveHttp(HttpSettings.builder().port(0).token(TOKEN).build());
-            McpSyncClient stdio = stdioClient(options);
-            clients.add(stdio);
-            McpSyncClient http = httpClient(endpoint.uri());
-            clients.add(http);
-            List<Row> rows = new ArrayList<>();
-            rows.add(perCall(options, "execute_code print(1), warm session, stdio", stdio, inProcess));
-            try (RawStdioClient raw = RawStdioClient.start(stdioServerCommand(options))) {
-                rows.add(perCallRaw(options, "execute_code print(1), warm session, stdio, bare JSON-RPC client", raw, inProcess));
-            }
-            rows.add(perCall(options, "execute_code print(1), warm session, HTTP", http, inProcess));
-            try (RawHttpClient raw = RawHttpClient.connect(endpoint.uri(), TOKEN)) {
-                rows.add(perCallRaw(options, "execute_code print(1), warm session, HTTP, bare HTTP/1.1 client", raw, inProcess));
-            }
-
-            List<McpSyncClient> eight = new ArrayList<>();
-            List<String> sessions = new ArrayList<>();
-            List<CodeExecutor> executors = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                McpSyncClient client = httpClient(endpoint.uri());
-                clients.add(client);
-                eight.add(client);
-                sessions.add(session(client));
-                LocalCommandLineExecutor executor = new LocalCommandLineExecutor(Programs.localConfig(options));
-                executor.start();
-                executors.add(executor);
-            }
             try {
-                eight.forEach(McpBench::warmUp);
-                rows.add(ConcurrencyBench.throughput(options, SECTION, 8, "execute_code print(1), 8 HTTP clients, 8 sessions",
-                        t -> () -> execute(eight.get(t), sessions.get(t)),
-                        t -> () -> Programs.check(executors.get(t).execute(CodeBlock.python("print(1)")), "1\n"),
-                        "8 threads, 8 executors in-process"));
-                rows.add(protocolOnly(options, eight));
+                return rows(options, server, inProcess, clients);
             } finally {
-                executors.forEach(CodeExecutor::close);
+                // While the server still runs: a client's close ends its session with a request.
+                for (McpSyncClient client : clients) {
+                    client.closeGracefully();
+                }
             }
-            return rows;
         } finally {
-            for (McpSyncClient client : clients) {
-                client.closeGracefully();
-            }
             TempDirs.deleteRecursively(temp);
         }
+    }
+
+    private static List<Row> rows(BenchOptions options, CodeboxMcpServer server, CodeExecutor inProcess,
+                                  List<McpSyncClient> clients) throws Exception {
+        inProcess.start();
+        HttpEndpoint endpoint = server.serveHttp(HttpSettings.builder().port(0).token(TOKEN).build());
+        McpSyncClient stdio = stdioClient(options);
+        clients.add(stdio);
+        McpSyncClient http = httpClient(endpoint.uri());
+        clients.add(http);
+        List<Row> rows = new ArrayList<>();
+        rows.add(perCall(options, "execute_code print(1), warm session, stdio", stdio, inProcess));
+        try (RawStdioClient raw = RawStdioClient.start(stdioServerCommand(options))) {
+            rows.add(perCallRaw(options, "execute_code print(1), warm session, stdio, bare JSON-RPC client", raw, inProcess));
+        }
+        rows.add(perCall(options, "execute_code print(1), warm session, HTTP", http, inProcess));
+        try (RawHttpClient raw = RawHttpClient.connect(endpoint.uri(), TOKEN)) {
+            rows.add(perCallRaw(options, "execute_code print(1), warm session, HTTP, bare HTTP/1.1 client", raw, inProcess));
+        }
+
+        List<McpSyncClient> eight = new ArrayList<>();
+        List<String> sessions = new ArrayList<>();
+        List<CodeExecutor> executors = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            McpSyncClient client = httpClient(endpoint.uri());
+            clients.add(client);
+            eight.add(client);
+            sessions.add(session(client));
+            LocalCommandLineExecutor executor = new LocalCommandLineExecutor(Programs.localConfig(options));
+            executor.start();
+            executors.add(executor);
+        }
+        try {
+            eight.forEach(McpBench::warmUp);
+            rows.add(ConcurrencyBench.throughput(options, SECTION, 8, "execute_code print(1), 8 HTTP clients, 8 sessions",
+                    t -> () -> execute(eight.get(t), sessions.get(t)),
+                    t -> () -> Programs.check(executors.get(t).execute(CodeBlock.python("print(1)")), "1\n"),
+                    "8 threads, 8 executors in-process"));
+            rows.add(protocolOnly(options, eight));
+        } finally {
+            executors.forEach(CodeExecutor::close);
+        }
+        return rows;
     }
 
     private static Row perCall(BenchOptions options, String name, McpSyncClient client, CodeExecutor inProcess)
