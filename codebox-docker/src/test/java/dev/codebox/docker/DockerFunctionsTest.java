@@ -117,9 +117,11 @@ class DockerFunctionsTest {
         }
     }
 
+    /** This JVM's temporary dirs (their names hold its pid: other modules' tests may run beside). */
     private static Set<Path> codeboxTempDirs() throws Exception {
+        String prefix = "codebox-" + ProcessHandle.current().pid() + "-";
         try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return dirs.filter(dir -> dir.getFileName().toString().startsWith("codebox-")).collect(Collectors.toSet());
+            return dirs.filter(dir -> dir.getFileName().toString().startsWith(prefix)).collect(Collectors.toSet());
         }
     }
 }

@@ -391,9 +391,13 @@ class LocalJupyterExecutorTest {
         assertEquals(tempFilesBefore, kernelTempFiles());
     }
 
+    /** This JVM's temporary entries (their names hold its pid: other modules' tests may run beside). */
     private static long kernelTempFiles() throws IOException {
+        long pid = ProcessHandle.current().pid();
         try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return files.filter(file -> file.getFileName().toString().startsWith("codebox-")).count();
+            return files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.startsWith("codebox-" + pid + "-") || name.startsWith("codebox-kernel-" + pid + "-"))
+                    .count();
         }
     }
 }
