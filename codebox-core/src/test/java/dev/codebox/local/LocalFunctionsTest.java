@@ -10,6 +10,7 @@ import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.PythonFunction;
+import dev.codebox.testing.TempEntries;
 import dev.codebox.testing.TestPython;
 import dev.codebox.testing.Wheels;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -96,14 +96,14 @@ class LocalFunctionsTest {
         Path venv = VirtualEnvs.create(temp.resolve("venv"));
         Path missing = temp.resolve("dist/codebox_missing-1.0-py3-none-any.whl");
         PythonFunction function = PythonFunction.builder("def f():\n    return 1\n").requirements(missing.toString()).build();
-        Set<Path> before = codeboxTempDirs();
+        Set<Path> before = TempEntries.ofThisJvm();
         LocalCommandLineExecutor executor = new LocalCommandLineExecutor(LocalExecutorConfig.builder()
                 .virtualEnv(venv).functions(function).build());
         CodeExecutorException e = assertThrows(CodeExecutorException.class, executor::start);
         assertTrue(e.getMessage().startsWith("pip install failed: "), e.getMessage());
         assertTrue(e.getMessage().contains("No such file or directory: '" + missing + "'"), e.getMessage());
         assertFalse(executor.isStarted());
-        Set<Path> left = codeboxTempDirs();
+        Set<Path> left = TempEntries.ofThisJvm();
         left.removeAll(before);
         assertTrue(left.stream().noneMatch(dir -> Files.exists(dir.resolve("functions.py"))), "left behind: " + left);
     }
@@ -130,12 +130,6 @@ class LocalFunctionsTest {
             return files.map(file -> file.getFileName().toString()).sorted().toList();
         } catch (IOException e) {
             throw new AssertionError(e);
-        }
-    }
-
-    private static Set<Path> codeboxTempDirs() throws IOException {
-        try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return dirs.filter(dir -> dir.getFileName().toString().startsWith("codebox-")).collect(Collectors.toSet());
         }
     }
 

@@ -11,6 +11,7 @@ import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
 import dev.codebox.functions.FunctionModule;
 import dev.codebox.functions.PythonFunction;
+import dev.codebox.testing.TempEntries;
 import dev.codebox.testing.Wheels;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,13 +83,13 @@ class DockerFunctionsTest {
     void anImageWithoutPipFailsStartWithPythonsMessageAndLeavesNoContainer() throws Exception {
         PythonFunction function = PythonFunction.builder("def f():\n    return 1\n").requirements("anything").build();
         Set<String> before = containerIds();
-        Set<Path> tempBefore = codeboxTempDirs();
+        Set<Path> tempBefore = TempEntries.ofThisJvm();
         executor = new DockerCommandLineExecutor(TestEngine.config().functions(FunctionModule.of(function)).build());
         CodeExecutorException e = assertThrows(CodeExecutorException.class, executor::start);
         assertEquals("pip install failed: /usr/bin/python3: No module named pip", e.getMessage());
         assertFalse(executor.isStarted());
         assertEquals(before, containerIds(), "no container is left");
-        Set<Path> left = codeboxTempDirs();
+        Set<Path> left = TempEntries.ofThisJvm();
         left.removeAll(tempBefore);
         assertTrue(left.stream().noneMatch(dir -> Files.exists(dir.resolve("functions.py"))), "left: " + left);
     }
@@ -114,14 +115,6 @@ class DockerFunctionsTest {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(file -> file.getFileName().toString())
                     .filter(name -> !name.equals("__pycache__") && !name.endsWith(".sock")).sorted().toList();
-        }
-    }
-
-    /** This JVM's temporary dirs (their names hold its pid: other modules' tests may run beside). */
-    private static Set<Path> codeboxTempDirs() throws Exception {
-        String prefix = "codebox-" + ProcessHandle.current().pid() + "-";
-        try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return dirs.filter(dir -> dir.getFileName().toString().startsWith(prefix)).collect(Collectors.toSet());
         }
     }
 }

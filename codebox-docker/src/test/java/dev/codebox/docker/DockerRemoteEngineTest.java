@@ -10,6 +10,7 @@ import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
+import dev.codebox.testing.TempEntries;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,11 +18,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -86,7 +86,7 @@ class DockerRemoteEngineTest {
 
     @Test
     void aBindMountOnAnEngineThatDoesNotShareTheWorkDirFailsStartAtOnceAndLeavesNothing() throws IOException {
-        List<Path> tempBefore = codeboxTempEntries();
+        Set<Path> tempBefore = TempEntries.ofThisJvm();
         DockerCommandLineExecutor bind = new DockerCommandLineExecutor(TestEngine.remoteConfig()
                 .workDirMode(WorkDirMode.BIND).build());
         long started = System.nanoTime();
@@ -96,7 +96,7 @@ class DockerRemoteEngineTest {
         assertTrue(e.getMessage().contains("the Docker engine at " + TestEngine.REMOTE_HOST + " (from the configuration (dockerHost))"
                 + " does not see /"), e.getMessage());
         assertTrue(took.compareTo(DockerExecutorConfig.DEFAULT_START_TIMEOUT.dividedBy(4)) < 0, "failed after " + took);
-        assertEquals(tempBefore, codeboxTempEntries(), "a temporary dir is left");
+        assertEquals(tempBefore, TempEntries.ofThisJvm(), "a temporary dir is left");
     }
 
     @Test
@@ -289,13 +289,6 @@ class DockerRemoteEngineTest {
             return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static List<Path> codeboxTempEntries() throws IOException {
-        String prefix = "codebox-" + ProcessHandle.current().pid() + "-";
-        try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return entries.filter(path -> path.getFileName().toString().startsWith(prefix)).sorted().collect(Collectors.toList());
         }
     }
 }

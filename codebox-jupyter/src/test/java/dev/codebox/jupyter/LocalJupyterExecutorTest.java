@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
+import dev.codebox.testing.TempEntries;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -367,7 +369,7 @@ class LocalJupyterExecutorTest {
 
     @Test
     void unknownKernelIsAClearErrorAndLeavesNothing() throws IOException {
-        long tempFilesBefore = kernelTempFiles();
+        Set<Path> tempFilesBefore = TempEntries.ofThisJvm();
         JupyterCodeExecutor jupyter = JupyterCodeExecutor.local(TestKernels.python().kernelName("no-such-kernel").build());
         executor = jupyter;
         CodeExecutorException error = assertThrows(CodeExecutorException.class, jupyter::start);
@@ -375,7 +377,7 @@ class LocalJupyterExecutorTest {
         assertTrue(error.getMessage().contains("no Jupyter kernel named 'no-such-kernel'"), error.getMessage());
         assertTrue(error.getMessage().contains("python3"), error.getMessage());
         assertTrue(jupyter.outputDir().isEmpty());
-        assertEquals(tempFilesBefore, kernelTempFiles());
+        assertEquals(tempFilesBefore, TempEntries.ofThisJvm());
     }
 
     @Test
@@ -383,21 +385,11 @@ class LocalJupyterExecutorTest {
         Path spec = Files.createDirectories(dataDir.resolve("kernels/broken"));
         Files.writeString(spec.resolve("kernel.json"), "{\"argv\": [\"/bin/sh\", \"-c\", \"echo no such module >&2; exit 3\","
                 + " \"{connection_file}\"], \"language\": \"python\"}");
-        long tempFilesBefore = kernelTempFiles();
+        Set<Path> tempFilesBefore = TempEntries.ofThisJvm();
         executor = JupyterCodeExecutor.local(TestKernels.python().kernelDataDirs(List.of(dataDir)).kernelName("broken").build());
         CodeExecutorException error = assertThrows(CodeExecutorException.class, executor::start);
         assertTrue(error.getMessage().contains("exited with code 3"), error.getMessage());
         assertTrue(error.getMessage().contains("no such module"), error.getMessage());
-        assertEquals(tempFilesBefore, kernelTempFiles());
-    }
-
-    /** This JVM's temporary entries (their names hold its pid: other modules' tests may run beside). */
-    private static long kernelTempFiles() throws IOException {
-        long pid = ProcessHandle.current().pid();
-        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return files.map(file -> file.getFileName().toString())
-                    .filter(name -> name.startsWith("codebox-" + pid + "-") || name.startsWith("codebox-kernel-" + pid + "-"))
-                    .count();
-        }
+        assertEquals(tempFilesBefore, TempEntries.ofThisJvm());
     }
 }
