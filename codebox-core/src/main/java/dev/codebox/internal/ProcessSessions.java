@@ -6,9 +6,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
@@ -38,8 +40,9 @@ public final class ProcessSessions {
     }
 
     /**
-     * SIGKILLs every live process whose session is one of {@code sessionIds}, again and again until
-     * none is left (a process may fork while the previous round runs), for at most two seconds.
+     * SIGKILLs every live process whose session is one of {@code sessionIds}, leaders first, again
+     * and again until none is left (a process may fork while the previous round runs), for at most
+     * two seconds.
      * A killed process is gone only once it has run its exit, so rounds are a millisecond apart:
      * on a busy machine, busy-scanning /proc would take the CPU the dying processes need.
      *
@@ -59,12 +62,32 @@ public final class ProcessSessions {
             if (System.nanoTime() - deadline > 0) {
                 return new HashSet<>(members.values());
             }
-            for (long pid : members.keySet()) {
+            for (long pid : killOrder(members.keySet(), sessions)) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
             // Not Thread.sleep: an interrupted caller must still see its session killed.
             LockSupport.parkNanos(ROUND_PAUSE_NANOS);
         }
+    }
+
+    /**
+     * The session leaders among {@code pids} (a leader's pid is its session's id), then the others.
+     * A shell killed a moment after its foreground child would report the child's death ("Killed")
+     * into the block's output; once its own SIGKILL is pending, it runs no more code.
+     */
+    static List<Long> killOrder(Collection<Long> pids, Set<Long> sessions) {
+        List<Long> order = new ArrayList<>(pids.size());
+        for (long pid : pids) {
+            if (sessions.contains(pid)) {
+                order.add(pid);
+            }
+        }
+        for (long pid : pids) {
+            if (!sessions.contains(pid)) {
+                order.add(pid);
+            }
+        }
+        return order;
     }
 
     /** The sessions among {@code sessionIds} that still have a live process. */
