@@ -40,9 +40,10 @@ public final class JupyterOptions {
             description = "Use a kernel of this running Jupyter Server or Kernel Gateway (-e jupyter), e.g. http://127.0.0.1:8888/.")
     String url;
 
-    @Option(names = "--jupyter-token", paramLabel = "T", defaultValue = "${env:JUPYTER_TOKEN:-}",
-            description = "Token of the --jupyter-url server (default: $JUPYTER_TOKEN, else none).")
-    String token;
+    /** A file, not the token itself: a command line is visible to every user of the machine. */
+    @Option(names = "--jupyter-token-file", paramLabel = "FILE",
+            description = "File whose first line is the token of the --jupyter-url server (default: $JUPYTER_TOKEN, else none).")
+    Path tokenFile;
 
     /** The default output dir this invocation made up, when --output-dir was not given. */
     private Path generatedOutputDir;
@@ -86,8 +87,8 @@ public final class JupyterOptions {
 
     private CodeExecutor localKernel(CommonOptions common, FunctionModule functions, Optional<Path> dir,
             Optional<String> kernelName) {
-        if (!token.isEmpty() && System.getenv("JUPYTER_TOKEN") == null) {
-            throw new UsageException("--jupyter-token needs --jupyter-url");
+        if (tokenFile != null) {
+            throw new UsageException("--jupyter-token-file needs --jupyter-url");
         }
         LocalJupyterConfig.Builder config = configured(LocalJupyterConfig.builder(), common, functions, dir, kernelName);
         dir.or(common::workDir).ifPresent(config::workDir);
@@ -100,14 +101,26 @@ public final class JupyterOptions {
         }
         return JupyterCodeExecutor.remote(configured(RemoteJupyterConfig.builder(serverUrl()), common, functions,
                         Optional.empty(), kernelName)
-                .token(token)
+                .token(token())
                 .build());
+    }
+
+    /** The token of --jupyter-token-file, else $JUPYTER_TOKEN, else none (empty). */
+    private String token() {
+        if (tokenFile != null) {
+            return SecretFile.read(tokenFile, "--jupyter-token-file").get(0);
+        }
+        String variable = System.getenv("JUPYTER_TOKEN");
+        return variable == null ? "" : variable.trim();
     }
 
     private CodeExecutor dockerJupyter(CommonOptions common, DockerOptions docker, FunctionModule functions,
             Optional<Path> dir, Optional<String> kernelName) {
         if (url != null) {
             throw new UsageException("--jupyter-url is for -e jupyter; -e docker-jupyter starts its own server");
+        }
+        if (tokenFile != null) {
+            throw new UsageException("--jupyter-token-file is for -e jupyter with --jupyter-url; -e docker-jupyter starts its own server");
         }
         if (common.workDir().isPresent()) {
             throw new UsageException("-e docker-jupyter runs the kernel in --output-dir; --work-dir is not used");

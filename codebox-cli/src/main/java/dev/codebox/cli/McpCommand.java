@@ -10,10 +10,8 @@ import dev.codebox.mcp.HttpEndpoint;
 import dev.codebox.mcp.HttpSettings;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,19 +184,7 @@ final class McpCommand implements Callable<Integer> {
     /** The tokens of --token-file, else $CODEBOX_MCP_TOKEN, else a generated one (printed once). */
     private void addTokens(HttpSettings.Builder settings) throws IOException {
         if (tokenFile != null) {
-            if (!Files.isRegularFile(tokenFile)) {
-                throw new UsageException("cannot read --token-file " + tokenFile + ": no such file");
-            }
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(tokenFile);
-            if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
-                System.err.println("codebox mcp: warning: " + tokenFile + " can be read by other users (chmod 600 it)");
-            }
-            List<String> tokens = Files.readAllLines(tokenFile, StandardCharsets.UTF_8).stream()
-                    .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
-            if (tokens.isEmpty()) {
-                throw new UsageException("--token-file " + tokenFile + " holds no token");
-            }
-            tokens.forEach(token -> addToken(settings, token, "--token-file " + tokenFile));
+            SecretFile.read(tokenFile, "--token-file").forEach(token -> addToken(settings, token, "--token-file " + tokenFile));
             return;
         }
         String variable = System.getenv(TOKEN_VARIABLE);
