@@ -46,6 +46,17 @@ public final class ResidentRunner implements Runner {
         thread.setDaemon(true);
         return thread;
     });
+    /**
+     * Sends the kills of timed-out and cancelled runs. Not {@link #TIMER}, nor the canceller's
+     * thread: a kill waits for the connection's writer, which a runner that stopped reading holds,
+     * and a blocked timer thread would take every runner's deadlines with it. The kill's
+     * confirmation, on the timer, closes such a connection, which frees the writer.
+     */
+    private static final java.util.concurrent.ExecutorService KILLER = java.util.concurrent.Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "codebox-runner-kill");
+        thread.setDaemon(true);
+        return thread;
+    });
     private static final Logger LOG = LoggerFactory.getLogger(ResidentRunner.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long KILL_CONFIRM_MILLIS = 1000;
@@ -467,7 +478,7 @@ public final class ResidentRunner implements Runner {
     private void stop(RunnerConnection connection, RunnerConnection.Run run, AtomicReference<RunOutcome.Ending> stopped,
             RunOutcome.Ending why) {
         if (stopped.compareAndSet(null, why)) {
-            run.kill();
+            KILLER.execute(run::kill);
             TIMER.schedule(() -> {
                 if (!run.isDone()) {
                     host.suspect();

@@ -103,16 +103,23 @@ public final class RunnerConnection implements AutoCloseable {
      * {@link #open}, then {@link #interpreters()}; the connection is closed when the probe fails.
      *
      * @throws ProtocolException as {@link #open}
-     * @throws IOException as {@link #open}, or when the probe is not answered
+     * @throws IOException as {@link #open}, or when the probe is not answered within {@code handshakeMillis}
      */
     public static Probed openProbed(RunnerStream stream, RunnerSecret secret, boolean resync, long handshakeMillis,
             ScheduledExecutorService timer, String name) throws IOException {
         RunnerConnection connection = open(stream, secret, resync, handshakeMillis, timer, name);
+        ScheduledFuture<?> late = timer.schedule(connection::close, handshakeMillis, TimeUnit.MILLISECONDS);
         try {
             return new Probed(connection, connection.interpreters());
         } catch (IOException | RuntimeException e) {
             connection.close();
+            if (late.isDone()) {
+                throw new IOException("the runner did not answer its probe on " + stream.describe() + " within "
+                        + handshakeMillis + " ms", e);
+            }
             throw e;
+        } finally {
+            late.cancel(false);
         }
     }
 

@@ -253,4 +253,14 @@ class RunnerConnectionTest {
         String line = new String(secret.firstLine(), java.nio.charset.StandardCharsets.US_ASCII);
         assertTrue(line.matches(RunnerSecret.VARIABLE + "=[0-9a-f]{64}\n"), "a line of 64 hex digits");
     }
+
+    @Test
+    void aProbeThatIsNotAnsweredFailsTheOpenInTime() throws Exception {
+        Path socket = peer(goodHello()); // handshakes, then answers nothing for 2 s
+        long start = System.nanoTime();
+        IOException error = assertThrows(IOException.class, () -> RunnerConnection.openProbed(
+                RunnerStream.unixSocket(socket, Optional.empty()), secret, false, 300, TIMER, "test"));
+        assertTrue(error.getMessage().contains("did not answer its probe"), error.getMessage());
+        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1500), "failed after the deadline");
+    }
 }

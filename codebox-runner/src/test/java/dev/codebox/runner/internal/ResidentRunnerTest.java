@@ -1,0 +1,142 @@
+package dev.codebox.runner.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.codebox.CancellationToken;
+import dev.codebox.OutputListener;
+import dev.codebox.internal.OutputSink;
+import dev.codebox.spi.RunOutcome;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runner's deadlines against a runner that stops reading its connection (a stopped or paused container). */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ResidentRunnerTest {
+
+    @TempDir
+    Path dir;
+    private ServerSocketChannel server;
+    private final RunnerSecret secret = RunnerSecret.generate();
+
+    @AfterEach
+    void close() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /**
+     * A runner that completes the handshake, reads one request (counting {@code requestRead} down)
+     * and then reads nothing more, its connection open.
+     */
+    private Path deafRunner(CountDownLatch requestRead) throws IOException {
+        Path socket = dir.resolve("r.sock");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Thread thread = new Thread(() -> {
+            try (SocketChannel client = server.accept()) {
+                readFrame(client);
+                client.write(ByteBuffer.wrap(frame('H', ("{\"protocol\":" + RunnerConnection.PROTOCOL + ",\"proof\":\""
+                        + secret.proof(RunnerSecret.RUNNER) + "\"}").getBytes(StandardCharsets.UTF_8))));
+                readFrame(client);
+                client.write(ByteBuffer.wrap(frame('R', "{}".getBytes(StandardCharsets.UTF_8))));
+                readFrame(client);
+                requestRead.countDown();
+                Thread.sleep(60_000);
+            } catch (IOException | InterruptedException e) {
+                // the test ended
+            }
+        });
+        thread.setDaemon(true);
+        thread.start();
+        return socket;
+    }
+
+    private static void readFrame(SocketChannel client) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(9);
+        while (header.hasRemaining()) {
+            if (client.read(header) < 0) {
+                throw new EOFException();
+            }
+        }
+        ByteBuffer payload = ByteBuffer.allocate(header.getInt(5));
+        while (payload.hasRemaining()) {
+            if (client.read(payload) < 0) {
+                throw new EOFException();
+            }
+        }
+    }
+
+    private static byte[] frame(char type, byte[] payload) {
+        return ByteBuffer.allocate(9 + payload.length).put((byte) type).putInt(0).putInt(payload.length).put(payload).array();
+    }
+
+    @Test
+    void aTimeoutEndsTheRunWhileAnotherCallHoldsTheBlockedWriter() throws Exception {
+        CountDownLatch requestRead = new CountDownLatch(1);
+        RunnerConnection connection = RunnerConnection.open(RunnerStream.unixSocket(deafRunner(requestRead), Optional.empty()),
+                secret, false, 2000, ResidentRunner.TIMER, "test");
+        ResidentRunner runner = new ResidentRunner(new FakeHost(connection, dir), true, "image", 0);
+        OutputSink sink = new OutputSink(1024, OutputListener.NONE);
+        CompletableFuture<RunOutcome> run = CompletableFuture.supplyAsync(
+                () -> runner.run(List.of("sleep", "100"), sink, Duration.ofSeconds(1), new CancellationToken()));
+        requestRead.await();
+        // Another call of the same connection: 16 MiB the runner never reads keep its writer blocked.
+        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+            try {
+                connection.write("big", new ByteArrayInputStream(new byte[16 << 20]), 16 << 20, false, false);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        assertEquals(RunOutcome.timedOut(), run.get(10, TimeUnit.SECONDS));
+        assertThrows(Exception.class, () -> write.get(10, TimeUnit.SECONDS)); // the connection was dropped
+        // The shared timer still serves every other runner's deadlines.
+        ResidentRunner.TIMER.schedule(() -> { }, 0, TimeUnit.MILLISECONDS).get(1, TimeUnit.SECONDS);
+    }
+
+    /** A host whose one connection is given. */
+    private static final class FakeHost implements RunnerHost {
+        private final RunnerConnection connection;
+        private final Path workDir;
+
+        FakeHost(RunnerConnection connection, Path workDir) {
+            this.connection = connection;
+            this.workDir = workDir;
+        }
+
+        @Override public String name() { return "fake"; }
+        @Override public String kind() { return "container"; }
+        @Override public Path workDir() { return workDir; }
+        @Override public boolean mirrorsWorkDir() { return false; }
+        @Override public long copyBytes() { return 0; }
+        @Override public Map<String, String> interpreters() { return Map.of(); }
+        @Override public RunnerConnection connection() { return connection; }
+        @Override public boolean answers() { return false; }
+        @Override public void suspect() { }
+        @Override public String describeLoss() { return "the fake runner is gone"; }
+        @Override public void whenClosed(Runnable action) { }
+        @Override public void close() { connection.close(); }
+    }
+}
