@@ -34,12 +34,39 @@ public interface WorkDirCopies {
 
     /**
      * Copies the regular file {@code path} of the code's work dir to {@code hostPath} (replaced, never
-     * followed when it is a link).
+     * followed when it is a link), whatever its size: the code chooses that size (a sparse file of
+     * terabytes costs it nothing), so give a limit with {@link #copyOut(String, Path, long)} unless
+     * the code is trusted.
      *
      * @throws IllegalArgumentException when {@code path} is not a file name inside the work dir
      * @throws java.nio.file.NoSuchFileException when it is not a regular file of the work dir
      * @throws IOException when copying fails
      * @throws IllegalStateException when the executor is not started
      */
-    void copyOut(String path, Path hostPath) throws IOException;
+    default void copyOut(String path, Path hostPath) throws IOException {
+        copyOut(path, hostPath, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #copyOut(String, Path)} of a file of at most {@code maxBytes}; a larger one is not
+     * copied ({@code hostPath} is left as it was) and no more than {@code maxBytes} are transferred.
+     *
+     * @throws IllegalArgumentException when {@code path} is not a file name inside the work dir, or
+     *     {@code maxBytes} is negative
+     * @throws java.nio.file.NoSuchFileException when it is not a regular file of the work dir
+     * @throws TooLargeException when the file is larger than {@code maxBytes}
+     * @throws IOException when copying fails
+     * @throws IllegalStateException when the executor is not started
+     */
+    void copyOut(String path, Path hostPath, long maxBytes) throws IOException;
+
+    /** A file of the code's work dir larger than the limit of a copy: not copied. */
+    final class TooLargeException extends java.nio.file.FileSystemException {
+        private static final long serialVersionUID = 1L;
+
+        /** {@code path} is larger than {@code maxBytes}. */
+        public TooLargeException(String path, long maxBytes) {
+            super(path, null, "larger than " + maxBytes + " bytes; not copied");
+        }
+    }
 }

@@ -176,6 +176,14 @@ class CliKubernetesTest {
             McpSchema.CallToolResult late = mcp.callTool(new McpSchema.CallToolRequest("download_file",
                     Map.of("session_id", id, "path", "late.txt")));
             assertEquals("later", ((Map<?, ?>) late.structuredContent()).get("text"), late.toString());
+
+            // A sparse file costs the code nothing: its download is refused without copying it.
+            mcp.callTool(new McpSchema.CallToolRequest("execute_code", Map.of("session_id", id,
+                    "code", "import os\nwith open('big.bin', 'wb') as f:\n    os.truncate(f.fileno(), 1 << 40)")));
+            McpSchema.CallToolResult big = mcp.callTool(new McpSchema.CallToolRequest("download_file",
+                    Map.of("session_id", id, "path", "big.bin")));
+            assertTrue(big.isError(), big.toString());
+            assertTrue(big.content().toString().contains("big.bin is larger than the download limit"), big.toString());
         } finally {
             mcp.closeGracefully();
         }

@@ -164,8 +164,8 @@ public final class DockerCommandLineExecutor extends CommandLineExecutor impleme
      * @throws IllegalStateException when the executor is not started
      */
     @Override
-    public void copyOut(String containerPath, Path hostPath) throws IOException {
-        runner().copyOut(containerPath, hostPath, DockerExecutorConfig.CONTAINER_WORK_DIR);
+    public void copyOut(String containerPath, Path hostPath, long maxBytes) throws IOException {
+        runner().copyOut(containerPath, hostPath, DockerExecutorConfig.CONTAINER_WORK_DIR, maxBytes);
     }
 
     private ResidentRunner runner() {

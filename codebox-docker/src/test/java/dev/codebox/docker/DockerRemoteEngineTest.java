@@ -10,6 +10,7 @@ import dev.codebox.CancellationToken;
 import dev.codebox.CodeBlock;
 import dev.codebox.CodeExecutorException;
 import dev.codebox.CodeResult;
+import dev.codebox.WorkDirCopies;
 import dev.codebox.testing.TempEntries;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -112,6 +113,28 @@ class DockerRemoteEngineTest {
         Path back = dir.resolve("back/out.bin");
         executor.copyOut("data/in.bin", back);
         assertArrayEquals(content, Files.readAllBytes(back));
+    }
+
+    @Test
+    void copiesOutOfTheContainerAreBoundedWhateverSizeTheCodeGivesAFile() throws IOException {
+        started(TestEngine.remoteConfig().workDirBytes(8L << 20));
+        // Sparse files cost the code nothing; copied out, they would be terabytes on the host.
+        CodeResult result = executor.execute(CodeBlock.bash("echo small > a.txt && truncate -s 1T b.bin && echo after > c.txt"));
+        assertEquals(0, result.exitCode(), result.output());
+        Path workDir = executor.workDir();
+        assertTrue(result.outputFiles().contains(workDir.resolve("a.txt")), result.outputFiles().toString());
+        assertFalse(result.outputFiles().contains(workDir.resolve("b.bin")), result.outputFiles().toString());
+        assertFalse(Files.exists(workDir.resolve("b.bin")));
+
+        Path target = dir.resolve("back/b.bin");
+        WorkDirCopies.TooLargeException tooLarge = assertThrows(WorkDirCopies.TooLargeException.class,
+                () -> executor.copyOut("b.bin", target, 1024));
+        assertTrue(tooLarge.getMessage().contains("larger than 1024 bytes"), tooLarge.getMessage());
+        try (var left = Files.list(target.getParent())) {
+            assertEquals(List.of(), left.toList(), "nothing is left of the refused copy");
+        }
+        executor.copyOut("a.txt", target, 1024);
+        assertEquals("small\n", Files.readString(target));
     }
 
     @Test

@@ -128,9 +128,9 @@ public final class KubernetesCommandLineExecutor extends CommandLineExecutor imp
      * @throws IllegalStateException when the executor is not started
      */
     @Override
-    public void copyOut(String podPath, Path hostPath) throws IOException {
+    public void copyOut(String podPath, Path hostPath, long maxBytes) throws IOException {
         started();
-        runner.copyOut(podPath, hostPath, KubernetesExecutorConfig.POD_WORK_DIR);
+        runner.copyOut(podPath, hostPath, KubernetesExecutorConfig.POD_WORK_DIR, maxBytes);
     }
 
     /** The pod of the started executor (tests reach its connection through it). */

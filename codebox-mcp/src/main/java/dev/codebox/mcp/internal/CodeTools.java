@@ -367,13 +367,12 @@ final class CodeTools {
         Path temp = null;
         try {
             temp = Files.createTempFile("codebox-download-", ".tmp");
-            copies.copyOut(path, temp);
-            if (Files.size(temp) > limits.maxDownloadBytes()) {
-                throw new ToolException(path + " is larger than the download limit of " + limits.maxDownloadBytes() + " bytes");
-            }
+            copies.copyOut(path, temp, limits.maxDownloadBytes());
             return Optional.of(Files.readAllBytes(temp));
         } catch (java.nio.file.NoSuchFileException e) {
             return Optional.empty();
+        } catch (WorkDirCopies.TooLargeException e) {
+            throw new ToolException(path + " is larger than the download limit of " + limits.maxDownloadBytes() + " bytes");
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             throw new ToolException("cannot copy " + path + " from the code's work dir: " + e.getMessage());
         } finally {

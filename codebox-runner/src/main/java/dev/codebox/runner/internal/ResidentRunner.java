@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codebox.CancellationToken;
 import dev.codebox.Language;
+import dev.codebox.WorkDirCopies;
 import dev.codebox.internal.ByteSize;
 import dev.codebox.internal.pipeline.HostWorkDir;
 import dev.codebox.spi.BlockOutput;
@@ -179,14 +180,50 @@ public final class ResidentRunner implements Runner {
             return HostWorkDir.resolve(workDir, relativeNames); // the host work dir is /workspace
         }
         List<Path> exported = new ArrayList<>();
+        // Code chooses the files' sizes, and sparse files take no room in the container: what is
+        // copied out in all is bounded by the size of the work dir, as if they were not sparse.
+        long budget = host.copyBytes();
         for (String name : relativeNames) {
             // Names come from the container, whose code can answer in the runner's place: stay in the work dir.
             Optional<Path> target = hostPath(name);
-            if (target.isPresent() && copyOut(name, target.get(), host.copyBytes())) {
-                exported.add(target.get());
+            try {
+                if (target.isPresent() && copyOut(name, target.get(), budget)) {
+                    exported.add(target.get());
+                    budget -= Files.size(target.get());
+                }
+            } catch (WorkDirCopies.TooLargeException e) {
+                LOG.warn("{} of {} {} and the files after it are not copied out: together larger than its work dir's {}",
+                        name, host.kind(), host.name(), ByteSize.format(host.copyBytes()));
+                break;
             }
         }
         return exported;
+    }
+
+    /** Fails a write past {@code limit} bytes, which only a runner that broke the protocol sends. */
+    private static final class LimitedOutputStream extends java.io.FilterOutputStream {
+        private final String name;
+        private long left;
+
+        LimitedOutputStream(OutputStream out, long limit, String name) {
+            super(out);
+            this.left = limit;
+            this.name = name;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            if (length > left) {
+                throw new RunnerConnection.ProtocolException("the runner sent more of " + name + " than the limit it was given");
+            }
+            left -= length;
+            out.write(bytes, offset, length);
+        }
     }
 
     /**
@@ -203,15 +240,20 @@ public final class ResidentRunner implements Runner {
     }
 
     /**
-     * {@link #copyOut(String, Path, long)} without a limit, for an executor's API: {@code path} is
-     * absolute in {@code root} or relative to it.
+     * {@link #copyOut(String, Path, long)} for an executor's API: {@code path} is absolute in
+     * {@code root} or relative to it.
      *
-     * @throws IllegalArgumentException when {@code path} is not a file name inside {@code root}
+     * @throws IllegalArgumentException when {@code path} is not a file name inside {@code root}, or
+     *     {@code limit} is negative
      * @throws java.nio.file.NoSuchFileException when it is not a regular file of the work dir
+     * @throws WorkDirCopies.TooLargeException when it is larger than {@code limit}
      * @throws IOException when the copy fails
      */
-    public void copyOut(String path, Path target, String root) throws IOException {
-        if (!copyOut(relative(path, root), target, Long.MAX_VALUE)) {
+    public void copyOut(String path, Path target, String root, long limit) throws IOException {
+        if (limit < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + limit);
+        }
+        if (!copyOut(relative(path, root), target, limit)) {
             throw new java.nio.file.NoSuchFileException(path, null, "not a regular file of " + root
                     + " (missing, a link, a directory or a device)");
         }
@@ -243,9 +285,11 @@ public final class ResidentRunner implements Runner {
      * temporary file beside it, moved over it at the end (a link at {@code target} is replaced, not
      * followed).
      *
-     * @param limit the most bytes copied; a larger file is not copied
+     * @param limit the most bytes copied; a larger file is not copied, and no more than {@code limit}
+     *     bytes reach the host even from a runner that ignores the limit
      * @return false when the name is not a regular file of the work dir (a link, a directory, missing)
-     * @throws IOException when the copy fails or the file is larger than {@code limit}
+     * @throws WorkDirCopies.TooLargeException when the file is larger than {@code limit}
+     * @throws IOException when the copy fails
      */
     public boolean copyOut(String relativeName, Path target, long limit) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
@@ -253,7 +297,8 @@ public final class ResidentRunner implements Runner {
         Path temp = Files.createTempFile(parent, ".codebox-", ".tmp");
         try {
             JsonNode reply;
-            try (OutputStream out = Files.newOutputStream(temp, LinkOption.NOFOLLOW_LINKS)) {
+            try (OutputStream out = new LimitedOutputStream(Files.newOutputStream(temp, LinkOption.NOFOLLOW_LINKS), limit,
+                    relativeName)) {
                 reply = control(false, COPY_MILLIS, connection -> connection.request(
                         Map.of("op", "read", "path", relativeName, "limit", limit), null, out));
             }
@@ -265,7 +310,7 @@ public final class ResidentRunner implements Runner {
                 return false;
             }
             if (reply.path("truncated").asBoolean()) {
-                throw new IOException(relativeName + " is larger than " + ByteSize.format(limit) + "; not copied");
+                throw new WorkDirCopies.TooLargeException(relativeName, limit);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return true;

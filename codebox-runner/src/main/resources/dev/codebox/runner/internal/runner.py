@@ -904,6 +904,10 @@ class Read(Handler):
             return
         size = 0
         try:
+            if os.fstat(f).st_size > self.limit:
+                # Larger already (a sparse file costs the code nothing): nothing is sent.
+                self.reply({"size": 0, "truncated": True})
+                return
             while not self.cancelled and size < self.limit:
                 data = os.read(f, min(CHUNK, self.limit - size))
                 if not data:
