@@ -26,8 +26,15 @@ def __codebox_setup():
             except Exception:
                 return 0
         def write_and_maybe_flush(text):
-            written = write(text)
-            if pending() > 1 << 20:
+            if not isinstance(text, str) or len(text) <= 1 << 20:
+                written = write(text)
+                if pending() > 1 << 20:
+                    stream.flush()
+                return written
+            # One huge write would be one huge message, which the executor refuses: send slices.
+            written = 0
+            for start in range(0, len(text), 1 << 20):
+                written += write(text[start:start + (1 << 20)])
                 stream.flush()
             return written
         return write_and_maybe_flush

@@ -146,6 +146,27 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void aSingleHugeWriteArrivesInMessagesOfAboutOneMebibyte() {
+        java.util.concurrent.atomic.AtomicInteger largest = new java.util.concurrent.atomic.AtomicInteger();
+        CodeResult result = executor(Duration.ofSeconds(60)).execute(List.of(CodeBlock.python(
+                "import sys\nsys.stdout.write('z' * (5 << 20))")),
+                new dev.codebox.CancellationToken(), (bytes, offset, length) -> largest.accumulateAndGet(length, Math::max));
+        assertEquals(0, result.exitCode());
+        assertTrue(largest.get() <= 1 << 20, "a message of " + largest.get() + " bytes");
+    }
+
+    @Test
+    void messagesThatCodeForgesOnTheKernelsSocketsDoNotEndTheExecution() {
+        CodeResult result = executor(Duration.ofSeconds(10)).execute(CodeBlock.python(
+                "k = get_ipython().kernel\n"
+                + "k.iopub_socket.send_multipart([b'not', b'a', b'message'])\n"
+                + "k.iopub_socket.send_multipart([b'<IDS|MSG>', b'bad signature', b'{}', b'{}', b'{}', b'{}'])\n"
+                + "print('after')"));
+        assertEquals(0, result.exitCode(), result.output());
+        assertEquals("after\n", result.output());
+    }
+
+    @Test
     void printedOutputArrivesInMessagesOfAboutOneMebibyte() {
         java.util.concurrent.atomic.AtomicInteger largest = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();

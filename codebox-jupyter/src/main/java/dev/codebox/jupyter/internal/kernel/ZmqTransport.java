@@ -1,5 +1,6 @@
 package dev.codebox.jupyter.internal.kernel;
 
+import dev.codebox.jupyter.internal.protocol.ProtocolException;
 import dev.codebox.jupyter.internal.protocol.Signer;
 import dev.codebox.jupyter.internal.protocol.WireCodec;
 import dev.codebox.jupyter.spi.Channel;
@@ -10,6 +11,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -31,6 +34,7 @@ import org.zeromq.ZMQ;
 final class ZmqTransport implements KernelTransport {
 
     // The kernel binds its ports a while after it starts: retry connecting often, not every 100 ms.
+    private static final Logger LOG = LoggerFactory.getLogger(ZmqTransport.class);
     private static final int RECONNECT_MILLIS = 10;
     private static final Channel[] RECEIVED = {Channel.IOPUB, Channel.SHELL, Channel.STDIN};
 
@@ -91,7 +95,10 @@ final class ZmqTransport implements KernelTransport {
             }
             List<byte[]> frames = receiveFrames(sockets.get(blocking), (int) Math.min(left, CHECK_OTHERS_MILLIS));
             if (frames != null) {
-                return codec.decode(blocking, frames);
+                message = decoded(blocking, frames);
+                if (message != null) {
+                    return message;
+                }
             }
         }
     }
@@ -100,10 +107,27 @@ final class ZmqTransport implements KernelTransport {
         for (Channel channel : RECEIVED) {
             List<byte[]> frames = receiveFrames(sockets.get(channel), 0);
             if (frames != null) {
-                return codec.decode(channel, frames);
+                JupyterMessage message = decoded(channel, frames);
+                if (message != null) {
+                    return message;
+                }
             }
         }
         return null;
+    }
+
+    /**
+     * The message of {@code frames}, or null for one that is not a message of the kernel's session
+     * (unsigned, incomplete, not JSON): code in the kernel can send anything on its sockets, and
+     * that must not end the execution that reads them.
+     */
+    private JupyterMessage decoded(Channel channel, List<byte[]> frames) {
+        try {
+            return codec.decode(channel, frames);
+        } catch (ProtocolException e) {
+            LOG.warn("ignoring a malformed message on the kernel's {} channel: {}", channel.wireName(), e.getMessage());
+            return null;
+        }
     }
 
     /** The frames of the next message, waiting at most {@code timeoutMillis} (0: not at all), or {@code null}. */

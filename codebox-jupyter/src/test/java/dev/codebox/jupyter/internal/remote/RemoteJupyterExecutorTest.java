@@ -51,7 +51,8 @@ class RemoteJupyterExecutorTest {
         }
         ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", "-m", "jupyter_server", "--no-browser", "--allow-root",
                 "--ServerApp.ip=127.0.0.1", "--ServerApp.port=" + port, "--ServerApp.port_retries=0",
-                "--ServerApp.token=" + TOKEN, "--ServerApp.root_dir=" + root)
+                "--ServerApp.token=" + TOKEN, "--ServerApp.root_dir=" + root,
+                "--ServerApp.limit_rate=False") // codebox caps output itself
                 .redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile())
                 .directory(root.toFile()); // kernels run in the server's working directory, not in root_dir
         // Keep the server's cookie secret and connection files out of the user's ~/.local/share/jupyter.
@@ -127,6 +128,24 @@ class RemoteJupyterExecutorTest {
                 "from restart_tools import double\nprint('x' in globals(), double(2))")).output());
         assertEquals(1, kernels().size());
         assertEquals(id, kernels().get(0).path("id").asText(), "the same kernel, restarted");
+    }
+
+    @Test
+    void aHugeMessageIsDroppedAsItArrivesAndAHugeWriteArrivesInSlices() {
+        executor = JupyterCodeExecutor.remote(config().timeout(Duration.ofSeconds(60)).build());
+        // Code that goes around the kernel's set-up and sends one message of 50 M characters.
+        CodeResult forged = executor.execute(CodeBlock.python("k = get_ipython().kernel\n"
+                + "k.session.send(k.iopub_socket, 'stream', {'name': 'stdout', 'text': 'A' * (50 << 20)})\n"
+                + "print('after')"));
+        assertEquals(0, forged.exitCode(), forged.output());
+        assertTrue(forged.output().matches("(?s)codebox: a message of the kernel of \\d+ characters was dropped \\(at most "
+                + WebSocketTransport.MAX_MESSAGE_CHARS + " are taken\\)\nafter\n"), forged.output());
+        // One write larger than that limit, through the set-up: capped like any output, nothing dropped.
+        CodeResult huge = executor.execute(CodeBlock.python("import sys\nsys.stdout.write('x' * (45 << 20))\nprint()\nprint('end')"));
+        assertEquals(0, huge.exitCode(), huge.output());
+        assertTrue(huge.output().contains("bytes of output dropped"), huge.output().substring(0, 200));
+        assertTrue(huge.output().endsWith("x\nend\n"), "the tail is kept");
+        assertEquals("ok\n", executor.execute(CodeBlock.python("print('ok')")).output());
     }
 
     @Test
