@@ -144,38 +144,60 @@ final class ConfinedDir {
         }
     }
 
-    /** Deletes the directory and everything in it; links are removed, never followed. */
+    /**
+     * Deletes the directory and everything in it; links are removed, never followed. However deep
+     * the code nested its directories, at most {@value #MAX_OPEN_DEPTH} are open at once (and as
+     * many frames deep): a directory below that depth is moved up into the root and deleted by a
+     * later pass.
+     */
     void deleteTree() throws IOException {
         if (!Files.exists(root, NOFOLLOW)) {
             return;
         }
-        try (SecureDirectoryStream<Path> dir = secure(Files.newDirectoryStream(root))) {
-            deleteContents(dir);
-        }
+        boolean movedUp;
+        do {
+            try (SecureDirectoryStream<Path> top = secure(Files.newDirectoryStream(root))) {
+                movedUp = deleteContents(top, top, 1);
+            }
+        } while (movedUp);
         Files.delete(root);
     }
 
-    private static void deleteContents(SecureDirectoryStream<Path> dir) throws IOException {
-        for (String name : names(dir)) {
-            Path entry = Path.of(name);
-            BasicFileAttributes attributes = attributes(dir, name);
+    /** How many directories {@link #deleteTree} holds open at once. */
+    static final int MAX_OPEN_DEPTH = 64;
+
+    /**
+     * Deletes what {@code dir} holds, entries as they are read (a directory of millions costs no
+     * memory); true when directories too deep were moved up into {@code top} instead.
+     */
+    private static boolean deleteContents(SecureDirectoryStream<Path> dir, SecureDirectoryStream<Path> top, int depth)
+            throws IOException {
+        boolean movedUp = false;
+        for (Path path : dir) {
+            Path entry = path.getFileName();
+            BasicFileAttributes attributes = attributes(dir, entry.toString());
             if (attributes == null) {
                 continue;
             }
-            if (attributes.isDirectory()) {
+            if (!attributes.isDirectory()) {
+                dir.deleteFile(entry);
+            } else if (depth >= MAX_OPEN_DEPTH) {
+                dir.move(entry, top, Path.of(".codebox-deep-" + UUID.randomUUID()));
+                movedUp = true;
+            } else {
                 try (SecureDirectoryStream<Path> child = dir.newDirectoryStream(entry, NOFOLLOW)) {
-                    deleteContents(child);
+                    movedUp |= deleteContents(child, top, depth + 1);
                 }
                 dir.deleteDirectory(entry);
-            } else {
-                dir.deleteFile(entry);
             }
         }
+        return movedUp;
     }
 
     private static boolean walk(SecureDirectoryStream<Path> dir, String prefix, List<Entry> entries, int limit)
             throws IOException {
-        for (String name : names(dir)) {
+        // More than the listing can take are not read: code may have made millions.
+        for (String name : names(dir, limit - entries.size() + 1)) {
             if (entries.size() >= limit) {
                 return false;
             }
@@ -239,9 +261,13 @@ final class ConfinedDir {
         }
     }
 
-    private static TreeSet<String> names(SecureDirectoryStream<Path> dir) {
+    /** The names of the first {@code max} entries read from {@code dir}, in order. */
+    private static TreeSet<String> names(SecureDirectoryStream<Path> dir, int max) {
         TreeSet<String> names = new TreeSet<>();
         for (Path entry : dir) {
+            if (names.size() >= max) {
+                break;
+            }
             names.add(entry.getFileName().toString());
         }
         return names;

@@ -40,6 +40,12 @@ final class SessionRegistry implements AutoCloseable {
     /** Sessions open or being created: the max-sessions count includes those still starting. */
     private final AtomicInteger reserved = new AtomicInteger();
     private volatile boolean closed;
+    /** Closes the sessions the idle sweep ends. */
+    private final java.util.concurrent.ExecutorService closer = java.util.concurrent.Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "codebox-mcp-close");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     SessionRegistry(ExecutorProvider provider, Limits limits, Path tempRoot, ScheduledExecutorService timer) {
         this.provider = provider;
@@ -191,7 +197,9 @@ final class SessionRegistry implements AutoCloseable {
             if (!session.inUse() && session.lastUsedAt().isBefore(cutoff) && sessions.remove(session.id(), session)) {
                 reserved.decrementAndGet();
                 LOG.info("session {} closed after {} idle", session.id(), human(limits.sessionIdleTimeout()));
-                session.close();
+                // Not on the timer: a pod's deletion takes seconds, and the timer fires every
+                // client's deadlines and progress.
+                closer.execute(session::close);
             }
         }
     }
@@ -212,6 +220,14 @@ final class SessionRegistry implements AutoCloseable {
                 reserved.decrementAndGet();
                 session.close();
             }
+        }
+        closer.shutdown();
+        try {
+            if (!closer.awaitTermination(2, TimeUnit.MINUTES)) {
+                LOG.warn("sessions closed for idleness were still closing after 2 minutes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
