@@ -16,6 +16,7 @@ module dev.codebox {
     exports dev.codebox.markdown;
     exports dev.codebox.spi;
 
-    exports dev.codebox.internal to dev.codebox.runner, dev.codebox.docker, dev.codebox.kubernetes, dev.codebox.jupyter, dev.codebox.jupyter.docker;
+    exports dev.codebox.internal to dev.codebox.runner, dev.codebox.docker, dev.codebox.kubernetes, dev.codebox.jupyter, dev.codebox.jupyter.docker,
+            dev.codebox.mcp;
     exports dev.codebox.internal.pipeline to dev.codebox.runner, dev.codebox.docker, dev.codebox.kubernetes, dev.codebox.jupyter;
 }

@@ -3,11 +3,9 @@ package dev.codebox.internal;
 import dev.codebox.CodeExecutorException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,41 +87,13 @@ public final class TempDirs {
         }
     }
 
-    /** Deletes {@code dir} and everything in it, without following links; logs what it cannot delete. */
+    /**
+     * Deletes {@code dir} and everything in it as {@link TreeDeletion#delete} does (never through a
+     * link, whatever the depth); logs what it cannot delete.
+     */
     public static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                Files.deleteIfExists(dir);
-            } catch (IOException e) {
-                LOG.warn("could not delete {}", dir, e);
-            }
-            return;
-        }
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-                    // Code may leave directories without write permission; make them deletable.
-                    d.toFile().setWritable(true, true);
-                    d.toFile().setExecutable(true, true);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            TreeDeletion.delete(dir);
         } catch (IOException e) {
             LOG.warn("could not delete {}", dir, e);
         }

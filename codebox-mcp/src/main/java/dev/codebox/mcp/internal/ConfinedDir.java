@@ -1,5 +1,6 @@
 package dev.codebox.mcp.internal;
 
+import dev.codebox.internal.TreeDeletion;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -144,54 +145,9 @@ final class ConfinedDir {
         }
     }
 
-    /**
-     * Deletes the directory and everything in it; links are removed, never followed. However deep
-     * the code nested its directories, at most {@value #MAX_OPEN_DEPTH} are open at once (and as
-     * many frames deep): a directory below that depth is moved up into the root and deleted by a
-     * later pass.
-     */
+    /** Deletes the directory and everything in it; links are removed, never followed, at any depth. */
     void deleteTree() throws IOException {
-        if (!Files.exists(root, NOFOLLOW)) {
-            return;
-        }
-        boolean movedUp;
-        do {
-            try (SecureDirectoryStream<Path> top = secure(Files.newDirectoryStream(root))) {
-                movedUp = deleteContents(top, top, 1);
-            }
-        } while (movedUp);
-        Files.delete(root);
-    }
-
-    /** How many directories {@link #deleteTree} holds open at once. */
-    static final int MAX_OPEN_DEPTH = 64;
-
-    /**
-     * Deletes what {@code dir} holds, entries as they are read (a directory of millions costs no
-     * memory); true when directories too deep were moved up into {@code top} instead.
-     */
-    private static boolean deleteContents(SecureDirectoryStream<Path> dir, SecureDirectoryStream<Path> top, int depth)
-            throws IOException {
-        boolean movedUp = false;
-        for (Path path : dir) {
-            Path entry = path.getFileName();
-            BasicFileAttributes attributes = attributes(dir, entry.toString());
-            if (attributes == null) {
-                continue;
-            }
-            if (!attributes.isDirectory()) {
-                dir.deleteFile(entry);
-            } else if (depth >= MAX_OPEN_DEPTH) {
-                dir.move(entry, top, Path.of(".codebox-deep-" + UUID.randomUUID()));
-                movedUp = true;
-            } else {
-                try (SecureDirectoryStream<Path> child = dir.newDirectoryStream(entry, NOFOLLOW)) {
-                    movedUp |= deleteContents(child, top, depth + 1);
-                }
-                dir.deleteDirectory(entry);
-            }
-        }
-        return movedUp;
+        TreeDeletion.delete(root);
     }
 
     private static boolean walk(SecureDirectoryStream<Path> dir, String prefix, List<Entry> entries, int limit)
