@@ -8,6 +8,7 @@ import dev.codebox.kubernetes.internal.Cluster;
 import dev.codebox.kubernetes.internal.RunnerPod;
 import dev.codebox.runner.internal.WarmPool;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.Objects;
 
@@ -41,11 +42,29 @@ public final class KubernetesPool implements ExecutorPool<KubernetesCommandLineE
         this.template = template;
         this.settings = settings;
         this.cluster = cluster;
-        // One watch of this pool's pods keeps their state at hand: the health check needs no GET.
-        this.watch = cluster.client().pods().inNamespace(cluster.namespace())
-                .withLabel(KubernetesPods.LABEL_KIND, KubernetesPods.KIND_POOL)
-                .withLabel(KubernetesPods.LABEL_OWNER_PID, Owner.PID).inform();
+        this.watch = watch(cluster);
         this.pods = new WarmPool<>("pod", settings, this::startPod, template.startTimeout());
+    }
+
+    /**
+     * One watch of this pool's pods keeps their state at hand: the health check needs no GET.
+     * Closes the cluster's client when the watch cannot start.
+     */
+    private static SharedIndexInformer<Pod> watch(Cluster cluster) {
+        try {
+            return cluster.client().pods().inNamespace(cluster.namespace())
+                    .withLabel(KubernetesPods.LABEL_KIND, KubernetesPods.KIND_POOL)
+                    .withLabel(KubernetesPods.LABEL_OWNER_PID, Owner.PID).inform();
+        } catch (KubernetesClientException e) {
+            String server = cluster.client().getMasterUrl().toString();
+            cluster.close();
+            throw new CodeExecutorException(RunnerPod.notAnswered(e) ? CodeExecutorException.Reason.ENGINE_UNREACHABLE
+                    : CodeExecutorException.Reason.START_FAILED, "cannot watch the pool's pods in namespace " + cluster.namespace()
+                    + " of the Kubernetes API at " + server + " (the pool needs to list and watch pods): " + RunnerPod.message(e), e);
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
     }
 
     private RunnerPod startPod() {

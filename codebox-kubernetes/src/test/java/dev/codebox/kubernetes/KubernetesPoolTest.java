@@ -65,6 +65,26 @@ class KubernetesPoolTest {
     }
 
     @Test
+    void aPoolWhoseClusterDoesNotAnswerIsAClearErrorAndLeavesNoThread(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path kubeconfig = java.nio.file.Files.writeString(dir.resolve("kubeconfig"), String.join("\n",
+                "apiVersion: v1", "kind: Config", "current-context: nowhere",
+                "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]",
+                "contexts: [{name: nowhere, context: {cluster: c, user: u, namespace: " + TestCluster.NAMESPACE + "}}]",
+                "users: [{name: u, user: {token: 'not-a-token'}}]", ""));
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        dev.codebox.CodeExecutorException e = assertThrows(dev.codebox.CodeExecutorException.class, () -> KubernetesPool.create(
+                KubernetesExecutorConfig.builder().kubeconfig(kubeconfig).image(TestCluster.IMAGE).build(), PoolSettings.builder().build()));
+        assertEquals(dev.codebox.CodeExecutorException.Reason.ENGINE_UNREACHABLE, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot watch the pool's pods in namespace " + TestCluster.NAMESPACE
+                + " of the Kubernetes API at https://127.0.0.1:1"), e.getMessage());
+        assertFalse(e.getMessage().contains("not-a-token"), e.getMessage());
+        await(() -> Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t) && t.isAlive())
+                .noneMatch(t -> t.getName().contains("Informer") || t.getName().toLowerCase(java.util.Locale.ROOT).contains("okhttp")
+                        || t.getName().toLowerCase(java.util.Locale.ROOT).contains("vert.x")), "the client's threads end");
+    }
+
+    @Test
     void skipsAPodDeletedBehindItsBack() throws Exception {
         try (KubernetesPool pool = KubernetesPool.create(TestCluster.config().build(),
                 PoolSettings.builder().minReady(1).maxStarting(1).build())) {

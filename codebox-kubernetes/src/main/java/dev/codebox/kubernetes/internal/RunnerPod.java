@@ -472,7 +472,7 @@ public final class RunnerPod implements RunnerHost {
     }
 
     /** Whether no answer came at all (a connection that failed), rather than an API error. */
-    static boolean notAnswered(KubernetesClientException e) {
+    public static boolean notAnswered(KubernetesClientException e) {
         if (e.getStatus() != null && e.getStatus().getCode() != null && e.getStatus().getCode() > 0) {
             return false;
         }
@@ -484,7 +484,7 @@ public final class RunnerPod implements RunnerHost {
         return false;
     }
 
-    static String message(KubernetesClientException e) {
+    public static String message(KubernetesClientException e) {
         if (e.getStatus() != null && e.getStatus().getMessage() != null) {
             return e.getStatus().getMessage();
         }
