@@ -114,7 +114,7 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
                 if (venv != null) {
                     readOnly.add(venv);
                 }
-                interpreters.python().flatMap(LocalCommandLineExecutor::prefixOutsideUsr).ifPresent(readOnly::add);
+                interpreters.python().ifPresent(python -> readOnly.addAll(interpreterPaths(python)));
                 sandbox = Sandbox.open(config.sandbox().get(), workDir, readOnly, environment.get("PATH"),
                         interpreters.posixShell());
             }
@@ -142,17 +142,33 @@ public final class LocalCommandLineExecutor extends CommandLineExecutor {
         }
     }
 
-    /** The installation prefix of an interpreter outside /usr ({@code /opt/python/bin/python3} → {@code /opt/python}). */
-    private static Optional<Path> prefixOutsideUsr(String interpreter) {
+    /** What the sandbox shows of the interpreter {@code python}, read-only, beside /usr: see {@link #interpreterPaths(Path, Path)}. */
+    private static List<Path> interpreterPaths(String python) {
         try {
-            Path real = Path.of(interpreter).toRealPath();
-            if (real.startsWith("/usr") || real.getParent() == null || real.getParent().getParent() == null) {
-                return Optional.empty();
-            }
-            return Optional.of(real.getParent().getParent());
+            return interpreterPaths(Path.of(python).toRealPath(), Path.of(System.getProperty("user.home")).toAbsolutePath());
         } catch (IOException e) {
-            return Optional.empty();
+            return List.of();
         }
+    }
+
+    /**
+     * The installation prefix of an interpreter outside /usr ({@code /opt/python/bin/python3} →
+     * {@code /opt/python}); only its {@code bin} and {@code lib} directories where that prefix is
+     * the root or holds the user's home (a Python built with {@code --prefix=$HOME} must not show
+     * {@code ~/.ssh}).
+     *
+     * @param real the interpreter's real path
+     */
+    static List<Path> interpreterPaths(Path real, Path home) {
+        if (real.startsWith("/usr") || real.getParent() == null || real.getParent().getParent() == null) {
+            return List.of();
+        }
+        Path prefix = real.getParent().getParent();
+        if (prefix.getParent() != null && !home.startsWith(prefix)) {
+            return List.of(prefix);
+        }
+        return java.util.stream.Stream.of("bin", "lib", "lib64").map(prefix::resolve)
+                .filter(path -> Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
     }
 
     @Override
