@@ -156,6 +156,18 @@ class LocalJupyterExecutorTest {
     }
 
     @Test
+    void anExecutionSavesAtMostAThousandFilesOfDisplays() {
+        CodeResult result = executor(Duration.ofSeconds(60)).execute(CodeBlock.python(
+                "from IPython.display import HTML, display\nfor i in range(1005):\n    display(HTML('<b>%d</b>' % i))\nprint('end')"));
+        assertEquals(0, result.exitCode(), result.output());
+        assertEquals(1000, result.outputFiles().size());
+        String notice = "codebox: this execution saved 1000 files of displays, 9890 bytes; later images and HTML are dropped"
+                + " (at most 1000 files and 1073741824 bytes)\n";
+        assertEquals(1, result.output().split(java.util.regex.Pattern.quote(notice), -1).length - 1, "said once");
+        assertTrue(result.output().endsWith("end\n"));
+    }
+
+    @Test
     void messagesThatCodeForgesOnTheKernelsSocketsDoNotEndTheExecution() {
         CodeResult result = executor(Duration.ofSeconds(10)).execute(CodeBlock.python(
                 "k = get_ipython().kernel\n"

@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  * Values the kernel saved itself because they were large (see {@code display_limit.py}) are listed
  * when they are files of the output dir; values it dropped get a line saying so; a value of more
  * than {@value #MAX_VALUE_CHARS} characters from a kernel without that set-up is dropped the same way.
+ * One execution saves at most {@value #MAX_SAVED_FILES} files and {@value #MAX_SAVED_BYTES} bytes
+ * (code that displays in a loop would fill this machine's disk); later ones are dropped, with one
+ * line saying so.
  */
 public final class ResultCollector {
 
@@ -33,11 +36,15 @@ public final class ResultCollector {
     static final String SAVED_BY_KERNEL = "application/vnd.codebox.saved+json";
     static final String DROPPED_BY_KERNEL = "application/vnd.codebox.dropped+json";
     static final int MAX_VALUE_CHARS = 32 << 20;
+    static final int MAX_SAVED_FILES = 1000;
+    static final long MAX_SAVED_BYTES = 1L << 30;
     private static final Pattern SAVED_NAME = Pattern.compile("[0-9a-f-]{36}\\.(png|jpg|svg|html)");
 
     private final OutputSink sink;
     private final Path outputDir;
     private final List<Path> files = new ArrayList<>();
+    private long savedBytes;
+    private boolean overBudget;
 
     public ResultCollector(OutputSink sink, Path outputDir) {
         this.sink = sink;
@@ -67,7 +74,9 @@ public final class ResultCollector {
             } else if (mime.equals("text/plain")) {
                 sink.writeLine(text(entry.getValue()));
             } else if (extension != null) {
-                files.add(save(mime, extension, entry.getValue()));
+                if (withinBudget(length(entry.getValue()))) {
+                    files.add(save(mime, extension, entry.getValue()));
+                }
             } else {
                 sink.writeLine(Json.text(Json.object().set(mime, entry.getValue())));
             }
@@ -81,9 +90,24 @@ public final class ResultCollector {
             return;
         }
         Path file = outputDir.resolve(name);
-        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && withinBudget(0)) {
             files.add(file);
         }
+    }
+
+    /** Whether a file of about {@code bytes} may still be saved; says once when not. */
+    private boolean withinBudget(long bytes) {
+        if (!overBudget && files.size() < MAX_SAVED_FILES && savedBytes + bytes <= MAX_SAVED_BYTES) {
+            savedBytes += bytes;
+            return true;
+        }
+        if (!overBudget) {
+            overBudget = true;
+            sink.writeLine("codebox: this execution saved " + files.size() + " files of displays, " + savedBytes
+                    + " bytes; later images and HTML are dropped (at most " + MAX_SAVED_FILES + " files and "
+                    + MAX_SAVED_BYTES + " bytes)");
+        }
+        return false;
     }
 
     private void dropped(String mime, long bytes, long limit) {
