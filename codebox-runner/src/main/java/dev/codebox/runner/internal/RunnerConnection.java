@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -108,12 +109,16 @@ public final class RunnerConnection implements AutoCloseable {
     public static Probed openProbed(RunnerStream stream, RunnerSecret secret, boolean resync, long handshakeMillis,
             ScheduledExecutorService timer, String name) throws IOException {
         RunnerConnection connection = open(stream, secret, resync, handshakeMillis, timer, name);
-        ScheduledFuture<?> late = timer.schedule(connection::close, handshakeMillis, TimeUnit.MILLISECONDS);
+        AtomicBoolean tooLate = new AtomicBoolean();
+        ScheduledFuture<?> late = timer.schedule(() -> {
+            tooLate.set(true); // before the close wakes the probe up
+            connection.close();
+        }, handshakeMillis, TimeUnit.MILLISECONDS);
         try {
             return new Probed(connection, connection.interpreters());
         } catch (IOException | RuntimeException e) {
             connection.close();
-            if (late.isDone()) {
+            if (tooLate.get()) {
                 throw new IOException("the runner did not answer its probe on " + stream.describe() + " within "
                         + handshakeMillis + " ms", e);
             }
@@ -135,12 +140,16 @@ public final class RunnerConnection implements AutoCloseable {
     public static RunnerConnection open(RunnerStream stream, RunnerSecret secret, boolean resync, long handshakeMillis,
             ScheduledExecutorService timer, String name) throws IOException {
         RunnerConnection connection = new RunnerConnection(stream);
-        ScheduledFuture<?> late = timer.schedule(stream::close, handshakeMillis, TimeUnit.MILLISECONDS);
+        AtomicBoolean tooLate = new AtomicBoolean();
+        ScheduledFuture<?> late = timer.schedule(() -> {
+            tooLate.set(true); // before the close wakes the handshake up
+            stream.close();
+        }, handshakeMillis, TimeUnit.MILLISECONDS);
         try {
             connection.handshake(secret, resync);
         } catch (IOException | RuntimeException e) {
             stream.close();
-            if (late.isDone() && !(e instanceof ProtocolException)) {
+            if (tooLate.get() && !(e instanceof ProtocolException)) {
                 throw new IOException("the runner did not answer on " + stream.describe() + " within " + handshakeMillis + " ms", e);
             }
             throw e;
@@ -214,8 +223,15 @@ public final class RunnerConnection implements AutoCloseable {
         send('Q', channel, request);
         if (data != null) {
             byte[] chunk = new byte[DATA_CHUNK_BYTES];
-            for (int n; (n = data.read(chunk)) > 0; ) {
-                sendFrame('D', channel, chunk, 0, n);
+            try {
+                for (int n; (n = data.read(chunk)) > 0; ) {
+                    sendFrame('D', channel, chunk, 0, n);
+                }
+            } catch (IOException e) {
+                // The data could not be read (or the connection ended): the runner drops what came.
+                calls.remove(channel);
+                cancel(channel);
+                throw e;
             }
         }
         return call.await();
@@ -274,7 +290,42 @@ public final class RunnerConnection implements AutoCloseable {
      * @return the reply: {@code ok}, {@code outside} or {@code error}
      */
     public JsonNode write(String path, InputStream data, long size, boolean reuse, boolean executable) throws IOException {
-        return request(writeRequest(path, size, reuse, executable), data, null);
+        return request(writeRequest(path, size, reuse, executable), new ExactLength(data, size, path), null);
+    }
+
+    /**
+     * The first {@code size} bytes of a stream, as announced to the runner: a file that grew while
+     * it is copied is cut there, and one that shrank fails the write (the runner would wait for the
+     * rest).
+     */
+    private static final class ExactLength extends java.io.FilterInputStream {
+        private final String path;
+        private long left;
+
+        ExactLength(InputStream in, long size, String path) {
+            super(in);
+            this.left = size;
+            this.path = path;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] bytes, int offset, int length) throws IOException {
+            if (left == 0) {
+                return -1;
+            }
+            int n = in.read(bytes, offset, (int) Math.min(length, left));
+            if (n < 0) {
+                throw new IOException(path + " became " + left + " bytes shorter while it was copied");
+            }
+            left -= n;
+            return n;
+        }
     }
 
     private static Map<String, Object> writeRequest(String path, long size, boolean reuse, boolean executable) {

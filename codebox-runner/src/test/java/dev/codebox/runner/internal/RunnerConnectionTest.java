@@ -263,4 +263,16 @@ class RunnerConnectionTest {
         assertTrue(error.getMessage().contains("did not answer its probe"), error.getMessage());
         assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1500), "failed after the deadline");
     }
+
+    @Test
+    void aFileThatShrinksWhileItIsWrittenFailsTheWriteAtOnce() throws Exception {
+        try (RunnerConnection connection = open(peer(goodHello()))) {
+            long start = System.nanoTime();
+            IOException error = assertThrows(IOException.class, () -> connection.write("f.txt",
+                    new java.io.ByteArrayInputStream(new byte[10]), 100, false, false));
+            assertTrue(error.getMessage().contains("f.txt became 90 bytes shorter while it was copied"), error.getMessage());
+            assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1000), "failed late");
+            assertTrue(connection.isOpen(), "only that write failed");
+        }
+    }
 }
