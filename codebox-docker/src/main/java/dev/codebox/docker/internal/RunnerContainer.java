@@ -102,10 +102,13 @@ public final class RunnerContainer implements RunnerHost {
         boolean ownsWorkDir = config.workDir().isEmpty();
         Path workDir = ownsWorkDir ? TempDirs.create() : createWorkDir(config.workDir().get());
         boolean socketDirNeeded = planned.transport() == RunnerTransport.UNIX_SOCKET && planned.mode() == WorkDirMode.COPY;
-        Optional<Path> socketDir = socketDirNeeded ? Optional.of(TempDirs.create()) : Optional.empty();
+        Optional<Path> socketDir = Optional.empty();
         ManagedContainer managed = null;
         RunnerContainer container = null;
         try {
+            if (socketDirNeeded) {
+                socketDir = Optional.of(TempDirs.create());
+            }
             RunnerLayout layout = planned;
             if (planned.transport() == RunnerTransport.UNIX_SOCKET) {
                 Path socket = socketDir.orElse(workDir).resolve(".codebox-" + UUID.randomUUID().toString().substring(0, 8) + ".sock");

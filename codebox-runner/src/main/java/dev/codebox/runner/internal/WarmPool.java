@@ -172,7 +172,13 @@ public final class WarmPool<H extends RunnerHost> implements AutoCloseable {
             host = starter.get();
         } catch (RuntimeException e) {
             LOG.warn("could not start a pooled {} (retrying in {} s): {}", what, RETRY_MILLIS / 1000, e.getMessage());
+        } finally {
+            started(host); // also after an Error, or the start would count for ever
         }
+    }
+
+    /** Takes a started host ({@code null}: the start failed) into the pool, or closes it. */
+    private void started(H host) {
         boolean keep;
         synchronized (this) {
             starting--;
