@@ -179,6 +179,9 @@ final class CodeTools {
 
     private CallToolResult run(McpSyncServerExchange exchange, CallToolRequest request, Session session, boolean oneOff,
             CodeBlock block, Duration timeout, CancellationToken token) {
+        if (!session.beginUse()) {
+            throw new ToolException("session " + session.id() + " was closed");
+        }
         AtomicBoolean deadlinePassed = new AtomicBoolean();
         ScheduledFuture<?> deadline = timeout.compareTo(limits.maxTimeout()) < 0
                 ? timer.schedule(() -> {
@@ -192,7 +195,6 @@ final class CodeTools {
         ProgressForwarder progress = progressToken == null ? null
                 : new ProgressForwarder(exchange, progressToken, timer, STREAMED_OUTPUT_BUDGET);
         OutputListener listener = progress == null ? OutputListener.NONE : progress;
-        session.beginUse();
         CodeResult result;
         try {
             result = session.executor().execute(List.of(block), token, listener);

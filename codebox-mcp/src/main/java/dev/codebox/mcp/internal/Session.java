@@ -24,6 +24,7 @@ final class Session {
     private final Instant createdAt = Instant.now();
     private volatile Instant lastUsedAt = createdAt;
     private final AtomicInteger running = new AtomicInteger();
+    private boolean closed;
 
     Session(String id, String owner, String executorName, Optional<String> kernel, List<String> languages,
             CodeExecutor executor, ConfinedDir files) {
@@ -72,15 +73,36 @@ final class Session {
         return lastUsedAt;
     }
 
-    /** Marks a use starting; {@link #endUse()} ends it. A session in use is never expired. */
-    void beginUse() {
+    /**
+     * Marks a use starting, unless the session is closed; {@link #endUse()} ends it. A session in
+     * use is never expired.
+     *
+     * @return false when the session is closed
+     */
+    synchronized boolean beginUse() {
+        if (closed) {
+            return false;
+        }
         running.incrementAndGet();
         lastUsedAt = Instant.now();
+        return true;
     }
 
+    /**
+     * Ends a use. A close that came after {@link #beginUse()} but before the execution reached
+     * the executor may have been undone by it (an executor starts again when asked to execute):
+     * the session is then closed again, so that no container, pod or kernel outlives it.
+     */
     void endUse() {
         lastUsedAt = Instant.now();
         running.decrementAndGet();
+        if (isClosed()) {
+            closeResources();
+        }
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
     }
 
     void touch() {
@@ -91,8 +113,15 @@ final class Session {
         return running.get() > 0;
     }
 
-    /** Stops the executor (cancelling what runs) and deletes the work dir. */
+    /** Stops the executor (cancelling what runs) and deletes the work dir; later uses are refused. */
     void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        closeResources();
+    }
+
+    private void closeResources() {
         try {
             executor.close();
         } catch (RuntimeException e) {
