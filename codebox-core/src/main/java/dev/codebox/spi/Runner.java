@@ -54,7 +54,7 @@ public interface Runner extends AutoCloseable {
     /**
      * The regular files of the work dir (symbolic links are neither followed nor listed) by relative
      * name, each with a stamp that changes when the file changes; empty when the work dir holds more
-     * than {@code limit} files.
+     * than {@code limit} files or more than {@code limit} directories.
      */
     Optional<Map<String, String>> listFiles(int limit) throws IOException;
 

@@ -138,6 +138,21 @@ class DockerRemoteEngineTest {
     }
 
     @Test
+    void aTreeDeeperThanTheListingGoesDoesNotBreakTheRunner() {
+        started(TestEngine.remoteConfig());
+        // The runner lists the work dir after each execution: 1,500 levels are beyond Python's recursion limit.
+        CodeResult deep = executor.execute(CodeBlock.python("import os\n"
+                + "open('top.txt', 'w').write('t')\n"
+                + "for _ in range(1500):\n"
+                + "    os.mkdir('d')\n"
+                + "    os.chdir('d')\n"
+                + "open('bottom.txt', 'w').write('b')"));
+        assertEquals(0, deep.exitCode(), deep.output());
+        assertTrue(deep.outputFiles().contains(executor.workDir().resolve("top.txt")), deep.outputFiles().toString());
+        assertEquals("next", executor.execute(CodeBlock.python("print('next')")).output().strip());
+    }
+
+    @Test
     void copiesNeverFollowALinkInTheContainer() throws IOException {
         started(TestEngine.remoteConfig());
         CodeResult result = executor.execute(CodeBlock.bash("ln -s /etc/passwd passwd && ln -s /tmp tmplink && echo done"));

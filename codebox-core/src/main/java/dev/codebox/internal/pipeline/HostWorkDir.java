@@ -127,16 +127,20 @@ public final class HostWorkDir {
             return Optional.of(stamps); // the code deleted it: the next block gets a new one
         }
         try (Walk walk = opened.get()) {
-            boolean complete = list(walk.root, "", 0, stamps, limit);
+            boolean complete = list(walk.root, "", 0, stamps, limit, new int[] {limit});
             return complete ? Optional.of(stamps) : Optional.empty();
         } catch (DirectoryIteratorException e) {
             throw e.getCause();
         }
     }
 
-    /** Adds the regular files under {@code dir} to {@code stamps}; false once there are more than {@code limit}. */
+    /**
+     * Adds the regular files under {@code dir} to {@code stamps}; false once there are more than
+     * {@code limit}, or more directories than {@code directoriesLeft} allowed (code can make millions
+     * of empty ones).
+     */
     private static boolean list(SecureDirectoryStream<Path> dir, String prefix, int depth, Map<String, String> stamps,
-            int limit) throws IOException {
+            int limit, int[] directoriesLeft) throws IOException {
         List<Path> subdirectories = new ArrayList<>();
         for (Path entry : dir) {
             Path name = entry.getFileName();
@@ -151,6 +155,9 @@ public final class HostWorkDir {
                     return false;
                 }
             } else if (attributes.isDirectory() && depth < MAX_DEPTH) {
+                if (--directoriesLeft[0] < 0) {
+                    return false;
+                }
                 subdirectories.add(name);
             }
         }
@@ -162,7 +169,7 @@ public final class HostWorkDir {
                 continue; // gone, or swapped for something that is not a directory
             }
             try (subdirectory) {
-                if (!list(subdirectory, prefix + name + "/", depth + 1, stamps, limit)) {
+                if (!list(subdirectory, prefix + name + "/", depth + 1, stamps, limit, directoriesLeft)) {
                     return false;
                 }
             }

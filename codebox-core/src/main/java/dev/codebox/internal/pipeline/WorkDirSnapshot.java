@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The regular files of a work dir with their stamps (as the {@link Runner} lists them), to tell
- * which files an execution created or changed. A work dir of more than {@value #MAX_FILES} files
- * is not tracked (its executions list no output files).
+ * which files an execution created or changed. A work dir of more than {@value #MAX_FILES} files,
+ * or as many directories, is not tracked (its executions list no output files).
  */
 final class WorkDirSnapshot {
 

@@ -97,6 +97,16 @@ class HostWorkDirTest {
     }
 
     @Test
+    void listingsStopAtTheLimitOfDirectoriesToo() throws Exception {
+        for (int i = 0; i < 11; i++) {
+            Files.createDirectories(work.resolve("empty" + i));
+        }
+        Files.writeString(work.resolve("top.txt"), "t");
+        assertEquals(Optional.empty(), HostWorkDir.list(work, 10), "eleven empty directories are more than ten");
+        assertEquals(Set.of("top.txt"), HostWorkDir.list(work, 11).orElseThrow().keySet());
+    }
+
+    @Test
     void listingsShowRegularFilesOnlyAndStopAtTheLimit() throws Exception {
         Files.writeString(outside.resolve("secret.txt"), "no");
         Files.createSymbolicLink(work.resolve("up"), outside);
@@ -122,7 +132,7 @@ class HostWorkDirTest {
         Files.createDirectories(deep);
         Files.writeString(deep.resolve("too-deep.txt"), "x");
         Files.writeString(deep.getParent().resolve("deepest.txt"), "x");
-        Set<String> names = HostWorkDir.list(work, 10).orElseThrow().keySet();
+        Set<String> names = HostWorkDir.list(work, 1000).orElseThrow().keySet();
         assertEquals(1, names.size(), names.toString());
         assertTrue(names.iterator().next().endsWith("/deepest.txt"), names.toString());
     }

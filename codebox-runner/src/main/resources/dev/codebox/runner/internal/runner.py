@@ -260,17 +260,26 @@ class TooMany(Exception):
     pass
 
 
+MAX_LIST_DEPTH = 128  # directories held open at once by a listing (HostWorkDir.MAX_DEPTH in the JVM)
+
+
 def list_files(limit):
     files = {}
+    directories = [limit]  # more than limit directories count as too many, as more files do
 
-    def walk(fd, prefix):
+    def walk(fd, prefix, depth):
         with os.scandir(fd) as entries:
             for entry in entries:
                 try:
                     if entry.is_dir(follow_symlinks=False):
+                        if depth >= MAX_LIST_DEPTH:
+                            continue  # as the JVM's own listing: files deeper are not listed
+                        directories[0] -= 1
+                        if directories[0] < 0:
+                            raise TooMany()
                         child = os.open(entry.name, DIR_FLAGS, dir_fd=fd)
                         try:
-                            walk(child, prefix + entry.name + "/")
+                            walk(child, prefix + entry.name + "/", depth + 1)
                         finally:
                             os.close(child)
                     elif entry.is_file(follow_symlinks=False):
@@ -283,7 +292,7 @@ def list_files(limit):
 
     fd = os.open(WORK_DIR, DIR_FLAGS)
     try:
-        walk(fd, "")
+        walk(fd, "", 0)
     except TooMany:
         return None
     finally:
