@@ -9,8 +9,9 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code minReady}: 2 executors kept started and waiting (0 to 64);
  *   <li>{@code maxStarting}: 2 executors started at once while the pool refills (1 to 16);
- *   <li>{@code idleTimeout}: 10 minutes; when no executor was acquired for that long, the waiting
- *       ones are removed and the pool refills at the next {@code acquire()} (at least 1 second);
+ *   <li>{@code idleTimeout}: 10 minutes; when no executor was acquired for that long (counted from
+ *       the last {@code acquire()}, or from when the last waiting one was ready, if later), the
+ *       waiting ones are removed and the pool refills at the next {@code acquire()} (at least 1 second);
  *   <li>{@code maxSize}: 0, no limit; else the most executors of the pool alive at once: waiting,
  *       starting, and handed over but not yet stopped (at least {@code minReady}, at most 4096). The
  *       pool then refills only below it, and {@code acquire()} at the limit waits until an executor

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * and the next tried), and the pool starts another in the background: {@code minReady} kept ready
  * or starting, {@code maxStarting} at a time, never more than {@code maxSize} ready, starting and
  * handed out (until closed) together. A host that cannot start is logged and retried after
- * {@value #RETRY_MILLIS} ms. After {@code idleTimeout} without a take the ready hosts are closed,
- * and the pool refills at the next take. A JVM shutdown hook closes a pool still open at exit.
+ * {@value #RETRY_MILLIS} ms. After {@code idleTimeout} without a take (counted from the last take, or
+ * from when the last host became ready, if later; never while one starts) the ready hosts are
+ * closed, and the pool refills at the next take. A JVM shutdown hook closes a pool still open at exit.
  *
  * @param <H> the kind of host
  */
@@ -40,6 +41,8 @@ public final class WarmPool<H extends RunnerHost> implements AutoCloseable {
     /** Hosts handed out and not yet closed, and takes starting one in the caller's thread. */
     private int inUse;
     private long lastTake = System.nanoTime();
+    /** When the last host became ready (System.nanoTime). */
+    private long lastReady = lastTake;
     private boolean idle;
     private boolean retryScheduled;
     private boolean closed;
@@ -184,6 +187,7 @@ public final class WarmPool<H extends RunnerHost> implements AutoCloseable {
             starting--;
             keep = host != null && !closed && !idle;
             if (keep) {
+                lastReady = System.nanoTime();
                 ready.addLast(host);
                 notifyAll();
             } else if (host == null && !closed && !retryScheduled) {
@@ -207,7 +211,10 @@ public final class WarmPool<H extends RunnerHost> implements AutoCloseable {
     private void checkIdle() {
         Deque<H> removed;
         synchronized (this) {
-            if (closed || idle || System.nanoTime() - lastTake < settings.idleTimeout().toNanos()) {
+            // A host that became ready after the last take waits its full idleTimeout too: under load
+            // a start can take longer than idleTimeout, and its host would be closed at once.
+            long since = lastReady - lastTake > 0 ? lastReady : lastTake;
+            if (closed || idle || starting > 0 || System.nanoTime() - since < settings.idleTimeout().toNanos()) {
                 return;
             }
             idle = true;
