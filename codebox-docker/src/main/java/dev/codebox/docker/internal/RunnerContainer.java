@@ -561,7 +561,7 @@ public final class RunnerContainer implements RunnerHost {
      * executions created (their output files were copied out).
      */
     private void copyWorkDirIn() {
-        MirroredWorkDir.copyIn(workDir, connection, layout.copyBytes(), "container " + name);
+        MirroredWorkDir.copyIn(workDir, connection, layout.copyBytes(), "container " + name, config.startTimeout());
     }
 
     /** Removes the container (or only stops it when autoRemove is off), its socket, and an owned work dir. */

@@ -253,7 +253,7 @@ public final class RunnerPod implements RunnerHost {
         try {
             awaitRunning(System.nanoTime() + config.startTimeout().toNanos());
             connection = handshake(true);
-            MirroredWorkDir.copyIn(workDir, connection, copyBytes(), "pod " + podName);
+            MirroredWorkDir.copyIn(workDir, connection, copyBytes(), "pod " + podName, config.startTimeout());
         } catch (RuntimeException | IOException e) {
             String why = e instanceof CodeExecutorException ? e.getMessage()
                     : endedBeforeAnswering().orElse("its runner did not answer: " + e.getMessage());

@@ -9,7 +9,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -29,10 +33,12 @@ public final class MirroredWorkDir {
      *
      * @param limit the size of the runner's work dir, which the files must fit in
      * @param where "container NAME" or "pod NAME", for messages
+     * @param timeout how long the copy may take before the connection is closed (a runner that
+     *     stopped answering, in a paused container)
      * @throws CodeExecutorException ({@code WORK_DIR}) when the work dir cannot be read or does not
-     *     fit, ({@code START_FAILED}) when the copy fails
+     *     fit, ({@code START_FAILED}) when the copy fails or takes longer than {@code timeout}
      */
-    public static void copyIn(Path workDir, RunnerConnection connection, long limit, String where) {
+    public static void copyIn(Path workDir, RunnerConnection connection, long limit, String where, Duration timeout) {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(workDir)) {
             files = walk.filter(file -> Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
@@ -50,12 +56,23 @@ public final class MirroredWorkDir {
                 throw new CodeExecutorException(Reason.WORK_DIR, "the work dir " + workDir + " holds " + ByteSize.format(total)
                         + ", more than the work dir of " + where + " (" + ByteSize.format(limit) + ") can take");
             }
-            for (Path file : files) {
-                String relative = workDir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
-                JsonNode reply = connection.writeFrom(file, relative, LinkOption.NOFOLLOW_LINKS);
-                if (reply.has("error")) {
-                    throw new IOException(reply.path("error").asText());
+            AtomicBoolean late = new AtomicBoolean();
+            ScheduledFuture<?> deadline = ResidentRunner.TIMER.schedule(() -> {
+                late.set(true);
+                connection.close();
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                for (Path file : files) {
+                    String relative = workDir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+                    JsonNode reply = connection.writeFrom(file, relative, LinkOption.NOFOLLOW_LINKS);
+                    if (reply.has("error")) {
+                        throw new IOException(reply.path("error").asText());
+                    }
                 }
+            } catch (IOException e) {
+                throw late.get() ? new IOException("not done within " + timeout.toMillis() + " ms", e) : e;
+            } finally {
+                deadline.cancel(false);
             }
             if (!files.isEmpty()) {
                 LOG.debug("copied {} files ({}) of {} into {}", files.size(), ByteSize.format(total), workDir, where);

@@ -116,6 +116,21 @@ class ResidentRunnerTest {
         ResidentRunner.TIMER.schedule(() -> { }, 0, TimeUnit.MILLISECONDS).get(1, TimeUnit.SECONDS);
     }
 
+    @Test
+    void copyingAWorkDirInToARunnerThatStoppedAnsweringEndsAtItsDeadline() throws Exception {
+        CountDownLatch requestRead = new CountDownLatch(1);
+        RunnerConnection connection = RunnerConnection.open(RunnerStream.unixSocket(deafRunner(requestRead), Optional.empty()),
+                secret, false, 2000, ResidentRunner.TIMER, "test");
+        Path workDir = java.nio.file.Files.createDirectories(dir.resolve("work"));
+        java.nio.file.Files.writeString(workDir.resolve("f.txt"), "x");
+        long start = System.nanoTime();
+        dev.codebox.CodeExecutorException e = assertThrows(dev.codebox.CodeExecutorException.class,
+                () -> MirroredWorkDir.copyIn(workDir, connection, 1 << 20, "container test", Duration.ofMillis(500)));
+        assertEquals(dev.codebox.CodeExecutorException.Reason.START_FAILED, e.reason());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("not done within 500 ms"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "ended late");
+    }
+
     /** A host whose one connection is given. */
     private static final class FakeHost implements RunnerHost {
         private final RunnerConnection connection;
