@@ -11,9 +11,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -56,23 +53,18 @@ public final class MirroredWorkDir {
                 throw new CodeExecutorException(Reason.WORK_DIR, "the work dir " + workDir + " holds " + ByteSize.format(total)
                         + ", more than the work dir of " + where + " (" + ByteSize.format(limit) + ") can take");
             }
-            AtomicBoolean late = new AtomicBoolean();
-            ScheduledFuture<?> deadline = ResidentRunner.TIMER.schedule(() -> {
-                late.set(true);
-                connection.close();
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-            try {
-                for (Path file : files) {
-                    String relative = workDir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
-                    JsonNode reply = connection.writeFrom(file, relative, LinkOption.NOFOLLOW_LINKS);
-                    if (reply.has("error")) {
-                        throw new IOException(reply.path("error").asText());
+            try (CloseAtDeadline late = new CloseAtDeadline(ResidentRunner.TIMER, timeout.toMillis(), connection::close)) {
+                try {
+                    for (Path file : files) {
+                        String relative = workDir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+                        JsonNode reply = connection.writeFrom(file, relative, LinkOption.NOFOLLOW_LINKS);
+                        if (reply.has("error")) {
+                            throw new IOException(reply.path("error").asText());
+                        }
                     }
+                } catch (IOException e) {
+                    throw late.passed() ? new IOException("not done within " + timeout.toMillis() + " ms", e) : e;
                 }
-            } catch (IOException e) {
-                throw late.get() ? new IOException("not done within " + timeout.toMillis() + " ms", e) : e;
-            } finally {
-                deadline.cancel(false);
             }
             if (!files.isEmpty()) {
                 LOG.debug("copied {} files ({}) of {} into {}", files.size(), ByteSize.format(total), workDir, where);

@@ -23,9 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -109,22 +107,17 @@ public final class RunnerConnection implements AutoCloseable {
     public static Probed openProbed(RunnerStream stream, RunnerSecret secret, boolean resync, long handshakeMillis,
             ScheduledExecutorService timer, String name) throws IOException {
         RunnerConnection connection = open(stream, secret, resync, handshakeMillis, timer, name);
-        AtomicBoolean tooLate = new AtomicBoolean();
-        ScheduledFuture<?> late = timer.schedule(() -> {
-            tooLate.set(true); // before the close wakes the probe up
-            connection.close();
-        }, handshakeMillis, TimeUnit.MILLISECONDS);
-        try {
-            return new Probed(connection, connection.interpreters());
-        } catch (IOException | RuntimeException e) {
-            connection.close();
-            if (tooLate.get()) {
-                throw new IOException("the runner did not answer its probe on " + stream.describe() + " within "
-                        + handshakeMillis + " ms", e);
+        try (CloseAtDeadline late = new CloseAtDeadline(timer, handshakeMillis, connection::close)) {
+            try {
+                return new Probed(connection, connection.interpreters());
+            } catch (IOException | RuntimeException e) {
+                connection.close();
+                if (late.passed()) {
+                    throw new IOException("the runner did not answer its probe on " + stream.describe() + " within "
+                            + handshakeMillis + " ms", e);
+                }
+                throw e;
             }
-            throw e;
-        } finally {
-            late.cancel(false);
         }
     }
 
@@ -140,21 +133,16 @@ public final class RunnerConnection implements AutoCloseable {
     public static RunnerConnection open(RunnerStream stream, RunnerSecret secret, boolean resync, long handshakeMillis,
             ScheduledExecutorService timer, String name) throws IOException {
         RunnerConnection connection = new RunnerConnection(stream);
-        AtomicBoolean tooLate = new AtomicBoolean();
-        ScheduledFuture<?> late = timer.schedule(() -> {
-            tooLate.set(true); // before the close wakes the handshake up
-            stream.close();
-        }, handshakeMillis, TimeUnit.MILLISECONDS);
-        try {
-            connection.handshake(secret, resync);
-        } catch (IOException | RuntimeException e) {
-            stream.close();
-            if (tooLate.get() && !(e instanceof ProtocolException)) {
-                throw new IOException("the runner did not answer on " + stream.describe() + " within " + handshakeMillis + " ms", e);
+        try (CloseAtDeadline late = new CloseAtDeadline(timer, handshakeMillis, stream::close)) {
+            try {
+                connection.handshake(secret, resync);
+            } catch (IOException | RuntimeException e) {
+                stream.close();
+                if (late.passed() && !(e instanceof ProtocolException)) {
+                    throw new IOException("the runner did not answer on " + stream.describe() + " within " + handshakeMillis + " ms", e);
+                }
+                throw e;
             }
-            throw e;
-        } finally {
-            late.cancel(false);
         }
         Thread reader = new Thread(connection::readFrames, "codebox-runner-" + name);
         reader.setDaemon(true);
