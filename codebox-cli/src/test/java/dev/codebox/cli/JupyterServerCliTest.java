@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.codebox.testing.TestEnvironment;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.codebox.testing.JupyterServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class JupyterServerCliTest {
 
     private static final String TOKEN = "cli-test-token-" + System.nanoTime();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static Process server;
+    private static JupyterServerProcess server;
     private static String url;
 
     @TempDir
@@ -37,48 +31,14 @@ class JupyterServerCliTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        TestEnvironment.require(Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/jupyter_server")),
-                "no jupyter_server for /usr/bin/python3 (run scripts/setup-env.sh)");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", "-m", "jupyter_server", "--no-browser", "--allow-root",
-                "--ServerApp.ip=127.0.0.1", "--ServerApp.port=" + port, "--ServerApp.port_retries=0",
-                "--ServerApp.token=" + TOKEN, "--ServerApp.root_dir=" + root)
-                .redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile())
-                .directory(root.toFile());
-        builder.environment().put("JUPYTER_RUNTIME_DIR", root.resolve("runtime").toString());
-        server = builder.start();
-        url = "http://127.0.0.1:" + port + "/";
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (kernels() == null) {
-            if (!server.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the Jupyter server did not start: " + Files.readString(root.resolve("server.log")));
-            }
-            Thread.sleep(100);
-        }
+        server = JupyterServerProcess.start(root, TOKEN);
+        url = server.url().toString();
     }
 
     @AfterAll
     static void stopServer() throws InterruptedException {
         if (server != null) {
-            server.destroy();
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.descendants().forEach(ProcessHandle::destroyForcibly);
-                server.destroyForcibly();
-            }
-        }
-    }
-
-    /** The server's kernels as JSON, or null while it does not answer. */
-    private static String kernels() throws InterruptedException {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url + "api/kernels"))
-                    .header("Authorization", "token " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200 ? response.body() : null;
-        } catch (java.io.IOException e) {
-            return null;
+            server.close();
         }
     }
 
@@ -96,7 +56,7 @@ class JupyterServerCliTest {
         assertEquals(0, cli.exitCode(), cli.stderr());
         assertEquals("42\n", cli.stdout());
         assertFalse(cli.stderr().contains("warning"), cli.stderr());
-        assertEquals("[]", kernels().replaceAll("\\s", ""));
+        assertEquals("[]", server.get("api/kernels").replaceAll("\\s", ""));
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.codebox.mcp.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.codebox.CodeExecutor;
 import dev.codebox.local.LocalCommandLineExecutor;
 import dev.codebox.local.LocalExecutorConfig;
 import dev.codebox.mcp.ExecutorProvider;
@@ -18,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -34,22 +32,8 @@ class CallTrackingTest {
 
     @Test
     void everyToolCallStopsBeingTrackedWhenItEnds() {
-        ExecutorProvider provider = new ExecutorProvider() {
-            @Override
-            public List<String> executors() {
-                return List.of("local");
-            }
-
-            @Override
-            public List<String> languages(String executor) {
-                return List.of("python");
-            }
-
-            @Override
-            public CodeExecutor create(String executor, Optional<String> kernel, Path workDir) {
-                return new LocalCommandLineExecutor(LocalExecutorConfig.builder().python(TestPython.path()).workDir(workDir).build());
-            }
-        };
+        ExecutorProvider provider = new OneExecutorProvider("local", workDir ->
+                new LocalCommandLineExecutor(LocalExecutorConfig.builder().python(TestPython.path()).workDir(workDir).build()));
         Limits limits = new Limits(4, Duration.ofMinutes(5), 2, Duration.ofSeconds(10), 1 << 20, 1 << 20, 1 << 20,
                 Duration.ofMinutes(1));
         ServerCore core = new ServerCore(provider, limits, Optional.empty(), "test", temp);

@@ -55,22 +55,7 @@ class SessionRegistryTest {
     @Test
     void aSlowCloseOfAnIdleSessionDoesNotHoldUpTheTimer() throws Exception {
         SlowToStop executor = new SlowToStop();
-        ExecutorProvider provider = new ExecutorProvider() {
-            @Override
-            public List<String> executors() {
-                return List.of("slow");
-            }
-
-            @Override
-            public List<String> languages(String name) {
-                return List.of("python");
-            }
-
-            @Override
-            public dev.codebox.CodeExecutor create(String name, Optional<String> kernel, Path workDir) {
-                return executor;
-            }
-        };
+        ExecutorProvider provider = new OneExecutorProvider("slow", workDir -> executor);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         try {
             SessionRegistry registry = new SessionRegistry(provider, new Limits(4, Duration.ofMillis(500), 4,

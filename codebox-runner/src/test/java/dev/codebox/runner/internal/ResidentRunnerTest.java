@@ -8,14 +8,10 @@ import dev.codebox.OutputListener;
 import dev.codebox.internal.OutputSink;
 import dev.codebox.spi.RunOutcome;
 import java.io.ByteArrayInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -53,42 +49,8 @@ class ResidentRunnerTest {
         Path socket = dir.resolve("r.sock");
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
-        Thread thread = new Thread(() -> {
-            try (SocketChannel client = server.accept()) {
-                readFrame(client);
-                client.write(ByteBuffer.wrap(frame('H', ("{\"protocol\":" + RunnerConnection.PROTOCOL + ",\"proof\":\""
-                        + secret.proof(RunnerSecret.RUNNER) + "\"}").getBytes(StandardCharsets.UTF_8))));
-                readFrame(client);
-                client.write(ByteBuffer.wrap(frame('R', "{}".getBytes(StandardCharsets.UTF_8))));
-                readFrame(client);
-                requestRead.countDown();
-                Thread.sleep(60_000);
-            } catch (IOException | InterruptedException e) {
-                // the test ended
-            }
-        });
-        thread.setDaemon(true);
-        thread.start();
+        RunnerPeer.serve(server, RunnerPeer.hello(secret), requestRead, 60_000);
         return socket;
-    }
-
-    private static void readFrame(SocketChannel client) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(9);
-        while (header.hasRemaining()) {
-            if (client.read(header) < 0) {
-                throw new EOFException();
-            }
-        }
-        ByteBuffer payload = ByteBuffer.allocate(header.getInt(5));
-        while (payload.hasRemaining()) {
-            if (client.read(payload) < 0) {
-                throw new EOFException();
-            }
-        }
-    }
-
-    private static byte[] frame(char type, byte[] payload) {
-        return ByteBuffer.allocate(9 + payload.length).put((byte) type).putInt(0).putInt(payload.length).put(payload).array();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.codebox.runner.internal;
 
+import static dev.codebox.runner.internal.RunnerPeer.frame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,19 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codebox.OutputListener;
 import dev.codebox.internal.OutputSink;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,52 +63,12 @@ class RunnerConnectionTest {
      */
     private Path peer(byte[] hello, byte[]... frames) throws IOException {
         Path socket = listen();
-        Thread thread = new Thread(() -> {
-            try (SocketChannel client = server.accept()) {
-                readFrame(client); // hello
-                client.write(ByteBuffer.wrap(hello));
-                readFrame(client); // auth
-                client.write(ByteBuffer.wrap(frame('R', 0, "{}".getBytes(StandardCharsets.UTF_8))));
-                readFrame(client); // the request
-                for (byte[] frame : frames) {
-                    client.write(ByteBuffer.wrap(frame));
-                }
-                Thread.sleep(2000);
-            } catch (IOException | InterruptedException e) {
-                // the client went away
-            }
-        });
-        thread.setDaemon(true);
-        thread.start();
+        RunnerPeer.serve(server, hello, new CountDownLatch(1), 2000, frames);
         return socket;
     }
 
-    private static void readFrame(SocketChannel client) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(9);
-        while (header.hasRemaining()) {
-            if (client.read(header) < 0) {
-                throw new EOFException();
-            }
-        }
-        ByteBuffer payload = ByteBuffer.allocate(header.getInt(5));
-        while (payload.hasRemaining()) {
-            if (client.read(payload) < 0) {
-                throw new EOFException();
-            }
-        }
-    }
-
-    private static byte[] frame(char type, int channel, byte[] payload) {
-        return frame(type, channel, payload.length, payload);
-    }
-
-    private static byte[] frame(char type, int channel, int length, byte[] payload) {
-        return ByteBuffer.allocate(9 + payload.length).put((byte) type).putInt(channel).putInt(length).put(payload).array();
-    }
-
     private byte[] goodHello() {
-        return frame('H', 0, ("{\"protocol\":" + RunnerConnection.PROTOCOL + ",\"proof\":\"" + secret.proof(RunnerSecret.RUNNER) + "\"}")
-                .getBytes(StandardCharsets.UTF_8));
+        return RunnerPeer.hello(secret);
     }
 
     private RunnerConnection open(Path socket) throws IOException {

@@ -13,9 +13,8 @@ import dev.codebox.functions.PythonFunction;
 import dev.codebox.jupyter.JupyterCodeExecutor;
 import dev.codebox.jupyter.RemoteJupyterConfig;
 import dev.codebox.jupyter.internal.protocol.Json;
-import dev.codebox.testing.TestEnvironment;
+import dev.codebox.testing.JupyterServerProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RemoteJupyterExecutorTest {
 
     private static final String TOKEN = "test-token-" + System.nanoTime();
-    private static Process server;
+    private static JupyterServerProcess server;
     private static URI url;
 
     @TempDir
@@ -43,40 +42,14 @@ class RemoteJupyterExecutorTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        TestEnvironment.require(Files.isDirectory(Path.of("/usr/lib/python3/dist-packages/jupyter_server")),
-                "no jupyter_server for /usr/bin/python3 (run scripts/setup-env.sh)");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", "-m", "jupyter_server", "--no-browser", "--allow-root",
-                "--ServerApp.ip=127.0.0.1", "--ServerApp.port=" + port, "--ServerApp.port_retries=0",
-                "--ServerApp.token=" + TOKEN, "--ServerApp.root_dir=" + root,
-                "--ServerApp.limit_rate=False") // codebox caps output itself
-                .redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile())
-                .directory(root.toFile()); // kernels run in the server's working directory, not in root_dir
-        // Keep the server's cookie secret and connection files out of the user's ~/.local/share/jupyter.
-        builder.environment().put("JUPYTER_RUNTIME_DIR", root.resolve("runtime").toString());
-        server = builder.start();
-        url = URI.create("http://127.0.0.1:" + port + "/");
-        JupyterServerClient client = new JupyterServerClient(url, TOKEN);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!client.ready()) {
-            if (!server.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the Jupyter server did not start: " + Files.readString(root.resolve("server.log")));
-            }
-            Thread.sleep(50);
-        }
+        server = JupyterServerProcess.start(root, TOKEN);
+        url = server.url();
     }
 
     @AfterAll
     static void stopServer() throws InterruptedException {
         if (server != null) {
-            server.destroy(); // SIGTERM: the server shuts its kernels down
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.descendants().forEach(ProcessHandle::destroyForcibly);
-                server.destroyForcibly();
-            }
+            server.close();
         }
     }
 
@@ -164,17 +137,10 @@ class RemoteJupyterExecutorTest {
     }
 
     private static JsonNode kernels() {
-        try {
-            java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(url.resolve("api/kernels"))
-                            .header("Authorization", "token " + TOKEN).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            return Json.parse(response.body());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        String body = server.get("api/kernels");
+        if (body == null) {
+            throw new IllegalStateException("the Jupyter server did not answer GET api/kernels");
         }
+        return Json.parse(body);
     }
 }
